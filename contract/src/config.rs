@@ -1,0 +1,181 @@
+//! The types of the `conformance/v1` config. Defaults are production-scale; the
+//! suite writes scenario configs scaled down to tens or hundreds of milliseconds.
+use serde::{Deserialize, Serialize};
+
+/// The schema id every config carries in its `schema` field.
+pub const SCHEMA: &str = "conformance/v1";
+
+/// A whole gateway config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// Must be `conformance/v1`.
+    pub schema: String,
+    /// The upstream providers, each an OpenAI-compatible API.
+    pub providers: Vec<ProviderConfig>,
+    /// The models clients may ask for, each with its ordered provider chain.
+    pub models: Vec<ModelConfig>,
+    /// Timeouts, retries, circuit breaking and failback.
+    #[serde(default)]
+    pub policy: PolicyConfig,
+    /// Limits on what clients may send.
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// One upstream provider.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Unique id, used in chains, events and reports.
+    pub id: String,
+    /// Base URL without the `/v1` suffix, e.g. `http://127.0.0.1:9001`.
+    pub base_url: String,
+    /// Sent upstream as `Authorization: Bearer <api_key>`.
+    pub api_key: String,
+    /// Where the provider runs (e.g. `us-east`); informative in v1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// A model name clients use and the providers that serve it, in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// The name in the client's `model` field.
+    pub name: String,
+    /// The ordered provider chain: the first entry is the primary.
+    pub backend_map: Vec<ChainEntry>,
+}
+
+/// One step of a model's provider chain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainEntry {
+    /// A provider id from `providers`.
+    pub provider: String,
+    /// The model name to send to this provider; absent means the client's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+}
+
+/// The resilience policy, shared by every model.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// Deadline for a whole client request, across every attempt and provider.
+    pub request_timeout_ms: u64,
+    /// Limit for one upstream attempt, until its whole response has arrived.
+    pub attempt_timeout_ms: u64,
+    /// Retries on the same provider.
+    pub retry: RetryConfig,
+    /// The circuit breaker kept per (model, provider).
+    pub breaker: BreakerConfig,
+    /// How traffic returns to a recovered provider.
+    pub failback: FailbackConfig,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout_ms: 30_000,
+            attempt_timeout_ms: 10_000,
+            retry: RetryConfig::default(),
+            breaker: BreakerConfig::default(),
+            failback: FailbackConfig::default(),
+        }
+    }
+}
+
+/// Retries on the same provider: exponential backoff with full jitter.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConfig {
+    /// Attempts per provider per request, the first included (1 = no retry).
+    pub max_attempts: u32,
+    /// Backoff before the n-th retry is drawn from [0, min(cap, base * 2^(n-1))].
+    pub backoff_base_ms: u64,
+    /// Upper bound of any backoff.
+    pub backoff_cap_ms: u64,
+    /// The longest `Retry-After` the gateway waits for; a provider asking for
+    /// more is not retried within the request and the request moves on.
+    pub retry_after_cap_ms: u64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self { max_attempts: 2, backoff_base_ms: 100, backoff_cap_ms: 2_000, retry_after_cap_ms: 5_000 }
+    }
+}
+
+/// The circuit breaker kept per (model, provider).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BreakerConfig {
+    /// Length of the sliding window of call outcomes.
+    pub window_ms: u64,
+    /// Calls the window must hold before the breaker may open.
+    pub min_calls: u32,
+    /// Failure rate (0 < rate <= 1) at which the breaker opens; reaching it counts.
+    pub failure_rate: f64,
+    /// How long the breaker stays open the first time.
+    pub open_ms: u64,
+    /// Cap of the open period, which grows by `open_ms` with each consecutive open.
+    pub open_max_ms: u64,
+    /// Probes admitted while half-open; all must succeed to close.
+    pub half_open_probes: u32,
+    /// Longest wait for the probes; absent means `attempt_timeout_ms`. A probe
+    /// still running then counts as failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_timeout_ms: Option<u64>,
+    /// Each such period spent closed forgives one consecutive open; absent means
+    /// `open_max_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_backoff_reset_ms: Option<u64>,
+}
+
+impl Default for BreakerConfig {
+    fn default() -> Self {
+        Self {
+            window_ms: 30_000,
+            min_calls: 10,
+            failure_rate: 0.5,
+            open_ms: 10_000,
+            open_max_ms: 120_000,
+            half_open_probes: 1,
+            probe_timeout_ms: None,
+            open_backoff_reset_ms: None,
+        }
+    }
+}
+
+/// Gradual failback: after a provider's breaker closes, its share of the
+/// traffic it would get rises in `ramp_steps` equal steps over `ramp_ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FailbackConfig {
+    /// Length of the ramp; 0 gives all traffic back at once.
+    pub ramp_ms: u64,
+    /// Number of equal steps in the ramp.
+    pub ramp_steps: u32,
+}
+
+impl Default for FailbackConfig {
+    fn default() -> Self {
+        Self { ramp_ms: 0, ramp_steps: 4 }
+    }
+}
+
+/// Limits on client input.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Largest request body accepted; larger ones get 413.
+    pub max_body_bytes: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 4 * 1024 * 1024 }
+    }
+}

@@ -1,0 +1,193 @@
+//! Checks a parsed config for what serde cannot: references between sections,
+//! uniqueness, and knob ranges. Each error names the field by its path.
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::{GatewayConfig, SCHEMA};
+
+/// A config that cannot be used, with the path of the field to fix.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// Path of the offending field, e.g. `models[1].backend_map[0].provider`.
+    pub path: String,
+    /// What is wrong and what is expected instead.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid config at `{}`: {}", self.path, self.message)
+    }
+}
+
+impl ConfigError {
+    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { path: path.into(), message: message.into() }
+    }
+
+    pub(crate) fn from_serde(e: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = e.path().to_string();
+        let path = if path == "." { "(document)".to_owned() } else { path };
+        Self::new(path, e.into_inner().to_string())
+    }
+}
+
+fn check(ok: bool, path: &str, message: impl Into<String>) -> Result<(), ConfigError> {
+    if ok { Ok(()) } else { Err(ConfigError::new(path, message)) }
+}
+
+impl GatewayConfig {
+    /// Checks everything serde does not: references, uniqueness and ranges.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check(
+            self.schema == SCHEMA,
+            "schema",
+            format!("expected \"{SCHEMA}\", found \"{}\"", self.schema),
+        )?;
+        self.validate_providers()?;
+        self.validate_models()?;
+        self.validate_policy()?;
+        check(self.limits.max_body_bytes > 0, "limits.max_body_bytes", "must be greater than 0")
+    }
+
+    fn validate_providers(&self) -> Result<(), ConfigError> {
+        check(!self.providers.is_empty(), "providers", "at least one provider is required")?;
+        let mut seen = HashSet::new();
+        for (i, p) in self.providers.iter().enumerate() {
+            let at = |field: &str| format!("providers[{i}].{field}");
+            check(!p.id.is_empty(), &at("id"), "must not be empty")?;
+            check(seen.insert(p.id.as_str()), &at("id"), format!("duplicate provider id \"{}\"", p.id))?;
+            check(
+                p.base_url.starts_with("http://") || p.base_url.starts_with("https://"),
+                &at("base_url"),
+                format!("must be an absolute http:// or https:// URL, found \"{}\"", p.base_url),
+            )?;
+            check(!p.api_key.is_empty(), &at("api_key"), "must not be empty")?;
+        }
+        Ok(())
+    }
+
+    fn validate_models(&self) -> Result<(), ConfigError> {
+        check(!self.models.is_empty(), "models", "at least one model is required")?;
+        let known: HashSet<&str> = self.providers.iter().map(|p| p.id.as_str()).collect();
+        let mut names = HashSet::new();
+        for (i, m) in self.models.iter().enumerate() {
+            check(!m.name.is_empty(), &format!("models[{i}].name"), "must not be empty")?;
+            check(
+                names.insert(m.name.as_str()),
+                &format!("models[{i}].name"),
+                format!("duplicate model name \"{}\"", m.name),
+            )?;
+            let chain = format!("models[{i}].backend_map");
+            check(!m.backend_map.is_empty(), &chain, "the provider chain must name at least one provider")?;
+            let mut in_chain = HashSet::new();
+            for (j, entry) in m.backend_map.iter().enumerate() {
+                let at = format!("{chain}[{j}].provider");
+                check(
+                    known.contains(entry.provider.as_str()),
+                    &at,
+                    format!(
+                        "unknown provider \"{}\"; known providers: {}",
+                        entry.provider,
+                        self.providers.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )?;
+                check(
+                    in_chain.insert(entry.provider.as_str()),
+                    &at,
+                    format!("provider \"{}\" appears twice in this chain", entry.provider),
+                )?;
+                if let Some(name) = &entry.model {
+                    check(!name.is_empty(), &format!("{chain}[{j}].model"), "must not be empty when given")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_policy(&self) -> Result<(), ConfigError> {
+        let p = &self.policy;
+        let positive = |v: u64, path: &str| check(v > 0, path, "must be greater than 0");
+        positive(p.request_timeout_ms, "policy.request_timeout_ms")?;
+        positive(p.attempt_timeout_ms, "policy.attempt_timeout_ms")?;
+        check(p.retry.max_attempts >= 1, "policy.retry.max_attempts", "must be at least 1 (1 means no retry)")?;
+        check(
+            p.retry.backoff_base_ms <= p.retry.backoff_cap_ms,
+            "policy.retry.backoff_base_ms",
+            format!("must not exceed policy.retry.backoff_cap_ms ({})", p.retry.backoff_cap_ms),
+        )?;
+        let b = &p.breaker;
+        positive(b.window_ms, "policy.breaker.window_ms")?;
+        check(b.min_calls >= 1, "policy.breaker.min_calls", "must be at least 1")?;
+        check(
+            b.failure_rate > 0.0 && b.failure_rate <= 1.0,
+            "policy.breaker.failure_rate",
+            format!("must be a fraction in (0, 1], found {}", b.failure_rate),
+        )?;
+        positive(b.open_ms, "policy.breaker.open_ms")?;
+        check(
+            b.open_max_ms >= b.open_ms,
+            "policy.breaker.open_max_ms",
+            format!("must be at least policy.breaker.open_ms ({})", b.open_ms),
+        )?;
+        check(b.half_open_probes >= 1, "policy.breaker.half_open_probes", "must be at least 1")?;
+        if let Some(ms) = b.probe_timeout_ms {
+            positive(ms, "policy.breaker.probe_timeout_ms")?;
+        }
+        if let Some(ms) = b.open_backoff_reset_ms {
+            positive(ms, "policy.breaker.open_backoff_reset_ms")?;
+        }
+        check(p.failback.ramp_steps >= 1, "policy.failback.ramp_steps", "must be at least 1")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::GatewayConfig;
+
+    const GOOD: &str = r#"{
+        "schema": "conformance/v1",
+        "providers": [
+            {"id": "a", "base_url": "http://127.0.0.1:1", "api_key": "ka"},
+            {"id": "b", "base_url": "http://127.0.0.1:2", "api_key": "kb", "region": "eu"}
+        ],
+        "models": [{"name": "m", "backend_map": [{"provider": "a"}, {"provider": "b", "model": "m2"}]}]
+    }"#;
+
+    fn error_of(text: &str) -> String {
+        GatewayConfig::from_json(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_minimal_config_takes_defaults() {
+        let c = GatewayConfig::from_json(GOOD).unwrap();
+        assert_eq!(c.policy.retry.max_attempts, 2);
+        assert_eq!(c.models[0].backend_map[1].model.as_deref(), Some("m2"));
+    }
+
+    #[test]
+    fn errors_name_the_field_to_fix() {
+        let cases = [
+            (GOOD.replace(r#""provider": "b""#, r#""provider": "c""#), "models[0].backend_map[1].provider", "unknown provider \"c\""),
+            (GOOD.replace(r#"[{"provider": "a"}, {"provider": "b", "model": "m2"}]"#, "[]"), "models[0].backend_map", "at least one"),
+            (GOOD.replace(r#""models""#, r#""policy": {"breaker": {"open_ms": -5}}, "models""#), "policy.breaker.open_ms", "expected u64"),
+            (GOOD.replace(r#""models""#, r#""policy": {"breaker": {"failure_rate": 1.5}}, "models""#), "policy.breaker.failure_rate", "(0, 1]"),
+            (GOOD.replace(r#""models""#, r#""policy": {"retrys": {}}, "models""#), "policy.retrys", "unknown field `retrys`"),
+            (GOOD.replace("conformance/v1", "conformance/v0"), "schema", "expected \"conformance/v1\""),
+            (GOOD.replace(r#""id": "b""#, r#""id": "a""#), "providers[1].id", "duplicate"),
+            (GOOD.replace("http://127.0.0.1:2", "127.0.0.1:2"), "providers[1].base_url", "absolute"),
+            (GOOD.replace(r#"{"provider": "a"}, {"provider": "b""#, r#"{"provider": "a"}, {"provider": "a""#), "models[0].backend_map[1].provider", "twice"),
+        ];
+        for (text, path, hint) in cases {
+            let err = error_of(&text);
+            assert!(err.contains(&format!("`{path}`")), "{err} should name {path}");
+            assert!(err.contains(hint), "{err} should say {hint}");
+        }
+    }
+
+    #[test]
+    fn trailing_garbage_and_syntax_errors_are_reported() {
+        assert!(error_of(&format!("{GOOD} x")).contains("trailing"));
+        assert!(error_of("{").contains("EOF"));
+    }
+}

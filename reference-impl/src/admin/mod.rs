@@ -1,0 +1,2 @@
+//! Operator endpoints: health and the decision log.
+pub mod events;

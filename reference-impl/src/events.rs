@@ -1,0 +1,202 @@
+//! The decision log. Every decision the gateway takes (a breaker transition, a
+//! retry, a failover, a failback, the outcome of a request) becomes one [`Event`]
+//! with its reason and the numbers behind it. The log keeps the most recent
+//! events in memory for `GET /admin/events` and, when asked, writes each one as a
+//! JSON line from a background thread, so the request path never waits on I/O.
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::Serialize;
+
+/// One decision.
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    /// Position in the log, from 1, without gaps.
+    pub seq: u64,
+    /// Milliseconds since the gateway started.
+    pub at_ms: f64,
+    /// What was decided.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// A provider's failed attempt, as events report it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FailedAttempt {
+    /// Provider id.
+    pub provider: Arc<str>,
+    /// Failure class (see the classification table).
+    pub class: &'static str,
+    /// HTTP status, when the provider answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
+
+/// What was decided.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A (model, provider) breaker changed state.
+    BreakerTransition {
+        /// Model name.
+        model: Arc<str>,
+        /// Provider id.
+        provider: Arc<str>,
+        /// State before.
+        from: &'static str,
+        /// State after.
+        to: &'static str,
+        /// Why.
+        reason: &'static str,
+        /// Failures counted at the time.
+        failures: u32,
+        /// Calls counted at the time.
+        calls: u32,
+        /// How long it stays open, for a transition to open.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        open_for_ms: Option<u64>,
+    },
+    /// A provider got its traffic back: its probes succeeded.
+    Failback {
+        /// Model name.
+        model: Arc<str>,
+        /// Provider id.
+        provider: Arc<str>,
+        /// Probes that succeeded.
+        probes: u32,
+    },
+    /// Another attempt on the same provider after a backoff.
+    Retry {
+        /// The request.
+        request_id: u64,
+        /// Model name.
+        model: Arc<str>,
+        /// Provider id.
+        provider: Arc<str>,
+        /// The attempt about to be made on this provider (2 = first retry).
+        attempt: u32,
+        /// Class of the failure that caused it.
+        class: &'static str,
+        /// Backoff before it.
+        delay_ms: f64,
+    },
+    /// A request left a provider after a failure.
+    Failover {
+        /// The request.
+        request_id: u64,
+        /// Model name.
+        model: Arc<str>,
+        /// Provider left.
+        from: Arc<str>,
+        /// Provider tried next, if any could be.
+        to: Option<Arc<str>>,
+        /// Class of the last failure on `from`.
+        class: &'static str,
+        /// Why no further attempt on `from`.
+        reason: &'static str,
+    },
+    /// A request finished.
+    Request {
+        /// The request.
+        request_id: u64,
+        /// Model name as the client asked.
+        model: Arc<str>,
+        /// `served`, `client_error` or `exhausted`.
+        outcome: &'static str,
+        /// HTTP status returned to the client.
+        status: u16,
+        /// Provider whose answer the client got.
+        served_by: Option<Arc<str>>,
+        /// Upstream attempts made.
+        attempts: u32,
+        /// Failed attempts, in order.
+        failures: Vec<FailedAttempt>,
+        /// Providers skipped because their breakers rejected the call.
+        skipped: Vec<Arc<str>>,
+        /// Time from receiving the request to answering it.
+        latency_ms: f64,
+    },
+}
+
+struct Ring {
+    events: VecDeque<Event>,
+    next_seq: u64,
+}
+
+/// The in-memory ring of recent events plus an optional line sink.
+pub struct EventLog {
+    started: Instant,
+    capacity: usize,
+    ring: Mutex<Ring>,
+    lines: Option<mpsc::Sender<String>>,
+}
+
+/// Where event lines go.
+pub enum LineSink {
+    /// Nowhere; the ring alone.
+    None,
+    /// Standard error.
+    Stderr,
+    /// A file, appended to.
+    File(std::fs::File),
+}
+
+impl EventLog {
+    /// A log keeping the last `capacity` events and writing lines to `sink`.
+    pub fn new(capacity: usize, sink: LineSink) -> Self {
+        let lines = match sink {
+            LineSink::None => None,
+            LineSink::Stderr => Some(spawn_writer(Box::new(std::io::stderr()))),
+            LineSink::File(file) => Some(spawn_writer(Box::new(std::io::BufWriter::new(file)))),
+        };
+        let ring = Ring { events: VecDeque::with_capacity(capacity.min(4096)), next_seq: 1 };
+        Self { started: Instant::now(), capacity: capacity.max(1), ring: Mutex::new(ring), lines }
+    }
+
+    /// Appends one event, stamped with its sequence number and time.
+    pub fn push(&self, kind: EventKind) {
+        let at_ms = self.started.elapsed().as_secs_f64() * 1e3;
+        let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let event = Event { seq: ring.next_seq, at_ms, kind };
+        ring.next_seq += 1;
+        if let Some(lines) = &self.lines {
+            // The writer thread only ends with the log, so a send cannot fail
+            // while we hold `self`; a lost line is not worth a panic either way.
+            let _ = lines.send(serde_json::to_string(&event).unwrap_or_default());
+        }
+        if ring.events.len() == self.capacity {
+            ring.events.pop_front();
+        }
+        ring.events.push_back(event);
+    }
+
+    /// Events with `seq > since`, oldest first, and the sequence number the next
+    /// event will get.
+    pub fn since(&self, since: u64) -> (Vec<Event>, u64) {
+        let ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
+        let events = ring.events.iter().filter(|e| e.seq > since).cloned().collect();
+        (events, ring.next_seq)
+    }
+}
+
+fn spawn_writer(mut out: Box<dyn Write + Send>) -> mpsc::Sender<String> {
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::Builder::new()
+        .name("event-lines".into())
+        .spawn(move || {
+            while let Ok(line) = rx.recv() {
+                let _ = writeln!(out, "{line}");
+                // Write what else is queued, then flush once the queue runs dry,
+                // so lines show up promptly without a syscall per line under load.
+                while let Ok(next) = rx.try_recv() {
+                    let _ = writeln!(out, "{next}");
+                }
+                let _ = out.flush();
+            }
+        })
+        .expect("spawn event line writer");
+    tx
+}

@@ -1,0 +1,415 @@
+//! The circuit breaker kept for each (model, provider) pair.
+//!
+//! Why a breaker at all: retries and failover make one request survive a bad
+//! provider, but every request would still pay for trying it first. The breaker
+//! remembers that the provider is failing so that later requests skip it at no
+//! cost, and lets it back in only through a few probe requests.
+//!
+//! The algorithm, with time always passed in as `now`:
+//! 1. **Closed**: every call is admitted. Each counted outcome (success or
+//!    failure; see [`Verdict`]) enters a sliding window of `window` length.
+//!    When the window holds at least `min_calls` outcomes and the failure rate
+//!    reaches `failure_rate` (reaching it counts), the breaker opens.
+//! 2. **Open** for `open × n` (capped at `open_max`), where `n` counts
+//!    consecutive opens: a provider that fails again right after recovering stays
+//!    out longer each time. Every full `backoff_reset` spent closed forgives one.
+//!    No call is admitted while open. The open period ends at `now >= until`:
+//!    a call at exactly `until` is admitted as a probe.
+//! 3. **Half-open**: the first call after the open period enters it and is
+//!    admitted as a probe; at most `half_open_probes` probes are admitted. When
+//!    all of them succeed the breaker closes with an empty window; any probe
+//!    failure reopens it. Probes still unfinished `probe_timeout` after entering
+//!    half-open count as failed, so a hung probe cannot hold the breaker
+//!    half-open forever.
+//! 4. **Failback ramp** (optional): for `ramp` after closing, a call is admitted
+//!    with a probability rising in `ramp_steps` equal steps, and any failure
+//!    reopens at once.
+//!
+//! Every admission hands out a [`Permit`] stamped with the breaker's generation,
+//! which changes on every transition. An outcome reported with a permit from an
+//! older generation is inert: a call admitted before a transition can neither
+//! cause another transition nor extend an open period. An ignored outcome (the
+//! client's fault, or a cancelled call) changes no count and gives a probe
+//! permit back.
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::classify::Verdict;
+
+/// The breaker's knobs, validated at the boundary.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BreakerConfig {
+    /// Sliding window length.
+    pub window: Duration,
+    /// Outcomes the window must hold before it may open.
+    pub min_calls: u32,
+    /// Opening failure rate, in parts per million (500_000 = 50 %).
+    pub threshold_ppm: u32,
+    /// First open period.
+    pub open: Duration,
+    /// Cap of the growing open period.
+    pub open_max: Duration,
+    /// Probes admitted while half-open.
+    pub half_open_probes: u32,
+    /// Longest time spent half-open.
+    pub probe_timeout: Duration,
+    /// Each such period spent closed forgives one consecutive open.
+    pub backoff_reset: Duration,
+    /// Length of the failback ramp (zero: none).
+    pub ramp: Duration,
+    /// Steps of the failback ramp (at least 1).
+    pub ramp_steps: u32,
+}
+
+/// Which way the breaker points, named so nobody has to remember what "open" means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Traffic flows.
+    Closed,
+    /// Traffic skips the provider.
+    Open,
+    /// A bounded number of probes test the provider.
+    HalfOpen,
+}
+
+impl State {
+    /// The snake_case name used in events.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            State::Closed => "closed",
+            State::Open => "open",
+            State::HalfOpen => "half_open",
+        }
+    }
+}
+
+/// Why a transition happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// Closed → open: the failure rate reached the threshold.
+    FailureRate,
+    /// Open → half-open: the open period has passed.
+    OpenElapsed,
+    /// Half-open → open: a probe failed.
+    ProbeFailed,
+    /// Half-open → open: the probes did not finish within `probe_timeout`.
+    ProbeTimedOut,
+    /// Half-open → closed: every probe succeeded.
+    ProbesSucceeded,
+    /// Closed → open: a failure during the failback ramp.
+    FailureDuringRamp,
+}
+
+impl Reason {
+    /// The snake_case name used in events.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Reason::FailureRate => "failure_rate_reached",
+            Reason::OpenElapsed => "open_period_elapsed",
+            Reason::ProbeFailed => "probe_failed",
+            Reason::ProbeTimedOut => "probe_timed_out",
+            Reason::ProbesSucceeded => "probes_succeeded",
+            Reason::FailureDuringRamp => "failure_during_failback_ramp",
+        }
+    }
+}
+
+/// A state change with the numbers behind it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transition {
+    /// State before.
+    pub from: State,
+    /// State after.
+    pub to: State,
+    /// Why.
+    pub reason: Reason,
+    /// When.
+    pub at: Instant,
+    /// Failures in the window (closed) or among the probes (half-open) at the time.
+    pub failures: u32,
+    /// Counted outcomes in the window, or probes admitted.
+    pub calls: u32,
+    /// For a transition to open: how long it stays open.
+    pub open_for: Option<Duration>,
+}
+
+/// Leave to make one call, to be returned with its outcome.
+#[must_use = "report the call's outcome with Breaker::record"]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Permit {
+    generation: u64,
+    probe: bool,
+}
+
+impl Permit {
+    /// Whether the call is a half-open probe.
+    pub const fn is_probe(&self) -> bool {
+        self.probe
+    }
+}
+
+/// Why a call was not admitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rejection {
+    /// Open, until `retry_at`.
+    Open,
+    /// Half-open with every probe already admitted.
+    ProbesInFlight,
+    /// Closed but ramping up, and this call fell outside the provider's share.
+    Ramp,
+}
+
+/// The answer to "may this call go to the provider?".
+#[must_use]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Go ahead, and report the outcome with the permit.
+    Admitted(Permit),
+    /// Skip this provider; it may admit again at `retry_at`.
+    Rejected {
+        /// Why.
+        why: Rejection,
+        /// Earliest time it may admit again.
+        retry_at: Instant,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Closed { ramp_from: Option<Instant> },
+    Open { until: Instant },
+    HalfOpen { deadline: Instant, admitted: u32, succeeded: u32 },
+}
+
+/// Outcomes inside the sliding window, oldest first, with a running failure count.
+#[derive(Clone, Debug, Default)]
+struct Window {
+    outcomes: VecDeque<(Instant, bool)>,
+    failures: u32,
+}
+
+impl Window {
+    fn push(&mut self, at: Instant, failed: bool) {
+        // Keep the log sorted even if callers race on reading the clock.
+        let at = self.outcomes.back().map_or(at, |&(last, _)| at.max(last));
+        self.outcomes.push_back((at, failed));
+        self.failures += u32::from(failed);
+    }
+
+    fn prune(&mut self, now: Instant, length: Duration) {
+        while let Some(&(at, failed)) = self.outcomes.front() {
+            if at + length > now {
+                break;
+            }
+            self.outcomes.pop_front();
+            self.failures -= u32::from(failed);
+        }
+    }
+
+    fn calls(&self) -> u32 {
+        u32::try_from(self.outcomes.len()).unwrap_or(u32::MAX)
+    }
+
+    fn clear(&mut self) {
+        self.outcomes.clear();
+        self.failures = 0;
+    }
+}
+
+/// One (model, provider) breaker.
+#[derive(Clone, Debug)]
+pub struct Breaker {
+    config: BreakerConfig,
+    phase: Phase,
+    window: Window,
+    generation: u64,
+    consecutive_opens: u32,
+    closed_since: Option<Instant>,
+}
+
+impl Breaker {
+    /// A closed breaker with an empty window.
+    pub fn new(config: BreakerConfig) -> Self {
+        Self {
+            config,
+            phase: Phase::Closed { ramp_from: None },
+            window: Window::default(),
+            generation: 0,
+            consecutive_opens: 0,
+            closed_since: None,
+        }
+    }
+
+    /// The current state (as of the last call; time alone changes nothing).
+    pub fn state(&self) -> State {
+        match self.phase {
+            Phase::Closed { .. } => State::Closed,
+            Phase::Open { .. } => State::Open,
+            Phase::HalfOpen { .. } => State::HalfOpen,
+        }
+    }
+
+    /// Counted outcomes and failures in the window as of `now`.
+    pub fn window_counts(&mut self, now: Instant) -> (u32, u32) {
+        self.window.prune(now, self.config.window);
+        (self.window.calls(), self.window.failures)
+    }
+
+    /// Consecutive opens not yet forgiven.
+    pub fn consecutive_opens(&self) -> u32 {
+        self.consecutive_opens
+    }
+
+    /// When the breaker next wants `poll` to be called, if ever.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Closed { ramp_from } => ramp_from.map(|t| t + self.config.ramp),
+            Phase::Open { until } => Some(until),
+            Phase::HalfOpen { deadline, .. } => Some(deadline),
+        }
+    }
+
+    /// Applies what the passage of time alone decides: a half-open phase past its
+    /// deadline reopens, a finished ramp ends.
+    pub fn poll(&mut self, now: Instant) -> Option<Transition> {
+        match self.phase {
+            Phase::HalfOpen { deadline, admitted, succeeded } if now >= deadline => {
+                Some(self.open(now, Reason::ProbeTimedOut, admitted.saturating_sub(succeeded), admitted))
+            }
+            Phase::Closed { ramp_from: Some(from) } if now >= from + self.config.ramp => {
+                self.phase = Phase::Closed { ramp_from: None };
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Asks to make a call at `now`. `draw` is a uniform random number in [0, 1),
+    /// used only during the failback ramp.
+    pub fn admit(&mut self, now: Instant, draw: f64) -> (Admission, Option<Transition>) {
+        let mut transition = self.poll(now);
+        let admission = match self.phase {
+            Phase::Closed { ramp_from: None } => self.permit(false),
+            Phase::Closed { ramp_from: Some(from) } => {
+                if draw < self.ramp_share(now - from) {
+                    self.permit(false)
+                } else {
+                    Admission::Rejected { why: Rejection::Ramp, retry_at: now }
+                }
+            }
+            Phase::Open { until } if now < until => Admission::Rejected { why: Rejection::Open, retry_at: until },
+            Phase::Open { .. } => {
+                transition = Some(self.transition(State::HalfOpen, Reason::OpenElapsed, now, 0, 0, None));
+                self.phase = Phase::HalfOpen { deadline: now + self.config.probe_timeout, admitted: 1, succeeded: 0 };
+                self.permit(true)
+            }
+            Phase::HalfOpen { deadline, admitted, succeeded } => {
+                if admitted < self.config.half_open_probes {
+                    self.phase = Phase::HalfOpen { deadline, admitted: admitted + 1, succeeded };
+                    self.permit(true)
+                } else {
+                    Admission::Rejected { why: Rejection::ProbesInFlight, retry_at: deadline }
+                }
+            }
+        };
+        (admission, transition)
+    }
+
+    /// Reports the outcome of an admitted call, finished at `now`.
+    pub fn record(&mut self, permit: Permit, verdict: Verdict, now: Instant) -> Option<Transition> {
+        if let Some(expired) = self.poll(now) {
+            return Some(expired);
+        }
+        if permit.generation != self.generation {
+            return None; // admitted before the last transition: inert
+        }
+        match (self.phase, verdict) {
+            (Phase::Closed { ramp_from }, Verdict::Success | Verdict::Failure) => {
+                let failed = verdict == Verdict::Failure;
+                self.window.prune(now, self.config.window);
+                self.window.push(now, failed);
+                let (calls, failures) = (self.window.calls(), self.window.failures);
+                if failed && ramp_from.is_some() {
+                    Some(self.open(now, Reason::FailureDuringRamp, failures, calls))
+                } else if self.rate_reached(calls, failures) {
+                    Some(self.open(now, Reason::FailureRate, failures, calls))
+                } else {
+                    None
+                }
+            }
+            (Phase::HalfOpen { admitted, .. }, Verdict::Failure) => {
+                Some(self.open(now, Reason::ProbeFailed, 1, admitted))
+            }
+            (Phase::HalfOpen { deadline, admitted, succeeded }, Verdict::Success) => {
+                let succeeded = succeeded + 1;
+                if succeeded >= self.config.half_open_probes {
+                    let t = self.transition(State::Closed, Reason::ProbesSucceeded, now, 0, admitted, None);
+                    let ramp_from = (!self.config.ramp.is_zero()).then_some(now);
+                    self.phase = Phase::Closed { ramp_from };
+                    self.window.clear();
+                    self.closed_since = Some(now);
+                    Some(t)
+                } else {
+                    self.phase = Phase::HalfOpen { deadline, admitted, succeeded };
+                    None
+                }
+            }
+            (Phase::HalfOpen { deadline, admitted, succeeded }, Verdict::Ignored) => {
+                // The probe said nothing about the provider: give its place back.
+                self.phase = Phase::HalfOpen { deadline, admitted: admitted.saturating_sub(1), succeeded };
+                None
+            }
+            (Phase::Closed { .. }, Verdict::Ignored) | (Phase::Open { .. }, _) => None,
+        }
+    }
+
+    /// The provider's share of traffic `elapsed` into the ramp, in (0, 1].
+    pub fn ramp_share(&self, elapsed: Duration) -> f64 {
+        let steps = u128::from(self.config.ramp_steps.max(1));
+        let step_len = (self.config.ramp.as_nanos() / steps).max(1);
+        let step = (elapsed.as_nanos() / step_len + 1).min(steps);
+        step as f64 / steps as f64
+    }
+
+    /// Whether `failures` of `calls` open the breaker.
+    fn rate_reached(&self, calls: u32, failures: u32) -> bool {
+        calls >= self.config.min_calls
+            && u64::from(failures) * 1_000_000 >= u64::from(self.config.threshold_ppm) * u64::from(calls)
+    }
+
+    /// The open period for the next open, after forgiving healthy time.
+    fn next_open_period(&mut self, now: Instant) -> Duration {
+        if let (Some(since), Phase::Closed { .. }) = (self.closed_since, self.phase) {
+            let reset = self.config.backoff_reset.as_nanos().max(1);
+            let forgiven = u32::try_from(now.saturating_duration_since(since).as_nanos() / reset).unwrap_or(u32::MAX);
+            self.consecutive_opens = self.consecutive_opens.saturating_sub(forgiven);
+        }
+        self.consecutive_opens = self.consecutive_opens.saturating_add(1);
+        self.config.open.saturating_mul(self.consecutive_opens).min(self.config.open_max)
+    }
+
+    fn open(&mut self, now: Instant, reason: Reason, failures: u32, calls: u32) -> Transition {
+        let open_for = self.next_open_period(now);
+        let t = self.transition(State::Open, reason, now, failures, calls, Some(open_for));
+        self.phase = Phase::Open { until: now + open_for };
+        self.window.clear();
+        t
+    }
+
+    fn transition(
+        &mut self,
+        to: State,
+        reason: Reason,
+        at: Instant,
+        failures: u32,
+        calls: u32,
+        open_for: Option<Duration>,
+    ) -> Transition {
+        self.generation += 1;
+        Transition { from: self.state(), to, reason, at, failures, calls, open_for }
+    }
+
+    fn permit(&self, probe: bool) -> Admission {
+        Admission::Admitted(Permit { generation: self.generation, probe })
+    }
+}

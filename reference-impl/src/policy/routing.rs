@@ -1,0 +1,81 @@
+//! Routing: which provider of a model's chain gets the next attempt.
+//!
+//! The chain order is the operator's preference, so the rule is the simplest one
+//! that respects it: the first provider, in chain order, that this request has
+//! not tried yet and whose breaker admits the call. Providers whose breakers
+//! reject are skipped at no cost; the earliest time one of them may admit again
+//! is kept for the client's `Retry-After` when nothing can serve.
+use std::time::Instant;
+
+use super::breaker::{Admission, Breaker, Permit, Rejection, Transition};
+
+/// The providers of a chain already tried by one request, by chain position.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tried(u64);
+
+/// Longest chain a model may have.
+pub const MAX_CHAIN: usize = 64;
+
+impl Tried {
+    /// Marks chain position `index` as tried.
+    pub fn insert(&mut self, index: usize) {
+        self.0 |= 1 << index;
+    }
+
+    /// Whether chain position `index` was tried.
+    pub fn contains(self, index: usize) -> bool {
+        self.0 & (1 << index) != 0
+    }
+}
+
+/// A chain position skipped because its breaker did not admit the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Skip {
+    /// Chain position.
+    pub index: usize,
+    /// Why it was skipped.
+    pub why: Rejection,
+    /// When it may admit again.
+    pub retry_at: Instant,
+}
+
+/// The outcome of one routing decision.
+#[derive(Debug, Default)]
+pub struct Selection {
+    /// The chosen chain position and its permit, if any provider admitted.
+    pub chosen: Option<(usize, Permit)>,
+    /// Breaker transitions that happened while asking, by chain position.
+    pub transitions: Vec<(usize, Transition)>,
+    /// Positions skipped because their breakers rejected.
+    pub skipped: Vec<Skip>,
+}
+
+impl Selection {
+    /// The earliest time a skipped provider may admit again.
+    pub fn earliest_retry(&self) -> Option<Instant> {
+        self.skipped.iter().map(|s| s.retry_at).min()
+    }
+}
+
+/// Picks the first untried provider whose breaker admits a call at `now`.
+/// `draw` is a uniform number in [0, 1) for failback ramps.
+pub fn select(breakers: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
+    let mut selection = Selection::default();
+    for (index, breaker) in breakers.iter_mut().enumerate() {
+        if tried.contains(index) {
+            continue;
+        }
+        let (admission, transition) = breaker.admit(now, draw);
+        if let Some(t) = transition {
+            selection.transitions.push((index, t));
+        }
+        match admission {
+            Admission::Admitted(permit) => {
+                selection.chosen = Some((index, permit));
+                break;
+            }
+            Admission::Rejected { why, retry_at } => selection.skipped.push(Skip { index, why, retry_at }),
+        }
+    }
+    selection
+}

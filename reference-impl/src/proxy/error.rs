@@ -1,0 +1,137 @@
+//! Errors the gateway itself answers, in OpenAI's error shape:
+//! `{"error": {"message", "type", "param", "code"}}`, plus a `failover` object
+//! with the numbers behind a failed failover.
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use http::header::{CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderValue, StatusCode};
+use serde::Serialize;
+
+/// What a failed failover reports to the client.
+#[derive(Debug, Serialize)]
+pub struct FailoverDetail {
+    /// The model asked for.
+    pub model: String,
+    /// Class of the last failure, or `circuit_open` when every provider was skipped.
+    pub last_failure_class: &'static str,
+    /// Provider of the last failure, if an attempt was made.
+    pub last_provider: Option<String>,
+    /// Upstream attempts made.
+    pub attempts: u32,
+}
+
+/// An error answered by the gateway.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    kind: &'static str,
+    code: &'static str,
+    param: Option<&'static str>,
+    message: String,
+    retry_after_secs: Option<u64>,
+    failover: Option<FailoverDetail>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    message: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    param: Option<&'a str>,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failover: Option<&'a FailoverDetail>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, kind: &'static str, code: &'static str, message: String) -> Self {
+        Self { status, kind, code, param: None, message, retry_after_secs: None, failover: None }
+    }
+
+    /// 400: the body is not what the endpoint takes.
+    pub fn bad_request(message: String, param: Option<&'static str>) -> Self {
+        Self { param, ..Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", "invalid_request", message) }
+    }
+
+    /// 404: a model the config does not know.
+    pub fn unknown_model(model: &str, known: &[&str]) -> Self {
+        let message = format!(
+            "model \"{model}\" is not configured on this gateway; configured models: {}",
+            known.join(", ")
+        );
+        Self { param: Some("model"), ..Self::new(StatusCode::NOT_FOUND, "invalid_request_error", "model_not_found", message) }
+    }
+
+    /// 404: a path the gateway does not serve.
+    pub fn unknown_path(path: &str) -> Self {
+        let message = format!(
+            "no endpoint at {path}; this gateway serves POST /api/v1/chat/completions, POST /api/v1/embeddings, GET /healthz and GET /admin/events"
+        );
+        Self::new(StatusCode::NOT_FOUND, "invalid_request_error", "unknown_endpoint", message)
+    }
+
+    /// 405: a method the endpoint does not take.
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        let message = format!("{method} is not allowed on {path}");
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "invalid_request_error", "method_not_allowed", message)
+    }
+
+    /// 413: a body over the configured limit.
+    pub fn too_large(limit: usize) -> Self {
+        let message = format!("request body exceeds the limit of {limit} bytes (limits.max_body_bytes)");
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", "request_too_large", message)
+    }
+
+    /// 503: no provider of the chain could serve the request.
+    pub fn exhausted(detail: FailoverDetail, retry_after_secs: u64) -> Self {
+        let last = match &detail.last_provider {
+            Some(p) => format!("last failure was {} from provider \"{p}\"", detail.last_failure_class),
+            None => "every provider's circuit breaker is open".to_owned(),
+        };
+        let message = format!(
+            "no provider could serve model \"{}\" after {} attempt(s): {last}; retry after {retry_after_secs} s",
+            detail.model, detail.attempts
+        );
+        Self {
+            retry_after_secs: Some(retry_after_secs),
+            failover: Some(detail),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "no_provider_available", message)
+        }
+    }
+
+    /// The status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Overrides the status (used by the self-tests' sabotaged gateways only).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let inner = Inner {
+            message: &self.message,
+            kind: self.kind,
+            param: self.param,
+            code: self.code,
+            failover: self.failover.as_ref(),
+        };
+        let body = serde_json::to_vec(&Envelope { error: inner }).expect("error body serialises");
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() = self.status;
+        response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}

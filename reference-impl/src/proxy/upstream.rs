@@ -1,0 +1,122 @@
+//! The pooled keep-alive HTTP client that carries one attempt to a provider.
+//!
+//! Bodies go through untouched: the request body is the client's bytes (or the
+//! same bytes with the model name spliced), and a successful streaming answer is
+//! handed back as the live body. Only a non-streaming answer is read whole
+//! before the client sees anything, so that a body that breaks halfway can still
+//! fail over.
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use crate::policy::TransportFailure;
+
+/// Largest error body read for classification and relay.
+const MAX_ERROR_BODY: usize = 1 << 20;
+
+/// A provider's answer to one attempt.
+pub struct Answer {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Its `Content-Type`, relayed to the client.
+    pub content_type: Option<HeaderValue>,
+    /// How long the provider asked us to wait, from `retry-after-ms` or `Retry-After`.
+    pub retry_after: Option<Duration>,
+    /// The body.
+    pub body: AnswerBody,
+}
+
+/// The body of an answer.
+pub enum AnswerBody {
+    /// Read whole.
+    Complete(Bytes),
+    /// A successful streaming answer, still arriving.
+    Streaming(Incoming),
+}
+
+impl Answer {
+    /// The body if it was read whole (always, for an error status).
+    pub fn complete_body(&self) -> &[u8] {
+        match &self.body {
+            AnswerBody::Complete(b) => b,
+            AnswerBody::Streaming(_) => &[],
+        }
+    }
+}
+
+/// The pooled client shared by every request.
+#[derive(Clone)]
+pub struct UpstreamClient {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+}
+
+impl Default for UpstreamClient {
+    fn default() -> Self {
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.enforce_http(false);
+        // Plain HTTP for local providers, TLS (Mozilla's roots, compiled in) for the rest.
+        let connector = HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(256)
+            .build(connector);
+        Self { client }
+    }
+}
+
+impl UpstreamClient {
+    /// Sends one attempt; everything, the body included, must arrive by `deadline`.
+    /// With `stream`, a 2xx answer is returned as soon as its headers arrive.
+    pub async fn send(
+        &self,
+        uri: &Uri,
+        authorization: &HeaderValue,
+        body: Bytes,
+        deadline: Instant,
+        stream: bool,
+    ) -> Result<Answer, TransportFailure> {
+        let request = Request::post(uri.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(AUTHORIZATION, authorization.clone())
+            .body(Full::new(body))
+            .expect("request parts are valid by construction");
+        let exchange = async {
+            let response = self.client.request(request).await.map_err(|e| {
+                if e.is_connect() { TransportFailure::Refused } else { TransportFailure::Reset }
+            })?;
+            let (parts, incoming) = response.into_parts();
+            let retry_after = retry_after(&parts.headers);
+            let content_type = parts.headers.get(CONTENT_TYPE).cloned();
+            let body = if stream && parts.status.is_success() {
+                AnswerBody::Streaming(incoming)
+            } else {
+                let limit = if parts.status.is_success() { usize::MAX } else { MAX_ERROR_BODY };
+                let collected = Limited::new(incoming, limit).collect().await;
+                AnswerBody::Complete(collected.map_err(|_| TransportFailure::Reset)?.to_bytes())
+            };
+            Ok(Answer { status: parts.status, content_type, retry_after, body })
+        };
+        tokio::time::timeout_at(deadline.into(), exchange).await.unwrap_or(Err(TransportFailure::TimedOut))
+    }
+}
+
+/// Reads `retry-after-ms` (milliseconds, as OpenAI and Azure send it) or
+/// `Retry-After` in seconds. An HTTP-date `Retry-After` is ignored.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok();
+    let ms = number("retry-after-ms").or_else(|| number(RETRY_AFTER.as_str()).map(|s| s * 1e3))?;
+    Duration::try_from_secs_f64(ms / 1e3).ok()
+}

@@ -1,0 +1,155 @@
+//! The validated config in the form the request path uses: provider and model
+//! references resolved to indices, durations as `Duration`, upstream URIs and
+//! `Authorization` headers built once.
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use failover_contract::{ConfigError, GatewayConfig};
+use http::{HeaderValue, Uri};
+
+use crate::policy::routing::MAX_CHAIN;
+use crate::policy::{BreakerConfig, RetryConfig};
+
+/// One upstream provider.
+#[derive(Debug)]
+pub struct Upstream {
+    /// Provider id.
+    pub id: Arc<str>,
+    /// `{base_url}/v1/chat/completions`.
+    pub chat_uri: Uri,
+    /// `{base_url}/v1/embeddings`.
+    pub embeddings_uri: Uri,
+    /// `Bearer <api_key>`.
+    pub authorization: HeaderValue,
+    /// The id as a header value, for `x-failover-served-by`.
+    pub id_header: HeaderValue,
+}
+
+/// One step of a model's chain.
+#[derive(Debug)]
+pub struct Hop {
+    /// Index into [`Settings::upstreams`].
+    pub upstream: usize,
+    /// Model name to send instead of the client's, if the chain maps it.
+    pub model: Option<Arc<str>>,
+}
+
+/// A model and its chain.
+#[derive(Debug)]
+pub struct Route {
+    /// The client-facing model name.
+    pub model: Arc<str>,
+    /// The chain, primary first.
+    pub hops: Vec<Hop>,
+}
+
+/// Timeouts and the policy knobs.
+#[derive(Clone, Copy, Debug)]
+pub struct Policy {
+    /// Deadline of a whole request.
+    pub request_timeout: Duration,
+    /// Limit of one attempt.
+    pub attempt_timeout: Duration,
+    /// Retry schedule.
+    pub retry: RetryConfig,
+    /// Breaker knobs (with the failback ramp).
+    pub breaker: BreakerConfig,
+}
+
+/// Everything the gateway needs from its config.
+#[derive(Debug)]
+pub struct Settings {
+    /// Providers, in config order.
+    pub upstreams: Vec<Upstream>,
+    /// Models, in config order.
+    pub routes: Vec<Route>,
+    /// Model name → index into `routes`.
+    pub by_model: HashMap<String, usize>,
+    /// Policy knobs.
+    pub policy: Policy,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+fn ms(v: u64) -> Duration {
+    Duration::from_millis(v)
+}
+
+impl Settings {
+    /// Resolves a validated contract config.
+    pub fn from_config(config: &GatewayConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let upstreams = config
+            .providers
+            .iter()
+            .enumerate()
+            .map(|(i, p)| upstream(i, p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let index: HashMap<&str, usize> =
+            config.providers.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+        let mut routes = Vec::with_capacity(config.models.len());
+        for (i, m) in config.models.iter().enumerate() {
+            if m.backend_map.len() > MAX_CHAIN {
+                return Err(ConfigError {
+                    path: format!("models[{i}].backend_map"),
+                    message: format!("a chain may name at most {MAX_CHAIN} providers"),
+                });
+            }
+            let hops = m
+                .backend_map
+                .iter()
+                .map(|e| Hop { upstream: index[e.provider.as_str()], model: e.model.as_deref().map(Arc::from) })
+                .collect();
+            routes.push(Route { model: Arc::from(m.name.as_str()), hops });
+        }
+        let by_model = config.models.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
+        let p = &config.policy;
+        let b = &p.breaker;
+        let policy = Policy {
+            request_timeout: ms(p.request_timeout_ms),
+            attempt_timeout: ms(p.attempt_timeout_ms),
+            retry: RetryConfig {
+                max_attempts: p.retry.max_attempts,
+                base: ms(p.retry.backoff_base_ms),
+                cap: ms(p.retry.backoff_cap_ms),
+                retry_after_cap: ms(p.retry.retry_after_cap_ms),
+            },
+            breaker: BreakerConfig {
+                window: ms(b.window_ms),
+                min_calls: b.min_calls,
+                threshold_ppm: (b.failure_rate * 1e6).round() as u32,
+                open: ms(b.open_ms),
+                open_max: ms(b.open_max_ms),
+                half_open_probes: b.half_open_probes,
+                probe_timeout: ms(b.probe_timeout_ms.unwrap_or(p.attempt_timeout_ms)),
+                backoff_reset: ms(b.open_backoff_reset_ms.unwrap_or(b.open_max_ms)),
+                ramp: ms(p.failback.ramp_ms),
+                ramp_steps: p.failback.ramp_steps,
+            },
+        };
+        let max_body_bytes = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
+        Ok(Self { upstreams, routes, by_model, policy, max_body_bytes })
+    }
+}
+
+fn upstream(i: usize, p: &failover_contract::ProviderConfig) -> Result<Upstream, ConfigError> {
+    let err = |field: &str, message: String| ConfigError { path: format!("providers[{i}].{field}"), message };
+    let base = p.base_url.trim_end_matches('/');
+    let uri = |path: &str| {
+        format!("{base}{path}")
+            .parse::<Uri>()
+            .map_err(|e| err("base_url", format!("\"{}\" is not a valid URL: {e}", p.base_url)))
+    };
+    let authorization = HeaderValue::from_str(&format!("Bearer {}", p.api_key))
+        .map_err(|_| err("api_key", "must be printable ASCII, as an HTTP header value".into()))?;
+    let id_header = HeaderValue::from_str(&p.id)
+        .map_err(|_| err("id", "must be printable ASCII, as it is sent in the x-failover-served-by header".into()))?;
+    Ok(Upstream {
+        id: Arc::from(p.id.as_str()),
+        chat_uri: uri("/v1/chat/completions")?,
+        embeddings_uri: uri("/v1/embeddings")?,
+        authorization,
+        id_header,
+    })
+}

@@ -1,0 +1,200 @@
+//! Example-based tests of the circuit breaker's stated rules, each boundary
+//! tested on both sides. (The property tests explore arbitrary sequences.)
+use std::time::{Duration, Instant};
+
+use reference_gateway::policy::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Verdict};
+
+const MS: Duration = Duration::from_millis(1);
+
+fn config() -> BreakerConfig {
+    BreakerConfig {
+        window: 1_000 * MS,
+        min_calls: 4,
+        threshold_ppm: 500_000,
+        open: 100 * MS,
+        open_max: 250 * MS,
+        half_open_probes: 2,
+        probe_timeout: 50 * MS,
+        backoff_reset: 1_000 * MS,
+        ramp: Duration::ZERO,
+        ramp_steps: 4,
+    }
+}
+
+fn admit(b: &mut Breaker, now: Instant) -> Permit {
+    match b.admit(now, 0.0).0 {
+        Admission::Admitted(p) => p,
+        rejected => panic!("expected admission at {now:?}, got {rejected:?}"),
+    }
+}
+
+fn rejected(b: &mut Breaker, now: Instant) -> Rejection {
+    match b.admit(now, 0.0).0 {
+        Admission::Rejected { why, .. } => why,
+        Admission::Admitted(p) => panic!("expected rejection, got {p:?}"),
+    }
+}
+
+/// Records `outcomes` at `t0`, one call each; returns the last transition.
+fn feed(b: &mut Breaker, t0: Instant, outcomes: &[Verdict]) -> Option<reference_gateway::policy::Transition> {
+    let mut last = None;
+    for &v in outcomes {
+        let p = admit(b, t0);
+        last = b.record(p, v, t0).or(last);
+    }
+    last
+}
+
+use Verdict::{Failure as F, Success as S};
+
+#[test]
+fn never_opens_before_the_minimum_number_of_calls() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    assert_eq!(feed(&mut b, t0, &[F, F, F]), None, "3 failures < min_calls 4");
+    assert_eq!(b.state(), State::Closed);
+}
+
+#[test]
+fn opens_when_the_rate_reaches_the_threshold_inclusive() {
+    let t0 = Instant::now();
+    let mut below = Breaker::new(config());
+    assert_eq!(feed(&mut below, t0, &[S, S, S, F]), None, "25% < 50%");
+    let mut at = Breaker::new(config());
+    let t = feed(&mut at, t0, &[S, S, F, F]).expect("50% reaches 50%");
+    assert_eq!((t.from, t.to, t.reason, t.failures, t.calls), (State::Closed, State::Open, Reason::FailureRate, 2, 4));
+    assert_eq!(t.open_for, Some(100 * MS));
+}
+
+#[test]
+fn outcomes_leave_the_window_after_its_length() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    feed(&mut b, t0, &[F, F, F]);
+    // At exactly t0 + window the old failures are out: the window is (now - window, now].
+    let later = t0 + 1_000 * MS;
+    let p = admit(&mut b, later);
+    assert_eq!(b.record(p, F, later), None);
+    assert_eq!(b.window_counts(later), (1, 1));
+}
+
+#[test]
+fn the_open_period_ends_at_its_deadline_inclusive() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    feed(&mut b, t0, &[F, F, F, F]);
+    let until = t0 + 100 * MS;
+    assert_eq!(rejected(&mut b, until - Duration::from_nanos(1)), Rejection::Open);
+    let (admission, t) = b.admit(until, 0.0);
+    assert!(matches!(admission, Admission::Admitted(p) if p.is_probe()));
+    assert_eq!(t.map(|t| (t.to, t.reason)), Some((State::HalfOpen, Reason::OpenElapsed)));
+}
+
+#[test]
+fn half_open_admits_exactly_the_probes_and_closes_when_all_succeed() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    feed(&mut b, t0, &[F, F, F, F]);
+    let t1 = t0 + 100 * MS;
+    let (p1, p2) = (admit(&mut b, t1), admit(&mut b, t1));
+    assert_eq!(rejected(&mut b, t1), Rejection::ProbesInFlight);
+    assert_eq!(b.record(p1, S, t1), None);
+    let closed = b.record(p2, S, t1).expect("second probe closes");
+    assert_eq!((closed.to, closed.reason), (State::Closed, Reason::ProbesSucceeded));
+    assert_eq!(b.window_counts(t1), (0, 0), "closing clears the window");
+}
+
+#[test]
+fn a_failed_probe_reopens_for_longer() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    feed(&mut b, t0, &[F, F, F, F]);
+    let t1 = t0 + 100 * MS;
+    let p = admit(&mut b, t1);
+    let t = b.record(p, F, t1).expect("reopens");
+    assert_eq!((t.to, t.reason, t.open_for), (State::Open, Reason::ProbeFailed, Some(200 * MS)));
+    // Grows by `open` each time, capped at open_max.
+    let p = admit(&mut b, t1 + 200 * MS);
+    assert_eq!(b.record(p, F, t1 + 200 * MS).and_then(|t| t.open_for), Some(250 * MS));
+}
+
+#[test]
+fn a_probe_that_never_finishes_counts_as_failed_after_the_probe_timeout() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    feed(&mut b, t0, &[F, F, F, F]);
+    let t1 = t0 + 100 * MS;
+    let hung = admit(&mut b, t1);
+    let _second = admit(&mut b, t1);
+    assert_eq!(b.poll(t1 + 50 * MS - Duration::from_nanos(1)), None);
+    let t = b.poll(t1 + 50 * MS).expect("half-open ends at its deadline");
+    assert_eq!((t.to, t.reason), (State::Open, Reason::ProbeTimedOut));
+    // The hung probe's late success changes nothing.
+    assert_eq!(b.record(hung, S, t1 + 60 * MS), None);
+    assert_eq!(b.state(), State::Open);
+}
+
+#[test]
+fn late_results_from_before_a_transition_are_inert() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    let early = admit(&mut b, t0);
+    feed(&mut b, t0, &[F, F, F, F]);
+    assert_eq!(b.state(), State::Open);
+    assert_eq!(b.record(early, F, t0 + MS), None, "no second open, no longer period");
+    let t1 = t0 + 100 * MS;
+    let _probe = admit(&mut b, t1);
+    assert_eq!(b.record(early, S, t1), None, "an old success does not count as a probe");
+    assert_eq!(b.state(), State::HalfOpen);
+}
+
+#[test]
+fn ignored_outcomes_change_no_count_and_give_the_probe_back() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    feed(&mut b, t0, &[F, Verdict::Ignored, Verdict::Ignored, F]);
+    assert_eq!(b.window_counts(t0), (2, 2));
+    feed(&mut b, t0, &[F, F]);
+    let t1 = t0 + 100 * MS;
+    let (p1, _p2) = (admit(&mut b, t1), admit(&mut b, t1));
+    assert_eq!(b.record(p1, Verdict::Ignored, t1), None);
+    let _p3 = admit(&mut b, t1);
+    assert_eq!(rejected(&mut b, t1), Rejection::ProbesInFlight);
+}
+
+#[test]
+fn consecutive_opens_are_forgiven_after_healthy_periods() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    feed(&mut b, t0, &[F, F, F, F]);
+    let t1 = t0 + 100 * MS;
+    let (p1, p2) = (admit(&mut b, t1), admit(&mut b, t1));
+    let _ = (b.record(p1, S, t1), b.record(p2, S, t1));
+    assert_eq!(b.consecutive_opens(), 1);
+    // Reopened soon after closing: the period grows.
+    let soon = t1 + 10 * MS;
+    assert_eq!(feed(&mut b, soon, &[F, F, F, F]).and_then(|t| t.open_for), Some(200 * MS));
+    let t2 = soon + 200 * MS;
+    let (p1, p2) = (admit(&mut b, t2), admit(&mut b, t2));
+    let _ = (b.record(p1, S, t2), b.record(p2, S, t2));
+    // Two healthy reset periods later, both opens are forgiven.
+    let much_later = t2 + 2_000 * MS;
+    assert_eq!(feed(&mut b, much_later, &[F, F, F, F]).and_then(|t| t.open_for), Some(100 * MS));
+}
+
+#[test]
+fn the_failback_ramp_admits_a_growing_share_and_reopens_on_failure() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(BreakerConfig { ramp: 400 * MS, half_open_probes: 1, ..config() });
+    feed(&mut b, t0, &[F, F, F, F]);
+    let t1 = t0 + 100 * MS;
+    let p = admit(&mut b, t1);
+    assert!(b.record(p, S, t1).is_some());
+    assert_eq!(b.ramp_share(Duration::ZERO), 0.25);
+    assert_eq!(b.ramp_share(399 * MS), 1.0);
+    assert!(matches!(b.admit(t1, 0.3).0, Admission::Rejected { why: Rejection::Ramp, .. }));
+    assert!(matches!(b.admit(t1 + 100 * MS, 0.3).0, Admission::Admitted(_)));
+    let p = admit(&mut b, t1 + 150 * MS);
+    let t = b.record(p, F, t1 + 150 * MS).expect("a failure during the ramp reopens");
+    assert_eq!(t.reason, Reason::FailureDuringRamp);
+}

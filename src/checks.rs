@@ -1,0 +1,242 @@
+//! Assertions on what the client got and what the providers received. Each
+//! returns an error that states the expectation and what was actually seen.
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::client::Exchange;
+use crate::mock::{MockProvider, Received};
+
+/// How many of something are expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Count {
+    /// Exactly this many.
+    Exactly(usize),
+    /// No more than this many.
+    AtMost(usize),
+    /// No fewer than this many.
+    AtLeast(usize),
+}
+
+impl Count {
+    fn holds(self, n: usize) -> bool {
+        match self {
+            Count::Exactly(k) => n == k,
+            Count::AtMost(k) => n <= k,
+            Count::AtLeast(k) => n >= k,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Count::Exactly(k) => format!("exactly {k}"),
+            Count::AtMost(k) => format!("at most {k}"),
+            Count::AtLeast(k) => format!("at least {k}"),
+        }
+    }
+}
+
+fn statuses(exchanges: &[Exchange]) -> String {
+    let list: Vec<String> = exchanges.iter().map(|e| e.status.to_string()).collect();
+    format!("[{}]", list.join(", "))
+}
+
+fn served_list(exchanges: &[Exchange]) -> String {
+    let list: Vec<String> = exchanges.iter().map(|e| e.served_by().unwrap_or_else(|| "-".into())).collect();
+    format!("[{}]", list.join(", "))
+}
+
+/// The batch holds `expected` exchanges.
+pub fn batch_size(exchanges: &[Exchange], expected: usize) -> Result<(), String> {
+    if exchanges.len() == expected {
+        Ok(())
+    } else {
+        Err(format!("expected {expected} responses in the latest step, got {}", exchanges.len()))
+    }
+}
+
+/// Every exchange answered `status`.
+pub fn all_status(exchanges: &[Exchange], status: u16) -> Result<(), String> {
+    match exchanges.iter().find(|e| e.status != status) {
+        None => Ok(()),
+        Some(bad) => Err(format!(
+            "expected every response to have status {status}, got {}; first mismatch: {}",
+            statuses(exchanges),
+            bad.describe()
+        )),
+    }
+}
+
+/// Every exchange carries `provider`'s stamp.
+pub fn all_served_by(exchanges: &[Exchange], provider: &str) -> Result<(), String> {
+    if exchanges.iter().all(|e| e.served_by().as_deref() == Some(provider)) {
+        Ok(())
+    } else {
+        Err(format!("expected every response to be served by \"{provider}\", got {}", served_list(exchanges)))
+    }
+}
+
+/// At least `percent` % of the exchanges carry `provider`'s stamp.
+pub fn share_served_by(exchanges: &[Exchange], provider: &str, percent: u32) -> Result<(), String> {
+    let served = exchanges.iter().filter(|e| e.served_by().as_deref() == Some(provider)).count();
+    if served * 100 >= percent as usize * exchanges.len() {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected at least {percent}% of {} responses served by \"{provider}\", got {served}: {}",
+            exchanges.len(),
+            served_list(exchanges)
+        ))
+    }
+}
+
+/// The last `n` exchanges all carry `provider`'s stamp.
+pub fn last_in_a_row(exchanges: &[Exchange], n: usize, provider: &str) -> bool {
+    exchanges.len() >= n && exchanges[exchanges.len() - n..].iter().all(|e| e.served_by().as_deref() == Some(provider))
+}
+
+/// Every exchange took at most `bound + tolerance`.
+pub fn latency_within(exchanges: &[Exchange], bound: Duration, tolerance: Duration) -> Result<(), String> {
+    match exchanges.iter().max_by_key(|e| e.latency) {
+        Some(slowest) if slowest.latency > bound + tolerance => Err(format!(
+            "expected every response within {} ms (+{} ms tolerance), the slowest took {:.1} ms: {}",
+            bound.as_millis(),
+            tolerance.as_millis(),
+            slowest.latency.as_secs_f64() * 1e3,
+            slowest.describe()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The exchange is an error in OpenAI's shape with `code`; returns the error object.
+pub fn openai_error(exchange: &Exchange, code: &str) -> Result<Value, String> {
+    let error = exchange
+        .json()
+        .and_then(|body| body.get("error").cloned())
+        .filter(|e| e.get("message").is_some_and(Value::is_string) && e.get("type").is_some_and(Value::is_string))
+        .ok_or_else(|| {
+            format!("expected an OpenAI error body {{\"error\": {{\"message\", \"type\", ...}}}}, got {}", exchange.describe())
+        })?;
+    match error.get("code").and_then(Value::as_str) {
+        Some(c) if c == code => Ok(error),
+        other => Err(format!("expected error code \"{code}\", got {other:?}: {}", exchange.describe())),
+    }
+}
+
+/// The exchange's error message mentions each of `words`.
+pub fn error_mentions(exchange: &Exchange, words: &[&str]) -> Result<(), String> {
+    let message = exchange
+        .json()
+        .and_then(|b| b.pointer("/error/message").and_then(Value::as_str).map(str::to_owned))
+        .ok_or_else(|| format!("expected an OpenAI error with a message, got {}", exchange.describe()))?;
+    match words.iter().find(|w| !message.contains(**w)) {
+        None => Ok(()),
+        Some(missing) => Err(format!("expected the error message to mention \"{missing}\", it says: {message}")),
+    }
+}
+
+/// The exchange has a numeric `Retry-After` within `[min, max]` seconds.
+pub fn retry_after_between(exchange: &Exchange, min: u64, max: u64) -> Result<(), String> {
+    match exchange.retry_after_secs() {
+        Some(s) if (min..=max).contains(&s) => Ok(()),
+        other => Err(format!(
+            "expected a Retry-After header between {min} and {max} seconds, got {other:?}: {}",
+            exchange.describe()
+        )),
+    }
+}
+
+/// `provider` received a number of requests.
+pub fn received(provider: &MockProvider, count: Count) -> Result<(), String> {
+    let n = provider.received();
+    if count.holds(n) {
+        Ok(())
+    } else {
+        Err(format!("expected provider \"{}\" to receive {} requests, it received {n}", provider.id(), count.describe()))
+    }
+}
+
+/// Every request `provider` received is JSON-equal to a body the client sent,
+/// with the `model` field replaced by `model` if given.
+pub fn forwarded_as_sent(provider: &MockProvider, sent: &[Exchange], model: Option<&str>) -> Result<(), String> {
+    let journal = provider.journal();
+    if journal.is_empty() {
+        return Err(format!("provider \"{}\" received no request", provider.id()));
+    }
+    let expected: Vec<Value> = sent
+        .iter()
+        .filter_map(|e| serde_json::from_slice::<Value>(&e.sent).ok())
+        .map(|mut body| {
+            if let Some(model) = model {
+                body["model"] = Value::from(model);
+            }
+            body
+        })
+        .collect();
+    for received in &journal {
+        let got = received.json();
+        if !got.as_ref().is_some_and(|g| expected.contains(g)) {
+            return Err(format!(
+                "provider \"{}\" received request #{} that differs from what the client sent{}: {}",
+                provider.id(),
+                received.seq,
+                model.map(|m| format!(" (with only the model changed to \"{m}\")")).unwrap_or_default(),
+                String::from_utf8_lossy(&received.body)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every request `provider` received carried its own API key.
+pub fn used_own_key(provider: &MockProvider) -> Result<(), String> {
+    let expected = format!("Bearer {}", provider.api_key());
+    match provider.journal().iter().find(|r| r.authorization.as_deref() != Some(expected.as_str())) {
+        None => Ok(()),
+        Some(r) => Err(format!(
+            "provider \"{}\" received request #{} with Authorization {:?}, not its own key",
+            provider.id(),
+            r.seq,
+            r.authorization
+        )),
+    }
+}
+
+/// Once `provider` has failed `after` requests, no request reached it sooner
+/// than `min_gap` after one it failed. (The first failures may come quickly:
+/// the breaker needs `after` of them to open.)
+pub fn quiet_after_failures(journal: &[Received], provider: &str, min_gap: Duration, after: usize) -> Result<(), String> {
+    let mut failed = 0;
+    for pair in journal.windows(2) {
+        failed += usize::from(pair[0].faulted);
+        let gap = pair[1].at.duration_since(pair[0].at);
+        if pair[0].faulted && failed >= after && gap < min_gap {
+            return Err(format!(
+                "provider \"{provider}\" received request #{} only {:.1} ms after failing request #{} (its failure number {failed}); expected no traffic for at least {} ms",
+                pair[1].seq,
+                gap.as_secs_f64() * 1e3,
+                pair[0].seq,
+                min_gap.as_millis()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The exchange is exactly the answer `provider` gave last: status and body.
+pub fn relayed_unchanged(exchange: &Exchange, provider: &MockProvider) -> Result<(), String> {
+    let journal = provider.journal();
+    let last = journal.last().ok_or_else(|| format!("provider \"{}\" received no request", provider.id()))?;
+    if exchange.status == last.status && exchange.body == last.answer {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected the client to get provider \"{}\"'s answer unchanged ({} {}), got {}",
+            provider.id(),
+            last.status,
+            String::from_utf8_lossy(&last.answer),
+            exchange.describe()
+        ))
+    }
+}

@@ -1,0 +1,118 @@
+//! The client side of a scenario: requests to the gateway and what came back.
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use crate::mock::responses;
+
+/// Longest the suite waits for any answer from a gateway: past every bound a
+/// scenario states, so a hung gateway fails its scenario instead of the run.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The HTTP client a scenario uses to reach the gateway.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(CLIENT_TIMEOUT)
+        .pool_idle_timeout(Duration::from_secs(5))
+        .build()
+        .expect("an HTTP client")
+}
+
+/// The two inference endpoints of the contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestKind {
+    /// `POST /api/v1/chat/completions`.
+    Chat,
+    /// `POST /api/v1/embeddings`.
+    Embeddings,
+}
+
+impl RequestKind {
+    /// The gateway path.
+    pub fn path(self) -> &'static str {
+        match self {
+            RequestKind::Chat => "/api/v1/chat/completions",
+            RequestKind::Embeddings => "/api/v1/embeddings",
+        }
+    }
+
+    /// The body of the client's `n`-th request of this kind.
+    pub fn body(self, model: &str, n: usize) -> Value {
+        match self {
+            RequestKind::Chat => json!({
+                "model": model,
+                "messages": [
+                    {"role": "system", "content": "You are a concise assistant."},
+                    {"role": "user", "content": format!("Question number {n}: what is {n} + {n}?")}
+                ],
+                "temperature": 0.2,
+                "max_tokens": 64
+            }),
+            RequestKind::Embeddings => json!({"model": model, "input": format!("sentence number {n}")}),
+        }
+    }
+}
+
+/// One request to the gateway and its answer.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    /// Request path.
+    pub path: String,
+    /// The body sent.
+    pub sent: Bytes,
+    /// HTTP status answered.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// Response body.
+    pub body: Bytes,
+    /// When the request was sent.
+    pub started: Instant,
+    /// Time until the whole answer had arrived.
+    pub latency: Duration,
+}
+
+impl Exchange {
+    /// The response body as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The provider whose stamp the response body carries.
+    pub fn served_by(&self) -> Option<String> {
+        self.json().as_ref().and_then(responses::served_by).map(str::to_owned)
+    }
+
+    /// A `Retry-After` header in whole seconds, if present and numeric.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.headers.get("retry-after")?.to_str().ok()?.trim().parse().ok()
+    }
+
+    /// A one-line account for failure messages.
+    pub fn describe(&self) -> String {
+        let body = String::from_utf8_lossy(&self.body);
+        let body: String = body.chars().take(300).collect();
+        format!("{} {} in {:.1} ms: {body}", self.status, self.path, self.latency.as_secs_f64() * 1e3)
+    }
+}
+
+/// Sends one request and reads the whole answer.
+pub async fn send(
+    http: &reqwest::Client,
+    base_url: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Bytes,
+) -> Result<Exchange, String> {
+    let started = Instant::now();
+    let mut request = http.request(method.clone(), format!("{base_url}{path}"));
+    if !body.is_empty() {
+        request = request.header("content-type", "application/json").body(body.clone());
+    }
+    let response = request.send().await.map_err(|e| format!("{method} {path} failed: {e}"))?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let answer = response.bytes().await.map_err(|e| format!("reading the answer to {method} {path} failed: {e}"))?;
+    Ok(Exchange { path: path.to_owned(), sent: body, status, headers, body: answer, started, latency: started.elapsed() })
+}

@@ -1,0 +1,116 @@
+//! The config a scenario builds up step by step before its gateway starts.
+//!
+//! Defaults are scaled down from production (seconds become milliseconds) so the
+//! suite runs in seconds; steps override the knobs a scenario is about.
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use failover_contract::{
+    BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, LimitsConfig, ModelConfig, PolicyConfig, ProviderConfig,
+    RetryConfig, SCHEMA,
+};
+
+use crate::mock::MockProvider;
+
+/// A model's provider chain as a feature writes it:
+/// `"primary" then "secondary" as "gpt-4o-mini"`, or `"primary" only`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain(pub Vec<ChainEntry>);
+
+impl FromStr for Chain {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let shape = "write a chain as \"a\" then \"b\" as \"model-b\" (or \"a\" only)";
+        let s = s.trim().strip_suffix(" only").unwrap_or(s.trim());
+        let mut entries = Vec::new();
+        for part in s.split(" then ") {
+            let mut quoted = part.split('"').skip(1).step_by(2);
+            let provider = quoted.next().ok_or_else(|| format!("\"{part}\" names no provider; {shape}"))?;
+            let model = match part.contains(" as ") {
+                true => Some(quoted.next().ok_or_else(|| format!("\"{part}\" maps to no model; {shape}"))?.to_owned()),
+                false => None,
+            };
+            entries.push(ChainEntry { provider: provider.to_owned(), model });
+        }
+        Ok(Chain(entries))
+    }
+}
+
+/// Everything but the providers' addresses, which the mocks know.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    /// Models and their chains, in the order the scenario named them.
+    pub models: Vec<ModelConfig>,
+    /// The policy knobs.
+    pub policy: PolicyConfig,
+    /// Input limits.
+    pub limits: LimitsConfig,
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        Self {
+            models: Vec::new(),
+            policy: PolicyConfig {
+                request_timeout_ms: 3_000,
+                attempt_timeout_ms: 1_000,
+                retry: RetryConfig { max_attempts: 1, backoff_base_ms: 1, backoff_cap_ms: 5, retry_after_cap_ms: 100 },
+                breaker: BreakerConfig {
+                    window_ms: 10_000,
+                    min_calls: 4,
+                    failure_rate: 0.5,
+                    open_ms: 5_000,
+                    open_max_ms: 20_000,
+                    half_open_probes: 1,
+                    probe_timeout_ms: None,
+                    open_backoff_reset_ms: None,
+                },
+                failback: FailbackConfig { ramp_ms: 0, ramp_steps: 4 },
+            },
+            limits: LimitsConfig::default(),
+        }
+    }
+}
+
+impl Draft {
+    /// Sets (or replaces) a model's chain.
+    pub fn route(&mut self, model: &str, chain: Chain) {
+        self.models.retain(|m| m.name != model);
+        self.models.push(ModelConfig { name: model.to_owned(), backend_map: chain.0 });
+    }
+
+    /// The full config, with every provider of the scenario.
+    pub fn build(&self, providers: &BTreeMap<String, MockProvider>) -> GatewayConfig {
+        GatewayConfig {
+            schema: SCHEMA.to_owned(),
+            providers: providers
+                .values()
+                .map(|p| ProviderConfig {
+                    id: p.id().to_owned(),
+                    base_url: p.base_url(),
+                    api_key: p.api_key().to_owned(),
+                    region: None,
+                })
+                .collect(),
+            models: self.models.clone(),
+            policy: self.policy,
+            limits: self.limits,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chains_parse_with_model_mappings() {
+        let chain: Chain = r#""primary" then "secondary" as "mini" then "third""#.parse().unwrap();
+        let names: Vec<(&str, Option<&str>)> =
+            chain.0.iter().map(|e| (e.provider.as_str(), e.model.as_deref())).collect();
+        assert_eq!(names, [("primary", None), ("secondary", Some("mini")), ("third", None)]);
+        assert_eq!(r#""solo" only"#.parse::<Chain>().unwrap().0.len(), 1);
+        assert!("primary".parse::<Chain>().unwrap_err().contains("names no provider"));
+    }
+}

@@ -1,0 +1,18 @@
+//! The failover conformance suite's harness: mock providers with fault
+//! injection, the gateway-under-test driver, the scenario state the step
+//! definitions drive, the checks they assert, and the runner.
+//!
+//! Step definitions (in `steps/`) stay thin: each translates one sentence of a
+//! feature into a call on [`scene::Scene`] or a function of [`checks`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod checks;
+pub mod client;
+pub mod draft;
+pub mod events;
+pub mod gateway;
+pub mod mock;
+pub mod run;
+pub mod scene;
+pub mod wait;

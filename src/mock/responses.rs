@@ -1,0 +1,80 @@
+//! The bodies mock providers answer: OpenAI-compatible, each stamped with the
+//! provider's id so a response shows, black-box, who served it.
+use serde_json::{Value, json};
+
+use super::fault::Fault;
+
+/// The marker every successful body carries in `system_fingerprint`.
+pub fn fingerprint(provider: &str) -> String {
+    format!("mock:{provider}")
+}
+
+/// Reads the provider id back from a body's `system_fingerprint`.
+pub fn served_by(body: &Value) -> Option<&str> {
+    body.get("system_fingerprint")?.as_str()?.strip_prefix("mock:")
+}
+
+/// A successful chat completion answering request number `n`.
+pub fn chat_completion(provider: &str, model: &str, n: usize) -> Value {
+    json!({
+        "id": format!("chatcmpl-{provider}-{n}"),
+        "object": "chat.completion",
+        "created": 1_700_000_000u64 + n as u64,
+        "model": model,
+        "system_fingerprint": fingerprint(provider),
+        "choices": [{
+            "index": 0,
+            "message": {"role": "assistant", "content": format!("Answer {n} from {provider}.")},
+            "finish_reason": "stop"
+        }],
+        "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}
+    })
+}
+
+/// A successful embeddings answer for request number `n`.
+pub fn embeddings(provider: &str, model: &str, n: usize) -> Value {
+    let seed = n as f64;
+    json!({
+        "object": "list",
+        "model": model,
+        "system_fingerprint": fingerprint(provider),
+        "data": [{"object": "embedding", "index": 0, "embedding": [0.1 * seed, -0.2, 0.3, 0.05]}],
+        "usage": {"prompt_tokens": 4, "total_tokens": 4}
+    })
+}
+
+/// The error body for an HTTP fault, in OpenAI's shape, naming the provider.
+pub fn error_body(provider: &str, fault: &Fault) -> Value {
+    let (kind, code, message) = match fault {
+        Fault::ContextOverflow => (
+            "invalid_request_error",
+            "context_length_exceeded".to_owned(),
+            "This model's maximum context length is 8192 tokens; your messages resulted in 9001 tokens.".to_owned(),
+        ),
+        Fault::Status { code: 429, .. } => {
+            ("rate_limit_error", "rate_limit_exceeded".to_owned(), "Rate limit reached for requests.".to_owned())
+        }
+        Fault::Status { code: 401, .. } => {
+            ("authentication_error", "invalid_api_key".to_owned(), "Incorrect API key provided.".to_owned())
+        }
+        Fault::Status { code: 403, .. } => {
+            ("permission_error", "forbidden".to_owned(), "You are not allowed to use this model.".to_owned())
+        }
+        Fault::Status { code, .. } if *code >= 500 => {
+            ("server_error", format!("upstream_{code}"), "The server had an error processing your request.".to_owned())
+        }
+        Fault::Status { code, .. } => {
+            ("invalid_request_error", format!("mock_client_error_{code}"), format!("Mock client error {code}."))
+        }
+        Fault::Hang | Fault::Refuse => ("server_error", "unreachable".to_owned(), String::new()),
+    };
+    json!({"error": {"message": format!("{message} (mock provider {provider})"), "type": kind, "param": null, "code": code}})
+}
+
+/// The 401 a provider answers a request without its own API key.
+pub fn wrong_key(provider: &str, got: Option<&str>) -> Value {
+    json!({"error": {
+        "message": format!("mock provider {provider} expected its own API key, got {:?}", got),
+        "type": "authentication_error", "param": null, "code": "invalid_api_key"
+    }})
+}

@@ -1,0 +1,236 @@
+//! One scenario's world: its mock providers, the config it builds, the gateway
+//! it starts, and every exchange the client made. Steps call into this; it does
+//! the work.
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use failover_contract::{GatewayConfig, PolicyConfig};
+
+use crate::client::{self, Exchange, RequestKind};
+use crate::draft::{Chain, Draft};
+use crate::gateway::{self, GatewayUnderTest};
+use crate::mock::MockProvider;
+
+/// A number a scenario measured, kept for the report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measurement {
+    /// What was measured, e.g. `first_failover_latency`.
+    pub name: String,
+    /// The value.
+    pub value: f64,
+    /// Its unit, e.g. `ms`.
+    pub unit: &'static str,
+}
+
+/// A scenario's state.
+#[derive(Debug)]
+pub struct Scene {
+    providers: BTreeMap<String, MockProvider>,
+    draft: Draft,
+    gateway: Option<GatewayUnderTest>,
+    http: reqwest::Client,
+    exchanges: Vec<Exchange>,
+    batch: Range<usize>,
+    requests_made: usize,
+    start_error: Option<String>,
+    /// Measurements recorded so far.
+    pub measurements: Vec<Measurement>,
+}
+
+impl Default for Scene {
+    fn default() -> Self {
+        Self {
+            providers: BTreeMap::new(),
+            draft: Draft::default(),
+            gateway: None,
+            http: client::http_client(),
+            exchanges: Vec::new(),
+            batch: 0..0,
+            requests_made: 0,
+            start_error: None,
+            measurements: Vec::new(),
+        }
+    }
+}
+
+impl Scene {
+    /// The provider `id`, started on first mention.
+    pub async fn provider(&mut self, id: &str) -> Result<&MockProvider, String> {
+        if !self.providers.contains_key(id) {
+            let provider =
+                MockProvider::start(id).await.map_err(|e| format!("cannot start mock provider \"{id}\": {e}"))?;
+            self.providers.insert(id.to_owned(), provider);
+        }
+        Ok(&self.providers[id])
+    }
+
+    /// A provider already mentioned by the scenario.
+    pub fn existing_provider(&self, id: &str) -> Result<&MockProvider, String> {
+        self.providers.get(id).ok_or_else(|| {
+            let known: Vec<&str> = self.providers.keys().map(String::as_str).collect();
+            format!("no provider \"{id}\" in this scenario; it has: {}", known.join(", "))
+        })
+    }
+
+    /// Routes `model` to `chain`, starting the chain's providers.
+    pub async fn route(&mut self, model: &str, chain: Chain) -> Result<(), String> {
+        for entry in &chain.0 {
+            self.provider(&entry.provider).await?;
+        }
+        self.configure()?;
+        self.draft.route(model, chain);
+        Ok(())
+    }
+
+    /// Routes `model` to `chain` without starting mocks for its providers, to
+    /// write a config that names providers that do not exist.
+    pub fn route_unchecked(&mut self, model: &str, chain: Chain) -> Result<(), String> {
+        self.configure()?;
+        self.draft.route(model, chain);
+        Ok(())
+    }
+
+    /// The policy knobs, while the gateway has not started yet.
+    pub fn policy(&mut self) -> Result<&mut PolicyConfig, String> {
+        self.configure()?;
+        Ok(&mut self.draft.policy)
+    }
+
+    /// The body size limit, while the gateway has not started yet.
+    pub fn limit_body(&mut self, bytes: u64) -> Result<(), String> {
+        self.configure()?;
+        self.draft.limits.max_body_bytes = bytes;
+        Ok(())
+    }
+
+    fn configure(&self) -> Result<(), String> {
+        match self.gateway {
+            Some(_) => Err("the gateway has already started; set config steps before the first request".into()),
+            None => Ok(()),
+        }
+    }
+
+    /// The config the gateway gets (or got).
+    pub fn config(&self) -> GatewayConfig {
+        self.draft.build(&self.providers)
+    }
+
+    /// Starts the gateway if it has not started yet.
+    pub async fn start_gateway(&mut self) -> Result<&GatewayUnderTest, String> {
+        if self.gateway.is_none() {
+            let config = self.config();
+            let started = GatewayUnderTest::start(gateway::target(), &config, &self.http).await?;
+            self.gateway = Some(started);
+        }
+        Ok(self.gateway.as_ref().expect("started above"))
+    }
+
+    /// Starts the gateway, keeping a failure to start for a later check
+    /// instead of failing the step.
+    pub async fn attempt_start(&mut self) {
+        if let Err(e) = self.start_gateway().await {
+            self.start_error = Some(e);
+        }
+    }
+
+    /// Why the gateway failed to start, if it did.
+    pub fn start_error(&self) -> Option<&str> {
+        self.start_error.as_deref()
+    }
+
+    /// Sends `count` requests of `kind` for `model`, one after another.
+    pub async fn send(&mut self, count: usize, kind: RequestKind, model: &str) -> Result<(), String> {
+        let first = self.exchanges.len();
+        for _ in 0..count {
+            self.send_one(kind, model).await?;
+        }
+        self.batch = first..self.exchanges.len();
+        Ok(())
+    }
+
+    async fn send_one(&mut self, kind: RequestKind, model: &str) -> Result<&Exchange, String> {
+        self.requests_made += 1;
+        let body = Bytes::from(kind.body(model, self.requests_made).to_string());
+        self.send_raw(reqwest::Method::POST, kind.path(), body).await
+    }
+
+    /// Sends one request exactly as given.
+    pub async fn send_raw(&mut self, method: reqwest::Method, path: &str, body: Bytes) -> Result<&Exchange, String> {
+        let base = self.start_gateway().await?.base_url().to_owned();
+        let exchange = client::send(&self.http, &base, method, path, body).await?;
+        self.exchanges.push(exchange);
+        let last = self.exchanges.len() - 1;
+        self.batch = last..last + 1;
+        Ok(&self.exchanges[last])
+    }
+
+    /// Sends a request every `every` until `done` holds for the exchanges sent
+    /// so far in this batch, failing if `within` passes first.
+    pub async fn send_until(
+        &mut self,
+        kind: RequestKind,
+        model: &str,
+        every: Duration,
+        within: Duration,
+        mut done: impl FnMut(&[Exchange]) -> bool,
+    ) -> Result<(), String> {
+        let first = self.exchanges.len();
+        let deadline = Instant::now() + within;
+        let mut pace = tokio::time::interval(every);
+        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            pace.tick().await;
+            self.send_one(kind, model).await?;
+            self.batch = first..self.exchanges.len();
+            if done(&self.exchanges[first..]) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "the condition did not hold within {} ms; {} requests sent, the last: {}",
+                    within.as_millis(),
+                    self.batch.len(),
+                    self.exchanges.last().map(Exchange::describe).unwrap_or_default()
+                ));
+            }
+        }
+    }
+
+    /// Sends a request every `every` for `duration`.
+    pub async fn send_for(&mut self, kind: RequestKind, model: &str, every: Duration, duration: Duration) -> Result<(), String> {
+        let end = Instant::now() + duration;
+        self.send_until(kind, model, every, duration + Duration::from_secs(1), |_| Instant::now() >= end).await
+    }
+
+    /// The exchanges of the latest `When` step.
+    pub fn batch(&self) -> &[Exchange] {
+        &self.exchanges[self.batch.clone()]
+    }
+
+    /// Every exchange of the scenario.
+    pub fn exchanges(&self) -> &[Exchange] {
+        &self.exchanges
+    }
+
+    /// The latest exchange.
+    pub fn last(&self) -> Result<&Exchange, String> {
+        self.exchanges.last().ok_or_else(|| "the client has not sent any request yet".to_owned())
+    }
+
+    /// The gateway's base URL, once started.
+    pub fn gateway_url(&self) -> Result<&str, String> {
+        self.gateway.as_ref().map(GatewayUnderTest::base_url).ok_or_else(|| "the gateway has not started".to_owned())
+    }
+
+    /// The HTTP client, for observation requests.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Records a measurement for the report.
+    pub fn measure(&mut self, name: &str, value: f64, unit: &'static str) {
+        self.measurements.push(Measurement { name: name.to_owned(), value, unit });
+    }
+}

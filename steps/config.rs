@@ -1,0 +1,62 @@
+//! Steps that shape the gateway's config before it starts.
+use cucumber::given;
+
+use super::FailoverWorld;
+use super::params::Chain;
+
+#[given(expr = "model {string} is served by {chain}")]
+async fn route(w: &mut FailoverWorld, model: String, chain: Chain) -> Result<(), String> {
+    w.scene.route(&model, chain.0).await
+}
+
+#[given(expr = "the chain of model {string} also names the unconfigured provider {string}")]
+async fn route_to_ghost(w: &mut FailoverWorld, model: String, ghost: String) -> Result<(), String> {
+    let mut chain = w.scene.config().models.into_iter().find(|m| m.name == model).map(|m| m.backend_map).unwrap_or_default();
+    chain.push(failover_contract::ChainEntry { provider: ghost, model: None });
+    w.scene.route_unchecked(&model, failover_conformance::draft::Chain(chain))
+}
+
+#[given(expr = "each provider gets {int} attempt(s) per request")]
+async fn attempts_per_request(w: &mut FailoverWorld, attempts: u32) -> Result<(), String> {
+    w.scene.policy()?.retry.max_attempts = attempts;
+    Ok(())
+}
+
+#[given(expr = "each provider gets {int} attempts per request with backoff between {int} ms and {int} ms")]
+async fn attempts_with_backoff(w: &mut FailoverWorld, attempts: u32, base: u64, cap: u64) -> Result<(), String> {
+    let retry = &mut w.scene.policy()?.retry;
+    (retry.max_attempts, retry.backoff_base_ms, retry.backoff_cap_ms) = (attempts, base, cap);
+    Ok(())
+}
+
+#[given(expr = "each attempt times out after {int} ms")]
+async fn attempt_timeout(w: &mut FailoverWorld, ms: u64) -> Result<(), String> {
+    w.scene.policy()?.attempt_timeout_ms = ms;
+    Ok(())
+}
+
+#[given(expr = "each request times out after {int} ms")]
+async fn request_timeout(w: &mut FailoverWorld, ms: u64) -> Result<(), String> {
+    w.scene.policy()?.request_timeout_ms = ms;
+    Ok(())
+}
+
+#[given(expr = "a Retry-After of at most {int} ms is waited for")]
+async fn retry_after_cap(w: &mut FailoverWorld, ms: u64) -> Result<(), String> {
+    w.scene.policy()?.retry.retry_after_cap_ms = ms;
+    Ok(())
+}
+
+#[given(expr = "the breaker opens when {int}% of at least {int} calls in {int} ms fail, for {int} ms")]
+async fn breaker(w: &mut FailoverWorld, percent: u32, min_calls: u32, window: u64, open: u64) -> Result<(), String> {
+    let breaker = &mut w.scene.policy()?.breaker;
+    breaker.failure_rate = f64::from(percent) / 100.0;
+    (breaker.min_calls, breaker.window_ms, breaker.open_ms) = (min_calls, window, open);
+    breaker.open_max_ms = breaker.open_max_ms.max(open);
+    Ok(())
+}
+
+#[given(expr = "requests are limited to {int} bytes")]
+async fn body_limit(w: &mut FailoverWorld, bytes: u64) -> Result<(), String> {
+    w.scene.limit_body(bytes)
+}

@@ -1,0 +1,13 @@
+//! Step definitions: one file per domain, each step one to three lines that call
+//! the harness (`failover_conformance::scene`, `checks`). Compiled into each test
+//! binary that runs the features, which is where cucumber collects them.
+mod config;
+mod gateway;
+mod journals;
+mod params;
+mod providers;
+mod requests;
+mod responses;
+mod world;
+
+pub use world::FailoverWorld;

@@ -1,0 +1,88 @@
+//! Typed step parameters: each parses the words a feature uses and says what is
+//! understood when it cannot.
+use std::str::FromStr;
+
+use bytes::Bytes;
+use cucumber::Parameter;
+use failover_conformance::client::RequestKind;
+use failover_conformance::draft;
+use failover_conformance::mock::Fault;
+
+/// A fault: `status 503`, `a timeout`, ...
+#[derive(Debug, Parameter)]
+#[param(name = "fault", regex = r"status \d+(?: with Retry-After \d+)?|context overflow|a timeout|a refused connection|.+?")]
+pub struct FaultWords(pub Fault);
+
+impl FromStr for FaultWords {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse().map(FaultWords)
+    }
+}
+
+/// `chat completion(s)` or `embeddings request(s)`.
+#[derive(Debug, Parameter)]
+#[param(name = "kind", regex = r"chat completions?|embeddings requests?")]
+pub struct Kind(pub RequestKind);
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim_end_matches('s') {
+            "chat completion" => Ok(Kind(RequestKind::Chat)),
+            "embeddings request" => Ok(Kind(RequestKind::Embeddings)),
+            _ => Err(format!("unknown request kind \"{s}\"; say \"chat completions\" or \"embeddings requests\"")),
+        }
+    }
+}
+
+/// `a`, `an` or a number.
+#[derive(Debug, Parameter)]
+#[param(name = "count", regex = r"an?|\d+")]
+pub struct Count(pub usize);
+
+impl FromStr for Count {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "a" | "an" => Ok(Count(1)),
+            n => n.parse().map(Count).map_err(|_| format!("\"{n}\" is not a count")),
+        }
+    }
+}
+
+/// A provider chain: `"a" then "b" as "model-b"`, or `"a" only`.
+#[derive(Debug, Parameter)]
+#[param(name = "chain", regex = r#""[^"]+"(?: as "[^"]+")?(?: then "[^"]+"(?: as "[^"]+")?)*(?: only)?"#)]
+pub struct Chain(pub draft::Chain);
+
+impl FromStr for Chain {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse().map(Chain)
+    }
+}
+
+/// A request body: a JSON text between backticks, or `a body of N bytes`.
+#[derive(Debug, Parameter)]
+#[param(name = "body", regex = r"`[^`]*`|a body of \d+ bytes")]
+pub struct Body(pub Bytes);
+
+impl FromStr for Body {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(text) = s.strip_prefix('`').and_then(|t| t.strip_suffix('`')) {
+            return Ok(Body(Bytes::from(text.to_owned())));
+        }
+        let n: usize = s
+            .trim_start_matches("a body of ")
+            .trim_end_matches(" bytes")
+            .parse()
+            .map_err(|_| format!("\"{s}\" is not `json` or \"a body of N bytes\""))?;
+        // A valid request, padded to exactly n bytes, so only its size is wrong.
+        let head = r#"{"model": "gpt-4o", "input": ""#;
+        let tail = r#""}"#;
+        let padding = n.checked_sub(head.len() + tail.len()).ok_or_else(|| format!("a body of {n} bytes is too small"))?;
+        Ok(Body(Bytes::from(format!("{head}{}{tail}", "x".repeat(padding)))))
+    }
+}

@@ -1,0 +1,46 @@
+//! Steps that inject faults into mock providers, or take them away.
+use std::time::Duration;
+
+use cucumber::{given, when};
+use failover_conformance::mock::Schedule;
+
+use super::FailoverWorld;
+use super::params::FaultWords;
+
+async fn fail(w: &mut FailoverWorld, provider: &str, fault: FaultWords, schedule: Schedule) -> Result<(), String> {
+    let p = w.scene.provider(provider).await?;
+    p.fail(fault.0, schedule).await.map_err(|e| format!("cannot inject the fault: {e}"))
+}
+
+#[given(expr = "provider {string} fails every request with {fault}")]
+async fn fails_always(w: &mut FailoverWorld, provider: String, fault: FaultWords) -> Result<(), String> {
+    fail(w, &provider, fault, Schedule::Always).await
+}
+
+#[given(expr = "provider {string} fails the next {int} request(s) with {fault}")]
+async fn fails_next(w: &mut FailoverWorld, provider: String, n: u32, fault: FaultWords) -> Result<(), String> {
+    fail(w, &provider, fault, Schedule::Next(n)).await
+}
+
+#[given(expr = "provider {string} fails 1 request in {int} with {fault}")]
+async fn fails_every_nth(w: &mut FailoverWorld, provider: String, n: u32, fault: FaultWords) -> Result<(), String> {
+    fail(w, &provider, fault, Schedule::EveryNth { n, seen: 0 }).await
+}
+
+#[given(expr = "provider {string} fails {int}% of requests with {fault}, seeded {int}")]
+async fn fails_randomly(w: &mut FailoverWorld, provider: String, percent: u32, fault: FaultWords, seed: u64) -> Result<(), String> {
+    let schedule = Schedule::Probability { p: f64::from(percent) / 100.0, rng: fastrand::Rng::with_seed(seed) };
+    fail(w, &provider, fault, schedule).await
+}
+
+#[given(expr = "provider {string} answers after {int} ms")]
+async fn slow(w: &mut FailoverWorld, provider: String, ms: u64) -> Result<(), String> {
+    w.scene.provider(&provider).await?.set_latency(Duration::from_millis(ms));
+    Ok(())
+}
+
+#[when(expr = "provider {string} recovers")]
+async fn recovers(w: &mut FailoverWorld, provider: String) -> Result<(), String> {
+    let p = w.scene.existing_provider(&provider)?;
+    p.recover().await.map_err(|e| format!("cannot recover provider \"{provider}\": {e}"))
+}

@@ -1,0 +1,231 @@
+//! The suite's self-test: runs every feature against deliberately broken
+//! variants of the reference gateway, each lacking exactly one behaviour, and
+//! checks that exactly the scenarios encoding that behaviour fail. A suite that
+//! passes a gateway that does not fail over is broken; so is one whose scenarios
+//! fail for a defect they are not about.
+//!
+//! The table below is the suite's claim about itself: for each defect, the
+//! scenarios that catch it (`case: scenario name`). When a feature changes,
+//! update the table and say why in the commit.
+#[path = "../steps/mod.rs"]
+mod steps;
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+
+use failover_conformance::gateway::{Target, set_target};
+use failover_conformance::run::{self, RunSettings, ScenarioRecord, Status};
+use reference_gateway::Sabotage;
+
+/// For each defect, the scenarios that must fail, and no others.
+const EXPECTED: &[(Sabotage, &[&str])] = &[
+    (Sabotage::NeverFailOver, &[
+        "TC_R752_FAILOVER_001: an error rate below the threshold keeps traffic on the primary",
+        "TC_R752_FAILOVER_001: latency past the attempt timeout counts as failure",
+        "TC_R752_FAILOVER_001: persistent server errors move chat completions to the secondary within the minimum call count",
+        "TC_R752_FAILOVER_001: persistent server errors move embeddings requests to the secondary within the minimum call count",
+        "TC_R752_FAILOVER_001: the failover decision is logged with the numbers behind it",
+        "TC_R752_FAILOVER_002: a chain entry that maps the model name changes only the model field",
+        "TC_R752_FAILOVER_002: chat completions fail over to the secondary when the primary fails with a refused connection",
+        "TC_R752_FAILOVER_002: chat completions fail over to the secondary when the primary fails with a timeout",
+        "TC_R752_FAILOVER_002: chat completions fail over to the secondary when the primary fails with status 503",
+        "TC_R752_FAILOVER_002: embeddings requests fail over to the secondary when the primary fails with a refused connection",
+        "TC_R752_FAILOVER_002: embeddings requests fail over to the secondary when the primary fails with status 503",
+        "TC_R752_FAILOVER_002: intermittent primary failures never reach the client",
+        "TC_R752_FAILOVER_002: the secondary is chosen before the third provider of the chain",
+        "TC_R752_FAILOVER_002: the third provider serves when the first two fail",
+        "TC_R752_FAILOVER_007: a hanging provider does not hold the client past the request deadline",
+        "TC_R752_FAILOVER_007: a chat completion for a model with one provider gets 503 when it fails with a refused connection",
+        "TC_R752_FAILOVER_007: a chat completion for a model with one provider gets 503 when it fails with status 429 with Retry-After 0",
+        "TC_R752_FAILOVER_007: a chat completion for a model with one provider gets 503 when it fails with status 500",
+        "TC_R752_FAILOVER_007: an embeddings request for a model with one provider gets 503 when it fails with status 401",
+        "TC_R752_FAILOVER_007: an embeddings request for a model with one provider gets 503 when it fails with status 500",
+        "TC_R752_FAILOVER_007: every provider of the chain failing gives 503 too",
+        "TC_R752_FAILOVER_007: once the breaker is open the 503 comes at once and says when to retry",
+        "TC_R752_FAILOVER_007: the gateway stays up and keeps serving other models",
+        "TC_R752_FAILOVER_008: a primary still failing when probed stays out for another open period",
+        "TC_R752_FAILOVER_008: chat completions return to the recovered primary after its open period, not before",
+        "TC_R752_FAILOVER_008: embeddings requests return to the recovered primary after its open period, not before",
+        "taxonomy: a refused connection from the primary is failed over",
+        "taxonomy: a timeout from the primary is retried then failed over",
+        "taxonomy: context overflow from the primary is failed over at once",
+        "taxonomy: status 401 from the primary is failed over at once",
+        "taxonomy: status 403 from the primary is failed over at once",
+        "taxonomy: status 408 from the primary is retried then failed over",
+        "taxonomy: status 429 with Retry-After 0 from the primary is retried then failed over",
+        "taxonomy: status 429 with Retry-After 30 from the primary is failed over at once",
+        "taxonomy: status 500 from the primary is retried then failed over",
+        "taxonomy: status 502 from the primary is retried then failed over",
+        "taxonomy: status 503 from the primary is retried then failed over",
+        "taxonomy: status 504 from the primary is retried then failed over",
+    ]),
+    (Sabotage::ExhaustedAs500, &[
+        "TC_R752_FAILOVER_007: a hanging provider does not hold the client past the request deadline",
+        "TC_R752_FAILOVER_007: a chat completion for a model with one provider gets 503 when it fails with a refused connection",
+        "TC_R752_FAILOVER_007: a chat completion for a model with one provider gets 503 when it fails with status 429 with Retry-After 0",
+        "TC_R752_FAILOVER_007: a chat completion for a model with one provider gets 503 when it fails with status 500",
+        "TC_R752_FAILOVER_007: an embeddings request for a model with one provider gets 503 when it fails with status 401",
+        "TC_R752_FAILOVER_007: an embeddings request for a model with one provider gets 503 when it fails with status 500",
+        "TC_R752_FAILOVER_007: every provider of the chain failing gives 503 too",
+        "TC_R752_FAILOVER_007: once the breaker is open the 503 comes at once and says when to retry",
+        "TC_R752_FAILOVER_007: the gateway stays up and keeps serving other models",
+    ]),
+    (Sabotage::NoBreaker, &[
+        "TC_R752_FAILOVER_001: latency past the attempt timeout counts as failure",
+        "TC_R752_FAILOVER_001: persistent server errors move chat completions to the secondary within the minimum call count",
+        "TC_R752_FAILOVER_001: persistent server errors move embeddings requests to the secondary within the minimum call count",
+        "TC_R752_FAILOVER_001: the failover decision is logged with the numbers behind it",
+        "TC_R752_FAILOVER_007: once the breaker is open the 503 comes at once and says when to retry",
+        "TC_R752_FAILOVER_008: a primary still failing when probed stays out for another open period",
+        "TC_R752_FAILOVER_008: chat completions return to the recovered primary after its open period, not before",
+        "TC_R752_FAILOVER_008: embeddings requests return to the recovered primary after its open period, not before",
+        "TC_R752_FAILOVER_008: the failback decision is logged",
+        "taxonomy: a timeout counts against the primary's breaker",
+        "taxonomy: status 401 counts against the primary's breaker",
+        "taxonomy: status 429 with Retry-After 0 counts against the primary's breaker",
+        "taxonomy: status 500 counts against the primary's breaker",
+    ]),
+    (Sabotage::NoCooldown, &[
+        "TC_R752_FAILOVER_001: latency past the attempt timeout counts as failure",
+        "TC_R752_FAILOVER_001: persistent server errors move chat completions to the secondary within the minimum call count",
+        "TC_R752_FAILOVER_001: persistent server errors move embeddings requests to the secondary within the minimum call count",
+        "TC_R752_FAILOVER_001: the failover decision is logged with the numbers behind it",
+        "TC_R752_FAILOVER_007: once the breaker is open the 503 comes at once and says when to retry",
+        "TC_R752_FAILOVER_008: a primary still failing when probed stays out for another open period",
+        "TC_R752_FAILOVER_008: chat completions return to the recovered primary after its open period, not before",
+        "TC_R752_FAILOVER_008: embeddings requests return to the recovered primary after its open period, not before",
+        "taxonomy: a timeout counts against the primary's breaker",
+        "taxonomy: status 401 counts against the primary's breaker",
+        "taxonomy: status 429 with Retry-After 0 counts against the primary's breaker",
+        "taxonomy: status 500 counts against the primary's breaker",
+    ]),
+    (Sabotage::ClientErrorsFailOver, &[
+        "taxonomy: status 400 does not count against the primary's breaker",
+        "taxonomy: status 400 from the primary is returned unchanged",
+        "taxonomy: status 404 does not count against the primary's breaker",
+        "taxonomy: status 404 from the primary is returned unchanged",
+        "taxonomy: status 422 from the primary is returned unchanged",
+    ]),
+    (Sabotage::CountsEverything, &[
+        "taxonomy: context overflow does not count against the primary's breaker",
+        "taxonomy: status 400 does not count against the primary's breaker",
+        "taxonomy: status 404 does not count against the primary's breaker",
+    ]),
+    (Sabotage::HairTrigger, &[
+        "TC_R752_FAILOVER_001: an error rate below the threshold keeps traffic on the primary",
+        "TC_R752_FAILOVER_001: the failover decision is logged with the numbers behind it",
+        "taxonomy: a timeout counts against the primary's breaker",
+        "taxonomy: a timeout from the primary is retried then failed over",
+        "taxonomy: status 401 counts against the primary's breaker",
+        "taxonomy: status 408 from the primary is retried then failed over",
+        "taxonomy: status 429 with Retry-After 0 counts against the primary's breaker",
+        "taxonomy: status 429 with Retry-After 0 from the primary is retried then failed over",
+        "taxonomy: status 500 counts against the primary's breaker",
+        "taxonomy: status 500 from the primary is retried then failed over",
+        "taxonomy: status 502 from the primary is retried then failed over",
+        "taxonomy: status 503 from the primary is retried then failed over",
+        "taxonomy: status 504 from the primary is retried then failed over",
+    ]),
+    (Sabotage::NoRetry, &[
+        "taxonomy: a timeout from the primary is retried then failed over",
+        "taxonomy: status 408 from the primary is retried then failed over",
+        "taxonomy: status 429 with Retry-After 0 from the primary is retried then failed over",
+        "taxonomy: status 500 from the primary is retried then failed over",
+        "taxonomy: status 502 from the primary is retried then failed over",
+        "taxonomy: status 503 from the primary is retried then failed over",
+        "taxonomy: status 504 from the primary is retried then failed over",
+    ]),
+    (Sabotage::RetriesEverything, &[
+        "taxonomy: context overflow from the primary is failed over at once",
+        "taxonomy: status 401 from the primary is failed over at once",
+        "taxonomy: status 403 from the primary is failed over at once",
+        "taxonomy: status 429 with Retry-After 30 from the primary is failed over at once",
+    ]),
+    (Sabotage::AcceptsAnyBody, &[
+        "contract: a JSON array is rejected with 400",
+        "contract: a body over the limit is rejected with 413",
+        "contract: a missing model is rejected with 400",
+        "contract: a non-string model is rejected with 400",
+        "contract: an unknown model is rejected with 404",
+        "contract: malformed JSON is rejected with 400",
+    ]),
+];
+
+/// An undefined step and a feature that does not parse each fail the run,
+/// rather than being skipped quietly.
+async fn bad_features_fail_the_run(settings: &RunSettings) -> bool {
+    set_target(Target::Bundled { sabotage: Sabotage::None });
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let undefined = RunSettings { features: fixtures.join("undefined"), ..settings.clone() };
+    let record = run::run::<steps::FailoverWorld>(&undefined).await;
+    let undefined_fails = record.has_failed()
+        && record.scenarios().iter().any(|s| s.failed_step.as_deref().is_some_and(|f| f.contains("right now")));
+    let malformed = RunSettings { features: fixtures.join("malformed"), ..settings.clone() };
+    let malformed_fails = run::run::<steps::FailoverWorld>(&malformed).await.has_failed();
+    println!(
+        "an undefined step fails the run: {}; a malformed feature fails the run: {}",
+        if undefined_fails { "ok" } else { "MISMATCH" },
+        if malformed_fails { "ok" } else { "MISMATCH" }
+    );
+    undefined_fails && malformed_fails
+}
+
+fn key(s: &ScenarioRecord) -> String {
+    format!("{}: {}", s.case_id(), s.name)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = RunSettings { console: false, command_line: false, ..RunSettings::conformance() };
+    let mut mismatches = 0;
+    let mut caught_by_some: BTreeSet<String> = BTreeSet::new();
+    let mut all: BTreeSet<String> = BTreeSet::new();
+    for &(sabotage, expected) in EXPECTED {
+        set_target(Target::Bundled { sabotage });
+        let started = std::time::Instant::now();
+        let record = run::run::<steps::FailoverWorld>(&settings).await;
+        let failed: BTreeSet<String> =
+            record.scenarios().iter().filter(|s| s.status != Status::Passed).map(key).collect();
+        let expected: BTreeSet<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        all.extend(record.scenarios().iter().map(key));
+        caught_by_some.extend(failed.iter().cloned());
+        let missed: Vec<&String> = expected.difference(&failed).collect();
+        let spurious: Vec<&ScenarioRecord> =
+            record.scenarios().iter().filter(|s| s.status != Status::Passed && !expected.contains(&key(s))).collect();
+        let verdict = if missed.is_empty() && spurious.is_empty() && record.parse_errors.is_empty() { "ok" } else { "MISMATCH" };
+        println!(
+            "defect {:<24} {verdict}: {} of {} scenarios failed as expected ({:.1} s)",
+            sabotage.name(),
+            failed.len() - spurious.len(),
+            record.scenarios().len(),
+            started.elapsed().as_secs_f64()
+        );
+        for m in &missed {
+            println!("  should have failed but passed: {m}");
+        }
+        for s in &spurious {
+            println!("  failed but is not about this defect: {}", key(s));
+            println!("    at: {}", s.failed_step.as_deref().unwrap_or("-"));
+            println!("    because: {}", s.error.as_deref().unwrap_or("-"));
+        }
+        for e in &record.parse_errors {
+            println!("  feature error: {e}");
+        }
+        if verdict != "ok" {
+            mismatches += 1;
+        }
+    }
+    mismatches += usize::from(!bad_features_fail_the_run(&settings).await);
+    let uncaught: Vec<&String> = all.difference(&caught_by_some).collect();
+    println!("{} scenarios are caught by no defect listed here (input and contract checks):", uncaught.len());
+    for u in uncaught {
+        println!("  {u}");
+    }
+    if mismatches == 0 {
+        println!("{} passed, 0 failed, 0 skipped", EXPECTED.len() + 1);
+        ExitCode::SUCCESS
+    } else {
+        println!("{} passed, {mismatches} failed, 0 skipped", EXPECTED.len() + 1 - mismatches);
+        ExitCode::FAILURE
+    }
+}
