@@ -192,13 +192,13 @@ pub fn forwarded_as_sent(provider: &MockProvider, sent: &[Exchange], model: Opti
 /// Every request `provider` received carried its own API key.
 pub fn used_own_key(provider: &MockProvider) -> Result<(), String> {
     let expected = format!("Bearer {}", provider.api_key());
-    match provider.journal().iter().find(|r| r.authorization.as_deref() != Some(expected.as_str())) {
+    match provider.journal().iter().find(|r| r.header("authorization") != Some(expected.as_str())) {
         None => Ok(()),
         Some(r) => Err(format!(
             "provider \"{}\" received request #{} with Authorization {:?}, not its own key",
             provider.id(),
             r.seq,
-            r.authorization
+            r.header("authorization")
         )),
     }
 }
@@ -222,6 +222,20 @@ pub fn quiet_after_failures(journal: &[Received], provider: &str, min_gap: Durat
         }
     }
     Ok(())
+}
+
+/// Consecutive requests to `provider` arrived at least `min_gap` apart.
+pub fn spaced_at_least(journal: &[Received], provider: &str, min_gap: Duration) -> Result<(), String> {
+    match journal.windows(2).find(|pair| pair[1].at.duration_since(pair[0].at) < min_gap) {
+        None => Ok(()),
+        Some(pair) => Err(format!(
+            "provider \"{provider}\" received request #{} only {:.1} ms after request #{}; expected at least {} ms between them",
+            pair[1].seq,
+            pair[1].at.duration_since(pair[0].at).as_secs_f64() * 1e3,
+            pair[0].seq,
+            min_gap.as_millis()
+        )),
+    }
 }
 
 /// The exchange is exactly the answer `provider` gave last: status and body.

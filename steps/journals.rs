@@ -41,3 +41,10 @@ async fn quiet_after_failures(w: &mut FailoverWorld, provider: String, ms: u64, 
     let journal = w.scene.existing_provider(&provider)?.journal();
     checks::quiet_after_failures(&journal, &provider, Duration::from_millis(ms), after)
 }
+
+#[then(expr = "provider {string} received {int} requests, at least {int} ms apart")]
+async fn received_apart(w: &mut FailoverWorld, provider: String, n: usize, ms: u64) -> Result<(), String> {
+    let p = w.scene.existing_provider(&provider)?;
+    checks::received(p, Count::Exactly(n))?;
+    checks::spaced_at_least(&p.journal(), &provider, Duration::from_millis(ms))
+}

@@ -112,6 +112,7 @@ const EXPECTED: &[(Sabotage, &[&str])] = &[
         "taxonomy: status 404 does not count against the primary's breaker",
     ]),
     (Sabotage::HairTrigger, &[
+        "taxonomy: a rate limit's retry-after-ms is waited out before the same provider is tried again",
         "TC_R752_FAILOVER_001: an error rate below the threshold keeps traffic on the primary",
         "TC_R752_FAILOVER_001: the failover decision is logged with the numbers behind it",
         "taxonomy: a timeout counts against the primary's breaker",
@@ -127,6 +128,7 @@ const EXPECTED: &[(Sabotage, &[&str])] = &[
         "taxonomy: status 504 from the primary is retried then failed over",
     ]),
     (Sabotage::NoRetry, &[
+        "taxonomy: a rate limit's retry-after-ms is waited out before the same provider is tried again",
         "taxonomy: a timeout from the primary is retried then failed over",
         "taxonomy: status 408 from the primary is retried then failed over",
         "taxonomy: status 429 with Retry-After 0 from the primary is retried then failed over",
@@ -136,9 +138,14 @@ const EXPECTED: &[(Sabotage, &[&str])] = &[
         "taxonomy: status 504 from the primary is retried then failed over",
     ]),
     (Sabotage::RetriesEverything, &[
+        "taxonomy: a rate limit's retry-after-ms is waited out before the same provider is tried again",
         "taxonomy: context overflow from the primary is failed over at once",
         "taxonomy: status 401 from the primary is failed over at once",
         "taxonomy: status 403 from the primary is failed over at once",
+        "taxonomy: status 429 with Retry-After 30 from the primary is failed over at once",
+    ]),
+    (Sabotage::IgnoresRetryAfter, &[
+        "taxonomy: a rate limit's retry-after-ms is waited out before the same provider is tried again",
         "taxonomy: status 429 with Retry-After 30 from the primary is failed over at once",
     ]),
     (Sabotage::AcceptsAnyBody, &[

@@ -32,6 +32,7 @@ Feature: TC_R752_FAILOVER_007 A failing model without a secondary provider
     And the response is an OpenAI error with code "no_provider_available"
     And the error message mentions "gpt-4o" and "server_error"
 
+  @serial
   Scenario: a hanging provider does not hold the client past the request deadline
     Given model "solo" is served by "primary" only
     And each attempt times out after 150 ms
@@ -42,6 +43,7 @@ Feature: TC_R752_FAILOVER_007 A failing model without a secondary provider
     And the response arrived within 400 ms, with 300 ms of tolerance
     And the error message mentions "solo" and "timeout"
 
+  @serial
   Scenario: once the breaker is open the 503 comes at once and says when to retry
     Given model "solo" is served by "primary" only
     And the breaker opens when 100% of at least 2 calls in 10000 ms fail, for 5000 ms

@@ -45,6 +45,13 @@ Feature: Hard failure taxonomy: how each class of provider failure is handled
       | status 404 | returned unchanged | 404    | primary | 1       | 0         |
       | status 422 | returned unchanged | 422    | primary | 1       | 0         |
 
+  Scenario: a rate limit's retry-after-ms is waited out before the same provider is tried again
+    Given provider "primary" fails the next 1 request with status 429 with retry-after-ms 60
+    When the client sends a chat completion for "gpt-4o"
+    Then the response has status 200
+    And the response came from "primary"
+    And provider "primary" received 2 requests, at least 60 ms apart
+
   Scenario Outline: <failure> <counted> against the primary's breaker
     Given each provider gets 1 attempt per request
     And the breaker opens when 100% of at least 2 calls in 10000 ms fail, for 5000 ms

@@ -34,12 +34,14 @@ pub enum Sabotage {
     NoRetry,
     /// Retries every failure on the same provider, even those not worth it.
     RetriesEverything,
+    /// Ignores `Retry-After`: retries a rate-limited provider on its own schedule.
+    IgnoresRetryAfter,
     /// Forwards bodies it cannot read, of any size, instead of rejecting them.
     AcceptsAnyBody,
 }
 
 /// Every defect, for the self-tests to iterate.
-pub const ALL: [Sabotage; 10] = [
+pub const ALL: [Sabotage; 11] = [
     Sabotage::NeverFailOver,
     Sabotage::ExhaustedAs500,
     Sabotage::NoBreaker,
@@ -49,6 +51,7 @@ pub const ALL: [Sabotage; 10] = [
     Sabotage::HairTrigger,
     Sabotage::NoRetry,
     Sabotage::RetriesEverything,
+    Sabotage::IgnoresRetryAfter,
     Sabotage::AcceptsAnyBody,
 ];
 
@@ -66,6 +69,7 @@ impl Sabotage {
             Sabotage::HairTrigger => "hair-trigger",
             Sabotage::NoRetry => "no-retry",
             Sabotage::RetriesEverything => "retries-everything",
+            Sabotage::IgnoresRetryAfter => "ignores-retry-after",
             Sabotage::AcceptsAnyBody => "accepts-any-body",
         }
     }
@@ -95,6 +99,10 @@ impl Sabotage {
 
     pub(crate) fn retries_everything(self) -> bool {
         self == Sabotage::RetriesEverything
+    }
+
+    pub(crate) fn retry_after(self, asked: Option<std::time::Duration>) -> Option<std::time::Duration> {
+        if self == Sabotage::IgnoresRetryAfter { None } else { asked }
     }
 
     pub(crate) fn accepts_any_body(self) -> bool {

@@ -16,12 +16,15 @@ pub const HANG: Duration = Duration::from_secs(20);
 /// One kind of provider failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
-    /// Answers this HTTP status with an OpenAI-style error body.
+    /// Answers this HTTP status, with these extra headers, and either the given
+    /// body or an OpenAI-style error body naming the provider.
     Status {
         /// The status code.
         code: u16,
-        /// A `Retry-After` header, in seconds.
-        retry_after_secs: Option<u64>,
+        /// Extra response headers, e.g. `Retry-After: 2`.
+        headers: Vec<(String, String)>,
+        /// The exact body to answer; `None` for the canned error body.
+        body: Option<String>,
     },
     /// Answers 400 with the error code `context_length_exceeded`.
     ContextOverflow,
@@ -33,8 +36,24 @@ pub enum Fault {
 
 impl Fault {
     /// The words the features use for each fault, for error messages.
-    pub const VOCABULARY: &'static str = "\"status <code>\", \"status 429 with Retry-After <seconds>\", \
-         \"context overflow\", \"a timeout\", \"a refused connection\"";
+    pub const VOCABULARY: &'static str = "\"status <code>\", \"status <code> with <Header-Name> <value>\" \
+         (headers may repeat: \"... with Retry-After 2 with x-extra 1\"), optionally followed by \
+         \" and body `<text>`\", \"context overflow\", \"a timeout\", \"a refused connection\"";
+
+    /// A status fault with the canned body and no extra headers.
+    pub fn status(code: u16) -> Self {
+        Fault::Status { code, headers: Vec::new(), body: None }
+    }
+
+    /// The value of an extra header this fault answers with.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        match self {
+            Fault::Status { headers, .. } => {
+                headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+            }
+            _ => None,
+        }
+    }
 }
 
 impl FromStr for Fault {
@@ -50,26 +69,43 @@ impl FromStr for Fault {
             _ => {}
         }
         let rest = s.strip_prefix("status ").ok_or_else(unknown)?;
-        let (code, retry_after) = match rest.split_once(" with Retry-After ") {
-            Some((code, secs)) => (code, Some(secs)),
+        let (rest, body) = match rest.split_once(" and body `") {
+            Some((head, tail)) => {
+                let body = tail.strip_suffix('`').ok_or_else(|| format!("the body in \"{s}\" must end with a backtick"))?;
+                (head, Some(body.to_owned()))
+            }
             None => (rest, None),
         };
-        let code: u16 = code.parse().map_err(|_| unknown())?;
+        let mut parts = rest.split(" with ");
+        let code: u16 = parts.next().unwrap_or_default().parse().map_err(|_| unknown())?;
         if !(100..=599).contains(&code) {
             return Err(format!("status {code} is not an HTTP status (100-599)"));
         }
-        let retry_after_secs = retry_after
-            .map(|secs| secs.parse::<u64>().map_err(|_| format!("Retry-After \"{secs}\" is not a whole number of seconds")))
-            .transpose()?;
-        Ok(Fault::Status { code, retry_after_secs })
+        let headers = parts
+            .map(|h| {
+                h.split_once(' ')
+                    .filter(|(name, value)| !name.is_empty() && !value.is_empty())
+                    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                    .ok_or_else(|| format!("\"{h}\" in \"{s}\" is not \"<Header-Name> <value>\""))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Fault::Status { code, headers, body })
     }
 }
 
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Fault::Status { code, retry_after_secs: None } => write!(f, "status {code}"),
-            Fault::Status { code, retry_after_secs: Some(s) } => write!(f, "status {code} with Retry-After {s}"),
+            Fault::Status { code, headers, body } => {
+                write!(f, "status {code}")?;
+                for (name, value) in headers {
+                    write!(f, " with {name} {value}")?;
+                }
+                match body {
+                    Some(body) => write!(f, " and body `{body}`"),
+                    None => Ok(()),
+                }
+            }
             Fault::ContextOverflow => f.write_str("context overflow"),
             Fault::Hang => f.write_str("a timeout"),
             Fault::Refuse => f.write_str("a refused connection"),
@@ -130,11 +166,20 @@ mod tests {
 
     #[test]
     fn faults_parse_from_feature_words_and_back() {
-        for words in ["status 503", "status 429 with Retry-After 2", "context overflow", "a timeout", "a refused connection"] {
+        for words in [
+            "status 503",
+            "status 429 with Retry-After 2",
+            "status 429 with retry-after-ms 20 with x-trace abc",
+            "status 418 and body `{\"teapot\": true}`",
+            "context overflow",
+            "a timeout",
+            "a refused connection",
+        ] {
             assert_eq!(words.parse::<Fault>().unwrap().to_string(), words);
         }
         assert!("status 6000".parse::<Fault>().unwrap_err().contains("not an HTTP status"));
         assert!("a hiccup".parse::<Fault>().unwrap_err().contains("say one of"));
+        assert_eq!("status 429 with Retry-After 2".parse::<Fault>().unwrap().header("retry-after"), Some("2"));
     }
 
     #[test]

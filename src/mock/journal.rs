@@ -13,8 +13,8 @@ pub struct Received {
     pub at: Instant,
     /// Request path, e.g. `/v1/chat/completions`.
     pub path: String,
-    /// The `Authorization` header, if any.
-    pub authorization: Option<String>,
+    /// Every request header, names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
     /// The raw request body.
     pub body: Bytes,
     /// The status answered (for a hang: the status it would answer, late).
@@ -26,6 +26,11 @@ pub struct Received {
 }
 
 impl Received {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
     /// The request body as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()

@@ -43,18 +43,22 @@ impl Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut state = lock(&self.state);
         let seq = state.journal.len() + 1;
-        let authorization = request.headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let headers: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect();
+        let authorization = request.headers.get("authorization").and_then(|v| v.to_str().ok());
         let fault = match &mut state.plan {
             Some((fault, schedule)) if *fault != Fault::Refuse => schedule.hits_next().then(|| fault.clone()),
             _ => None,
         };
-        let (status, body, delay) = self.answer(request, authorization.as_deref(), fault.as_ref(), seq, state.latency);
-        let answer = Bytes::from(serde_json::to_vec(&body).expect("mock bodies serialise"));
+        let (status, answer, delay) = self.answer(request, authorization, fault.as_ref(), seq, state.latency);
         state.journal.push(Received {
             seq,
             at: Instant::now(),
             path: request.url.path().to_owned(),
-            authorization,
+            headers,
             body: Bytes::from(request.body.clone()),
             status,
             faulted: fault.is_some(),
@@ -64,11 +68,17 @@ impl Respond for Responder {
             .set_body_raw(answer, "application/json")
             .insert_header("x-mock-provider", self.id.as_str())
             .set_delay(delay);
-        if let Some(Fault::Status { retry_after_secs: Some(secs), .. }) = fault {
-            template = template.insert_header("retry-after", secs.to_string().as_str());
+        if let Some(Fault::Status { headers, .. }) = &fault {
+            for (name, value) in headers {
+                template = template.insert_header(name.as_str(), value.as_str());
+            }
         }
         template
     }
+}
+
+fn json(value: &Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).expect("mock bodies serialise"))
 }
 
 impl Responder {
@@ -79,27 +89,28 @@ impl Responder {
         fault: Option<&Fault>,
         seq: usize,
         latency: Duration,
-    ) -> (u16, Value, Duration) {
+    ) -> (u16, Bytes, Duration) {
+        let error = |fault: &Fault| json(&responses::error_body(&self.id, fault));
         match fault {
-            Some(Fault::Hang) => return (200, responses::error_body(&self.id, &Fault::Hang), HANG),
-            Some(fault @ Fault::Status { code, .. }) => return (*code, responses::error_body(&self.id, fault), latency),
-            Some(fault @ Fault::ContextOverflow) => return (400, responses::error_body(&self.id, fault), latency),
+            Some(Fault::Hang) => return (200, error(&Fault::Hang), HANG),
+            Some(Fault::Status { code, body: Some(body), .. }) => return (*code, Bytes::from(body.clone()), latency),
+            Some(fault @ Fault::Status { code, .. }) => return (*code, error(fault), latency),
+            Some(fault @ Fault::ContextOverflow) => return (400, error(fault), latency),
             Some(Fault::Refuse) | None => {}
         }
         if authorization != Some(format!("Bearer {}", self.api_key).as_str()) {
-            return (401, responses::wrong_key(&self.id, authorization), latency);
+            return (401, json(&responses::wrong_key(&self.id, authorization)), latency);
         }
         let model = serde_json::from_slice::<Value>(&request.body)
             .ok()
             .and_then(|b| b.get("model").and_then(Value::as_str).map(str::to_owned));
         let Some(model) = model else {
-            let bad = Fault::Status { code: 400, retry_after_secs: None };
-            return (400, responses::error_body(&self.id, &bad), latency);
+            return (400, error(&Fault::status(400)), latency);
         };
         match request.url.path() {
-            "/v1/chat/completions" => (200, responses::chat_completion(&self.id, &model, seq), latency),
-            "/v1/embeddings" => (200, responses::embeddings(&self.id, &model, seq), latency),
-            _ => (404, responses::error_body(&self.id, &Fault::Status { code: 404, retry_after_secs: None }), latency),
+            "/v1/chat/completions" => (200, json(&responses::chat_completion(&self.id, &model, seq)), latency),
+            "/v1/embeddings" => (200, json(&responses::embeddings(&self.id, &model, seq)), latency),
+            _ => (404, error(&Fault::status(404)), latency),
         }
     }
 }

@@ -127,7 +127,7 @@ async fn attempt_hop(
             (class, result) => {
                 let answer = result.ok();
                 trail.failed(hop, class, answer.as_ref().map(|a| a.status.as_u16()));
-                let retry_after = answer.as_ref().and_then(|a| a.retry_after);
+                let retry_after = gateway.sabotage.retry_after(answer.as_ref().and_then(|a| a.retry_after));
                 let mut next = retry::after_failure(
                     &settings.policy.retry,
                     class,
