@@ -4,7 +4,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use futures::StreamExt;
+
 use crate::mock::responses;
+use crate::sse::{self, StreamEvent, StreamRecord};
 
 /// Longest the suite waits for any answer from a gateway: past every bound a
 /// scenario states, so a hung gateway fails its scenario instead of the run.
@@ -35,6 +38,13 @@ impl RequestKind {
             RequestKind::Chat => "/api/v1/chat/completions",
             RequestKind::Embeddings => "/api/v1/embeddings",
         }
+    }
+
+    /// The body of the client's `n`-th streaming chat completion.
+    pub fn stream_body(model: &str, n: usize) -> Value {
+        let mut body = RequestKind::Chat.body(model, n);
+        body["stream"] = true.into();
+        body
     }
 
     /// The body of the client's `n`-th request of this kind.
@@ -71,6 +81,8 @@ pub struct Exchange {
     pub started: Instant,
     /// Time until the whole answer had arrived.
     pub latency: Duration,
+    /// For a streamed answer (`text/event-stream`): its events as they came.
+    pub stream: Option<StreamRecord>,
 }
 
 impl Exchange {
@@ -97,22 +109,57 @@ impl Exchange {
     }
 }
 
-/// Sends one request and reads the whole answer.
+/// Sends one request (with extra headers) and reads the whole answer; a
+/// streamed answer is read event by event, each timed.
 pub async fn send(
     http: &reqwest::Client,
     base_url: &str,
     method: reqwest::Method,
     path: &str,
     body: Bytes,
+    headers: &[(String, String)],
 ) -> Result<Exchange, String> {
     let started = Instant::now();
     let mut request = http.request(method.clone(), format!("{base_url}{path}"));
     if !body.is_empty() {
         request = request.header("content-type", "application/json").body(body.clone());
     }
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
     let response = request.send().await.map_err(|e| format!("{method} {path} failed: {e}"))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let answer = response.bytes().await.map_err(|e| format!("reading the answer to {method} {path} failed: {e}"))?;
-    Ok(Exchange { path: path.to_owned(), sent: body, status, headers, body: answer, started, latency: started.elapsed() })
+    let is_stream = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/event-stream"));
+    let (answer, stream) = if is_stream {
+        let (bytes, record) = read_stream(response, started).await;
+        (bytes, Some(record))
+    } else {
+        let bytes = response.bytes().await.map_err(|e| format!("reading the answer to {method} {path} failed: {e}"))?;
+        (bytes, None)
+    };
+    Ok(Exchange { path: path.to_owned(), sent: body, status, headers, body: answer, started, latency: started.elapsed(), stream })
+}
+
+async fn read_stream(response: reqwest::Response, started: Instant) -> (Bytes, StreamRecord) {
+    let mut record = StreamRecord::default();
+    let mut all = Vec::new();
+    let mut buffer = String::new();
+    let mut body = response.bytes_stream();
+    while let Some(piece) = body.next().await {
+        match piece {
+            Ok(bytes) => {
+                all.extend_from_slice(&bytes);
+                buffer.push_str(&String::from_utf8_lossy(&bytes));
+                let at = started.elapsed();
+                record.events.extend(sse::take_events(&mut buffer).into_iter().map(|data| StreamEvent { at, data }));
+            }
+            Err(e) => {
+                record.transport_error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    record.ended_at = started.elapsed();
+    (Bytes::from(all), record)
 }

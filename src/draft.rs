@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use failover_contract::{
-    BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, LimitsConfig, ModelConfig, PolicyConfig, ProviderConfig,
-    RetryConfig, SCHEMA,
+    BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, IdempotencyConfig, LimitsConfig, ModelConfig, PolicyConfig,
+    ProviderConfig, RetryConfig, SCHEMA, StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -67,6 +67,8 @@ impl Default for Draft {
                     open_backoff_reset_ms: None,
                 },
                 failback: FailbackConfig { ramp_ms: 0, ramp_steps: 4 },
+                streaming: StreamingConfig { first_byte_timeout_ms: None, idle_timeout_ms: 1_000 },
+                idempotency: IdempotencyConfig { window_ms: 60_000, capacity: 1_000 },
             },
             limits: LimitsConfig::default(),
         }
@@ -77,7 +79,7 @@ impl Draft {
     /// Sets (or replaces) a model's chain.
     pub fn route(&mut self, model: &str, chain: Chain) {
         self.models.retain(|m| m.name != model);
-        self.models.push(ModelConfig { name: model.to_owned(), backend_map: chain.0 });
+        self.models.push(ModelConfig { name: model.to_owned(), backend_map: chain.0, idempotent: true });
     }
 
     /// The full config, with every provider of the scenario.

@@ -1,6 +1,6 @@
 //! The gateway under test: started per scenario with the scenario's config,
 //! reached over HTTP only, and stopped when the scenario ends.
-use std::sync::RwLock;
+use std::future::Future;
 use std::time::Duration;
 
 use failover_contract::GatewayConfig;
@@ -19,16 +19,20 @@ pub enum Target {
     },
 }
 
-static TARGET: RwLock<Target> = RwLock::new(Target::Bundled { sabotage: Sabotage::None });
-
-/// Chooses the gateway the next scenarios start.
-pub fn set_target(target: Target) {
-    *TARGET.write().unwrap_or_else(|e| e.into_inner()) = target;
+tokio::task_local! {
+    static TARGET: Target;
 }
 
-/// The gateway scenarios start.
+/// Runs `run` (a whole cucumber run) with scenarios starting `target`. Scoped to
+/// the run's task, so that the self-tests can run several targets at once.
+pub async fn with_target<F: Future>(target: Target, run: F) -> F::Output {
+    TARGET.scope(target, run).await
+}
+
+/// The gateway scenarios start: the bundled reference gateway unless a run
+/// says otherwise.
 pub fn target() -> Target {
-    *TARGET.read().unwrap_or_else(|e| e.into_inner())
+    TARGET.try_with(|t| *t).unwrap_or(Target::Bundled { sabotage: Sabotage::None })
 }
 
 /// How long a gateway may take to answer `GET /healthz` with 200 after start.

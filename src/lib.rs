@@ -9,10 +9,13 @@
 
 pub mod checks;
 pub mod client;
+pub mod conversation;
 pub mod draft;
 pub mod events;
 pub mod gateway;
 pub mod mock;
 pub mod run;
 pub mod scene;
+pub mod sse;
+pub mod trace;
 pub mod wait;

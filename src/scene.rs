@@ -9,6 +9,7 @@ use bytes::Bytes;
 use failover_contract::{GatewayConfig, PolicyConfig};
 
 use crate::client::{self, Exchange, RequestKind};
+use crate::conversation::{Conversation, Extras};
 use crate::draft::{Chain, Draft};
 use crate::gateway::{self, GatewayUnderTest};
 use crate::mock::MockProvider;
@@ -24,6 +25,20 @@ pub struct Measurement {
     pub unit: &'static str,
 }
 
+/// How the client shapes a request beyond its kind and model.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RequestOptions {
+    /// Ask for a streamed answer (chat only).
+    pub stream: bool,
+    /// Ask the provider to store the result (`"store": true`): not idempotent.
+    pub store: bool,
+    /// An `Idempotency-Key` header.
+    pub idempotency_key: Option<String>,
+}
+
+/// A request as sent: path, body and extra headers, to repeat it exactly.
+type Sent = (String, Bytes, Vec<(String, String)>);
+
 /// A scenario's state.
 #[derive(Debug)]
 pub struct Scene {
@@ -35,6 +50,9 @@ pub struct Scene {
     batch: Range<usize>,
     requests_made: usize,
     start_error: Option<String>,
+    last_sent: Option<Sent>,
+    conversation: Option<Conversation>,
+    baseline: Option<Duration>,
     /// Measurements recorded so far.
     pub measurements: Vec<Measurement>,
 }
@@ -50,6 +68,9 @@ impl Default for Scene {
             batch: 0..0,
             requests_made: 0,
             start_error: None,
+            last_sent: None,
+            conversation: None,
+            baseline: None,
             measurements: Vec::new(),
         }
     }
@@ -112,6 +133,11 @@ impl Scene {
         }
     }
 
+    /// How many requests each provider received, by id.
+    pub fn received_by_provider(&self) -> Vec<(String, usize)> {
+        self.providers.iter().map(|(id, p)| (id.clone(), p.received())).collect()
+    }
+
     /// The config the gateway gets (or got).
     pub fn config(&self) -> GatewayConfig {
         self.draft.build(&self.providers)
@@ -151,15 +177,57 @@ impl Scene {
     }
 
     async fn send_one(&mut self, kind: RequestKind, model: &str) -> Result<&Exchange, String> {
+        self.send_shaped(kind, model, &RequestOptions::default()).await
+    }
+
+    /// Sends one request of `kind` for `model`, shaped by `options`.
+    pub async fn send_shaped(&mut self, kind: RequestKind, model: &str, options: &RequestOptions) -> Result<&Exchange, String> {
         self.requests_made += 1;
-        let body = Bytes::from(kind.body(model, self.requests_made).to_string());
-        self.send_raw(reqwest::Method::POST, kind.path(), body).await
+        let mut body = if options.stream {
+            RequestKind::stream_body(model, self.requests_made)
+        } else {
+            kind.body(model, self.requests_made)
+        };
+        if options.store {
+            body["store"] = true.into();
+        }
+        let headers: Vec<(String, String)> =
+            options.idempotency_key.iter().map(|k| ("idempotency-key".to_owned(), k.clone())).collect();
+        self.send_with_headers(reqwest::Method::POST, kind.path(), Bytes::from(body.to_string()), headers).await
+    }
+
+    /// Sends `count` requests shaped by `options`, one after another.
+    pub async fn send_many_shaped(&mut self, count: usize, kind: RequestKind, model: &str, options: &RequestOptions) -> Result<(), String> {
+        let first = self.exchanges.len();
+        for _ in 0..count {
+            self.send_shaped(kind, model, options).await?;
+        }
+        self.batch = first..self.exchanges.len();
+        Ok(())
+    }
+
+    /// Sends again exactly what the latest request sent, headers included.
+    pub async fn repeat_last(&mut self) -> Result<&Exchange, String> {
+        let (path, body, headers) = self.last_sent.clone().ok_or("the client has not sent any request yet")?;
+        self.send_with_headers(reqwest::Method::POST, &path, body, headers).await
     }
 
     /// Sends one request exactly as given.
     pub async fn send_raw(&mut self, method: reqwest::Method, path: &str, body: Bytes) -> Result<&Exchange, String> {
+        self.send_with_headers(method, path, body, Vec::new()).await
+    }
+
+    /// Sends one request exactly as given, with extra headers.
+    pub async fn send_with_headers(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Bytes,
+        headers: Vec<(String, String)>,
+    ) -> Result<&Exchange, String> {
         let base = self.start_gateway().await?.base_url().to_owned();
-        let exchange = client::send(&self.http, &base, method, path, body).await?;
+        self.last_sent = Some((path.to_owned(), body.clone(), headers.clone()));
+        let exchange = client::send(&self.http, &base, method, path, body, &headers).await?;
         self.exchanges.push(exchange);
         let last = self.exchanges.len() - 1;
         self.batch = last..last + 1;
@@ -204,6 +272,60 @@ impl Scene {
         self.send_until(kind, model, every, duration + Duration::from_secs(1), |_| Instant::now() >= end).await
     }
 
+    /// Sets whether `model` may be sent twice.
+    pub fn set_idempotent(&mut self, model: &str, idempotent: bool) -> Result<(), String> {
+        self.configure()?;
+        let entry = self.draft.models.iter_mut().find(|m| m.name == model);
+        entry.ok_or_else(|| format!("model \"{model}\" has no chain yet; route it first"))?.idempotent = idempotent;
+        Ok(())
+    }
+
+    /// Makes the conversation send parameters that change the answer.
+    pub fn conversation_parameters(&mut self) -> Result<(), String> {
+        let conversation = self.conversation.as_mut().ok_or("no conversation was started")?;
+        conversation.set_parameters();
+        Ok(())
+    }
+
+    /// Starts a conversation with `earlier` turns of history.
+    pub fn start_conversation(&mut self, earlier: usize, extras: Extras) {
+        self.conversation = Some(Conversation::new(earlier, extras));
+    }
+
+    /// Sends the conversation's next `turns` turns, each with the whole history,
+    /// adding each answer to the history as a client would.
+    pub async fn continue_conversation(&mut self, model: &str, turns: usize) -> Result<(), String> {
+        let first = self.exchanges.len();
+        for _ in 0..turns {
+            let conversation = self.conversation.as_mut().ok_or("no conversation was started")?;
+            let body = Bytes::from(conversation.next_request(model).to_string());
+            let exchange = self.send_raw(reqwest::Method::POST, RequestKind::Chat.path(), body).await?.clone();
+            let answer = exchange.json().filter(|_| exchange.status == 200).ok_or_else(|| {
+                format!("turn {} of the conversation failed: {}", self.exchanges.len() - first, exchange.describe())
+            })?;
+            self.conversation.as_mut().expect("started").absorb(&answer)?;
+        }
+        self.batch = first..self.exchanges.len();
+        Ok(())
+    }
+
+    /// Sends `count` requests to measure the baseline: their median latency.
+    pub async fn measure_baseline(&mut self, count: usize, kind: RequestKind, model: &str) -> Result<Duration, String> {
+        self.send(count, kind, model).await?;
+        if let Some(bad) = self.batch().iter().find(|e| e.status != 200) {
+            return Err(format!("the baseline needs a healthy provider, but got {}", bad.describe()));
+        }
+        let median = median(self.batch().iter().map(|e| e.latency).collect()).expect("count > 0");
+        self.baseline = Some(median);
+        self.measure("baseline_median", median.as_secs_f64() * 1e3, "ms");
+        Ok(median)
+    }
+
+    /// The baseline measured earlier in the scenario.
+    pub fn baseline(&self) -> Result<Duration, String> {
+        self.baseline.ok_or_else(|| "no baseline was measured in this scenario".to_owned())
+    }
+
     /// The exchanges of the latest `When` step.
     pub fn batch(&self) -> &[Exchange] {
         &self.exchanges[self.batch.clone()]
@@ -233,4 +355,10 @@ impl Scene {
     pub fn measure(&mut self, name: &str, value: f64, unit: &'static str) {
         self.measurements.push(Measurement { name: name.to_owned(), value, unit });
     }
+}
+
+/// The median of some durations (the lower middle one for an even count).
+pub fn median(mut values: Vec<Duration>) -> Option<Duration> {
+    values.sort();
+    values.get(values.len().checked_sub(1)? / 2).copied()
 }

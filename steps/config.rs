@@ -60,3 +60,20 @@ async fn breaker(w: &mut FailoverWorld, percent: u32, min_calls: u32, window: u6
 async fn body_limit(w: &mut FailoverWorld, bytes: u64) -> Result<(), String> {
     w.scene.limit_body(bytes)
 }
+
+#[given(expr = "model {string} is not idempotent")]
+async fn not_idempotent(w: &mut FailoverWorld, model: String) -> Result<(), String> {
+    w.scene.set_idempotent(&model, false)
+}
+
+#[given(expr = "a stream's first event must arrive within {int} ms")]
+async fn first_byte_timeout(w: &mut FailoverWorld, ms: u64) -> Result<(), String> {
+    w.scene.policy()?.streaming.first_byte_timeout_ms = Some(ms);
+    Ok(())
+}
+
+#[given(expr = "a stream times out after {int} ms of silence")]
+async fn stream_idle_timeout(w: &mut FailoverWorld, ms: u64) -> Result<(), String> {
+    w.scene.policy()?.streaming.idle_timeout_ms = ms;
+    Ok(())
+}

@@ -59,3 +59,40 @@ async fn failback(w: &mut FailoverWorld, provider: String, model: String) -> Res
         true => Err(format!("expected a failback event for \"{provider}\"; {} events seen", all.len())),
     }
 }
+
+#[then(expr = "the gateway's events show the request served by {string} after a failed attempt on {string}")]
+async fn served_after_failure(w: &mut FailoverWorld, served: String, failed: String) -> Result<(), String> {
+    let all = fetch(w).await?;
+    let requests = events::matching(&all, "request", &[("served_by", &served), ("outcome", "served")]);
+    let with_failure = |e: &&&Value| {
+        e.get("failures").and_then(Value::as_array).is_some_and(|f| f.iter().any(|a| a.get("provider") == Some(&Value::from(failed.as_str()))))
+    };
+    match requests.iter().find(with_failure) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "expected a request event served by \"{served}\" listing a failed attempt on \"{failed}\"; request events: {requests:?}"
+        )),
+    }
+}
+
+#[then(expr = "the gateway's events for {string} on model {string} agree with the switches the client saw")]
+async fn events_agree(w: &mut FailoverWorld, provider: String, model: String) -> Result<(), String> {
+    let all = fetch(w).await?;
+    let transitions = |to: &str| events::matching(&all, "breaker_transition", &[("provider", &provider), ("model", &model), ("to", to)]).len();
+    let journal = w.scene.existing_provider(&provider)?.journal();
+    let reached = failover_conformance::trace::reached(w.scene.exchanges(), &journal);
+    let seen = failover_conformance::trace::Switches::of(w.scene.exchanges(), &reached);
+    // The last transition may come from the last request, with no later request
+    // to show it to the client: one more in the log than seen is consistent.
+    let agree = |logged: usize, seen: usize| logged == seen || logged == seen + 1;
+    let (opened, probed) = (transitions("open"), transitions("half_open"));
+    if agree(opened, seen.away.len()) && agree(probed, seen.back.len()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the client saw traffic leave \"{provider}\" {} times and come back {} times; the log shows {opened} transitions to open and {probed} to half-open",
+            seen.away.len(),
+            seen.back.len()
+        ))
+    }
+}

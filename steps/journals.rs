@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use cucumber::then;
 use failover_conformance::checks::{self, Count};
+use failover_conformance::trace::{self, Switches};
 
 use super::FailoverWorld;
 
@@ -47,4 +48,54 @@ async fn received_apart(w: &mut FailoverWorld, provider: String, n: usize, ms: u
     let p = w.scene.existing_provider(&provider)?;
     checks::received(p, Count::Exactly(n))?;
     checks::spaced_at_least(&p.journal(), &provider, Duration::from_millis(ms))
+}
+
+#[then(expr = "the providers received {int} request(s) in total")]
+async fn total(w: &mut FailoverWorld, n: usize) -> Result<(), String> {
+    let counts = w.scene.received_by_provider();
+    let sum: usize = counts.iter().map(|(_, n)| n).sum();
+    if sum == n {
+        Ok(())
+    } else {
+        Err(format!("expected {n} requests across all providers, they received {sum}: {counts:?}"))
+    }
+}
+
+#[then(expr = "provider {string} received every request")]
+async fn received_every(w: &mut FailoverWorld, provider: String) -> Result<(), String> {
+    let journal = w.scene.existing_provider(&provider)?.journal();
+    let reached = trace::reached(w.scene.exchanges(), &journal);
+    let missed = reached.iter().filter(|hit| !**hit).count();
+    if missed == 0 {
+        Ok(())
+    } else {
+        Err(format!("expected every request to reach \"{provider}\", {missed} of {} skipped it", reached.len()))
+    }
+}
+
+fn switches(w: &FailoverWorld, provider: &str) -> Result<Switches, String> {
+    let journal = w.scene.existing_provider(provider)?.journal();
+    let reached = trace::reached(w.scene.exchanges(), &journal);
+    Ok(Switches::of(w.scene.exchanges(), &reached))
+}
+
+#[then(expr = "traffic switched away from and back to {string} at most {int} times")]
+async fn switch_count(w: &mut FailoverWorld, provider: String, max: usize) -> Result<(), String> {
+    let switches = switches(w, &provider)?;
+    w.scene.measure("switches", switches.count() as f64, "count");
+    checks::routing::switches_at_most(&switches, &provider, max)
+}
+
+#[then(expr = "traffic moved away from {string} and back at most once each per {int} ms, with {int} ms of tolerance")]
+async fn switch_rate(w: &mut FailoverWorld, provider: String, ms: u64, tolerance: u64) -> Result<(), String> {
+    // Switch times are the client's send times, so they are only as precise as
+    // the pace of its requests: the tolerance covers one pacing interval and more.
+    let period = Duration::from_millis(ms.saturating_sub(tolerance));
+    checks::routing::at_most_one_switch_each_way_per(&switches(w, &provider)?, &provider, period)
+}
+
+#[then(expr = "traffic came back to {string} only after {int} ms without a request it failed")]
+async fn back_after_quiet(w: &mut FailoverWorld, provider: String, ms: u64) -> Result<(), String> {
+    let journal = w.scene.existing_provider(&provider)?.journal();
+    checks::routing::back_only_after_quiet(w.scene.exchanges(), &journal, &provider, Duration::from_millis(ms))
 }

@@ -10,7 +10,10 @@ use failover_conformance::mock::Fault;
 
 /// A fault: `status 503`, `a timeout`, ...
 #[derive(Debug, Parameter)]
-#[param(name = "fault", regex = r"status \d+(?: with Retry-After \d+)?|context overflow|a timeout|a refused connection|.+?")]
+#[param(
+    name = "fault",
+    regex = r"status \d+(?: with [A-Za-z-]+ [^ ]+)*(?: and body `[^`]*`)?|context overflow|a timeout|a refused connection|a reset before answering|a reset after headers|a stream (?:cut|reset|stalled) after \d+ chunks?|a malformed chunk after \d+ chunks?|a first chunk delayed by \d+ ms|a stream without \[DONE\]"
+)]
 pub struct FaultWords(pub Fault);
 
 impl FromStr for FaultWords {

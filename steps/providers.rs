@@ -44,3 +44,30 @@ async fn recovers(w: &mut FailoverWorld, provider: String) -> Result<(), String>
     let p = w.scene.existing_provider(&provider)?;
     p.recover().await.map_err(|e| format!("cannot recover provider \"{provider}\": {e}"))
 }
+
+#[given(expr = "provider {string} fails every request with {fault} after {int} requests")]
+async fn fails_after(w: &mut FailoverWorld, provider: String, fault: FaultWords, ok: u32) -> Result<(), String> {
+    fail(w, &provider, fault, Schedule::After { ok }).await
+}
+
+#[given(expr = "provider {string} fails in the pattern {string} with {fault}")]
+async fn fails_in_pattern(w: &mut FailoverWorld, provider: String, pattern: String, fault: FaultWords) -> Result<(), String> {
+    fail(w, &provider, fault, Schedule::pattern(&pattern)?).await
+}
+
+#[given(expr = "provider {string} fails every request with {fault} for {int} ms out of every {int} ms")]
+async fn fails_by_time(w: &mut FailoverWorld, provider: String, fault: FaultWords, failing: u64, period: u64) -> Result<(), String> {
+    let schedule = Schedule::Duty {
+        start: std::time::Instant::now(),
+        period: Duration::from_millis(period),
+        failing: Duration::from_millis(failing),
+    };
+    fail(w, &provider, fault, schedule).await
+}
+
+#[given(expr = "provider {string} streams {int} chunks {int} ms apart")]
+async fn stream_shape(w: &mut FailoverWorld, provider: String, chunks: usize, ms: u64) -> Result<(), String> {
+    let shape = failover_conformance::mock::StreamShape { chunks, delay: Duration::from_millis(ms) };
+    w.scene.provider(&provider).await?.set_stream_shape(shape);
+    Ok(())
+}

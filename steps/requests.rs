@@ -1,8 +1,11 @@
 //! Steps in which the client talks to the gateway.
 use std::time::Duration;
 
-use cucumber::when;
+use cucumber::{given, when};
 use failover_conformance::checks;
+use failover_conformance::client::RequestKind;
+use failover_conformance::conversation::Extras;
+use failover_conformance::scene::RequestOptions;
 
 use super::FailoverWorld;
 use super::params::{Body, Count, Kind};
@@ -45,4 +48,52 @@ async fn method_raw(w: &mut FailoverWorld, method: String, path: String) -> Resu
 #[when(expr = "the gateway is started")]
 async fn start(w: &mut FailoverWorld) {
     w.scene.attempt_start().await;
+}
+
+#[when(expr = "the client streams {count} chat completion(s) for {string}")]
+async fn stream(w: &mut FailoverWorld, count: Count, model: String) -> Result<(), String> {
+    let options = RequestOptions { stream: true, ..RequestOptions::default() };
+    w.scene.send_many_shaped(count.0, RequestKind::Chat, &model, &options).await
+}
+
+#[when(expr = "the client sends {count} {kind} for {string} asking the provider to store it")]
+async fn send_storing(w: &mut FailoverWorld, count: Count, kind: Kind, model: String) -> Result<(), String> {
+    let options = RequestOptions { store: true, ..RequestOptions::default() };
+    w.scene.send_many_shaped(count.0, kind.0, &model, &options).await
+}
+
+#[when(regex = r#"^the client sends (?:a|another) chat completion for "([^"]+)" with Idempotency-Key "([^"]+)"$"#)]
+async fn send_with_key(w: &mut FailoverWorld, model: String, key: String) -> Result<(), String> {
+    let options = RequestOptions { idempotency_key: Some(key), ..RequestOptions::default() };
+    w.scene.send_many_shaped(1, RequestKind::Chat, &model, &options).await
+}
+
+#[when(expr = "the client repeats its last request")]
+async fn repeat(w: &mut FailoverWorld) -> Result<(), String> {
+    w.scene.repeat_last().await.map(drop)
+}
+
+#[given(expr = "the client has measured its baseline over {int} {kind} for {string}")]
+async fn baseline(w: &mut FailoverWorld, count: usize, kind: Kind, model: String) -> Result<(), String> {
+    w.scene.measure_baseline(count, kind.0, &model).await.map(drop)
+}
+
+#[given(expr = "a conversation with a system prompt and {int} earlier turn(s)")]
+async fn conversation(w: &mut FailoverWorld, turns: usize) {
+    w.scene.start_conversation(turns, Extras::default());
+}
+
+#[given(expr = "a conversation with a system prompt, {int} earlier turns and a tool call with its result")]
+async fn conversation_with_tool(w: &mut FailoverWorld, turns: usize) {
+    w.scene.start_conversation(turns, Extras { tool_call: true, parameters: false });
+}
+
+#[given(expr = "the conversation sets temperature, max_tokens, tools and a response format")]
+async fn conversation_parameters(w: &mut FailoverWorld) -> Result<(), String> {
+    w.scene.conversation_parameters()
+}
+
+#[when(expr = "the client continues the conversation for {string} for {int} turns")]
+async fn continue_conversation(w: &mut FailoverWorld, model: String, turns: usize) -> Result<(), String> {
+    w.scene.continue_conversation(&model, turns).await
 }

@@ -84,3 +84,96 @@ async fn batch_latency(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Res
     let (bound, tolerance) = (Duration::from_millis(bound), Duration::from_millis(tolerance));
     checks::latency_within(w.scene.batch(), bound, tolerance)
 }
+
+#[then(expr = "the stream was complete, ending with [DONE]")]
+async fn stream_complete(w: &mut FailoverWorld) -> Result<(), String> {
+    checks::stream::complete(w.scene.last()?)
+}
+
+#[then(expr = "the stream ended with an error event and no [DONE]")]
+async fn stream_error(w: &mut FailoverWorld) -> Result<(), String> {
+    checks::stream::ended_with_error(w.scene.last()?)
+}
+
+#[then(expr = "every chunk of the stream came from {string}")]
+async fn stream_from(w: &mut FailoverWorld, provider: String) -> Result<(), String> {
+    checks::stream::all_chunks_from(w.scene.last()?, &provider)
+}
+
+#[then(expr = "the stream carried {int} content chunk(s)")]
+async fn stream_chunks(w: &mut FailoverWorld, n: usize) -> Result<(), String> {
+    checks::stream::content_chunks(w.scene.last()?, n)
+}
+
+#[then(expr = "the stream's chunks arrived as they were sent, over at least {int} ms")]
+async fn stream_incremental(w: &mut FailoverWorld, ms: u64) -> Result<(), String> {
+    checks::stream::arrived_incrementally(w.scene.last()?, Duration::from_millis(ms))
+}
+
+#[then(expr = "the stream ended within {int} ms of its last chunk, with {int} ms of tolerance")]
+async fn stream_end_bound(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
+    checks::stream::ended_within_of_last_chunk(w.scene.last()?, Duration::from_millis(bound + tolerance))
+}
+
+#[then(expr = "the stream's first event arrived within {int} ms, with {int} ms of tolerance")]
+async fn stream_first_event(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
+    checks::stream::first_event_within(w.scene.last()?, Duration::from_millis(bound + tolerance))
+}
+
+#[then(expr = "the response took at most the baseline plus {int} ms")]
+async fn within_baseline(w: &mut FailoverWorld, slack: u64) -> Result<(), String> {
+    let bound = w.scene.baseline()? + Duration::from_millis(slack);
+    let last = w.scene.last()?.clone();
+    w.scene.measure("first_failover", last.latency.as_secs_f64() * 1e3, "ms");
+    checks::took_at_most(&last, bound)
+}
+
+#[then(expr = "the response took at most {int} ms plus {int} ms")]
+async fn within_fixed(w: &mut FailoverWorld, bound: u64, slack: u64) -> Result<(), String> {
+    let last = w.scene.last()?.clone();
+    w.scene.measure("first_failover", last.latency.as_secs_f64() * 1e3, "ms");
+    checks::took_at_most(&last, Duration::from_millis(bound + slack))
+}
+
+#[then(expr = "the responses that skipped {string} took at most the baseline plus {int} ms at the median")]
+async fn skipped_median(w: &mut FailoverWorld, provider: String, slack: u64) -> Result<(), String> {
+    let journal = w.scene.existing_provider(&provider)?.journal();
+    let batch = w.scene.batch().to_vec();
+    let reached = failover_conformance::trace::reached(&batch, &journal);
+    let skipped: Vec<Duration> = batch.iter().zip(&reached).filter(|(_, hit)| !**hit).map(|(e, _)| e.latency).collect();
+    let median = failover_conformance::scene::median(skipped)
+        .ok_or_else(|| format!("expected some responses to skip \"{provider}\" once its breaker opened, none did"))?;
+    w.scene.measure("breaker_open_median", median.as_secs_f64() * 1e3, "ms");
+    let bound = w.scene.baseline()? + Duration::from_millis(slack);
+    if median <= bound {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected the responses that skipped \"{provider}\" within {:.1} ms at the median, the median was {:.1} ms",
+            bound.as_secs_f64() * 1e3,
+            median.as_secs_f64() * 1e3
+        ))
+    }
+}
+
+#[then(expr = "the last {int} responses are identical")]
+async fn identical(w: &mut FailoverWorld, n: usize) -> Result<(), String> {
+    checks::identical_answers(w.scene.exchanges(), n)
+}
+
+#[then(expr = "the response's model and usage are those provider {string} answered")]
+async fn accounted(w: &mut FailoverWorld, provider: String) -> Result<(), String> {
+    checks::accounted_to(w.scene.last()?, w.scene.existing_provider(&provider)?)
+}
+
+#[then(expr = "the response headers say it was served by {string} after {int} attempts")]
+async fn attempt_headers(w: &mut FailoverWorld, provider: String, attempts: u32) -> Result<(), String> {
+    let last = w.scene.last()?;
+    let header = |name: &str| last.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let got = (header("x-failover-served-by"), header("x-failover-attempts"));
+    if got == (Some(provider.clone()), Some(attempts.to_string())) {
+        Ok(())
+    } else {
+        Err(format!("expected x-failover-served-by: {provider} and x-failover-attempts: {attempts}, got {got:?}"))
+    }
+}

@@ -1,7 +1,7 @@
 //! The cucumber world: a fresh [`Scene`] per scenario, dropped (with its mock
 //! providers and gateway) when the scenario ends.
 use cucumber::World;
-use failover_conformance::run::SceneWorld;
+use failover_conformance::run::{Hold, SceneWorld};
 use failover_conformance::scene::Scene;
 
 /// One scenario's world.
@@ -9,10 +9,20 @@ use failover_conformance::scene::Scene;
 pub struct FailoverWorld {
     /// Everything the scenario set up and observed.
     pub scene: Scene,
+    /// The right to run now (alone, for `@serial` scenarios).
+    hold: Option<Hold>,
 }
 
 impl SceneWorld for FailoverWorld {
     fn scene(&self) -> &Scene {
         &self.scene
+    }
+
+    fn hold(&mut self, hold: Hold) {
+        self.hold = Some(hold);
+    }
+
+    fn release(&mut self) {
+        self.hold = None;
     }
 }

@@ -10,6 +10,7 @@ use failover_conformance::run::{self, RunSettings};
 
 #[tokio::main]
 async fn main() {
+    run::quiet_step_panics();
     let record = run::run::<steps::FailoverWorld>(&RunSettings::conformance()).await;
     run::print_summary(&record);
     if record.has_failed() {

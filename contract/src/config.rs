@@ -46,6 +46,20 @@ pub struct ModelConfig {
     pub name: String,
     /// The ordered provider chain: the first entry is the primary.
     pub backend_map: Vec<ChainEntry>,
+    /// Whether requests for this model may be sent twice. When false (or when a
+    /// request carries `"store": true`), a request whose outcome at a provider is
+    /// unknown (timed out or broken after it was sent) is neither retried nor
+    /// failed over.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub idempotent: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(v: &bool) -> bool {
+    *v
 }
 
 /// One step of a model's provider chain.
@@ -73,6 +87,10 @@ pub struct PolicyConfig {
     pub breaker: BreakerConfig,
     /// How traffic returns to a recovered provider.
     pub failback: FailbackConfig,
+    /// Limits specific to `stream: true` requests.
+    pub streaming: StreamingConfig,
+    /// Replays for requests carrying an `Idempotency-Key` header.
+    pub idempotency: IdempotencyConfig,
 }
 
 impl Default for PolicyConfig {
@@ -83,7 +101,44 @@ impl Default for PolicyConfig {
             retry: RetryConfig::default(),
             breaker: BreakerConfig::default(),
             failback: FailbackConfig::default(),
+            streaming: StreamingConfig::default(),
+            idempotency: IdempotencyConfig::default(),
         }
+    }
+}
+
+/// Limits on streamed answers. Until its first event reaches the gateway, a
+/// stream can still fail over; after that, a failure ends the client's stream
+/// with an error event.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamingConfig {
+    /// Longest wait for a stream's first event; absent means `attempt_timeout_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_byte_timeout_ms: Option<u64>,
+    /// Longest silence between two events of a stream.
+    pub idle_timeout_ms: u64,
+}
+
+impl Default for StreamingConfig {
+    fn default() -> Self {
+        Self { first_byte_timeout_ms: None, idle_timeout_ms: 30_000 }
+    }
+}
+
+/// How long and how many answers to keep for `Idempotency-Key` replays.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdempotencyConfig {
+    /// How long a key's answer is replayed.
+    pub window_ms: u64,
+    /// Most keys kept; the oldest are forgotten first.
+    pub capacity: u32,
+}
+
+impl Default for IdempotencyConfig {
+    fn default() -> Self {
+        Self { window_ms: 24 * 3_600_000, capacity: 100_000 }
     }
 }
 

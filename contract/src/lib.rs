@@ -13,8 +13,8 @@ mod config;
 mod validate;
 
 pub use config::{
-    BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, LimitsConfig, ModelConfig,
-    PolicyConfig, ProviderConfig, RetryConfig, SCHEMA,
+    BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, IdempotencyConfig, LimitsConfig, ModelConfig,
+    PolicyConfig, ProviderConfig, RetryConfig, SCHEMA, StreamingConfig,
 };
 pub use validate::ConfigError;
 

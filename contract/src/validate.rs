@@ -137,7 +137,13 @@ impl GatewayConfig {
         if let Some(ms) = b.open_backoff_reset_ms {
             positive(ms, "policy.breaker.open_backoff_reset_ms")?;
         }
-        check(p.failback.ramp_steps >= 1, "policy.failback.ramp_steps", "must be at least 1")
+        check(p.failback.ramp_steps >= 1, "policy.failback.ramp_steps", "must be at least 1")?;
+        if let Some(ms) = p.streaming.first_byte_timeout_ms {
+            positive(ms, "policy.streaming.first_byte_timeout_ms")?;
+        }
+        positive(p.streaming.idle_timeout_ms, "policy.streaming.idle_timeout_ms")?;
+        positive(p.idempotency.window_ms, "policy.idempotency.window_ms")?;
+        check(p.idempotency.capacity >= 1, "policy.idempotency.capacity", "must be at least 1")
     }
 }
 

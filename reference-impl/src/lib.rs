@@ -59,7 +59,10 @@ pub struct Gateway {
     breakers: Vec<Mutex<Vec<Breaker>>>,
     client: UpstreamClient,
     events: EventLog,
+    idempotency: proxy::idempotency::Store,
     sabotage: Sabotage,
+    /// Routing decisions made, for the no-cooldown defect.
+    sabotage_decisions: AtomicU64,
     next_request: AtomicU64,
 }
 
@@ -77,12 +80,16 @@ impl Gateway {
             .iter()
             .map(|r| Mutex::new(r.hops.iter().map(|_| Breaker::new(settings.policy.breaker)).collect()))
             .collect();
+        let idempotency =
+            proxy::idempotency::Store::new(settings.policy.idempotency_window, settings.policy.idempotency_capacity);
         Ok(Arc::new(Self {
             settings,
             breakers,
             client: UpstreamClient::default(),
             events: EventLog::new(options.event_capacity, options.event_lines),
+            idempotency,
             sabotage,
+            sabotage_decisions: AtomicU64::new(0),
             next_request: AtomicU64::new(1),
         }))
     }
@@ -90,6 +97,11 @@ impl Gateway {
     /// The decision log.
     pub fn events(&self) -> &EventLog {
         &self.events
+    }
+
+    /// The breakers of a model's chain, locked.
+    fn breakers(&self, route: usize) -> std::sync::MutexGuard<'_, Vec<Breaker>> {
+        self.breakers[route].lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn next_request_id(&self) -> u64 {

@@ -42,6 +42,8 @@ pub struct Route {
     pub model: Arc<str>,
     /// The chain, primary first.
     pub hops: Vec<Hop>,
+    /// Whether its requests may be sent twice.
+    pub idempotent: bool,
 }
 
 /// Timeouts and the policy knobs.
@@ -51,6 +53,14 @@ pub struct Policy {
     pub request_timeout: Duration,
     /// Limit of one attempt.
     pub attempt_timeout: Duration,
+    /// Limit of a stream attempt until its first event.
+    pub first_byte_timeout: Duration,
+    /// Longest silence between two events of a relayed stream.
+    pub stream_idle_timeout: Duration,
+    /// How long an `Idempotency-Key` answer is replayed.
+    pub idempotency_window: Duration,
+    /// Most `Idempotency-Key` answers kept.
+    pub idempotency_capacity: usize,
     /// Retry schedule.
     pub retry: RetryConfig,
     /// Breaker knobs (with the failback ramp).
@@ -101,7 +111,7 @@ impl Settings {
                 .iter()
                 .map(|e| Hop { upstream: index[e.provider.as_str()], model: e.model.as_deref().map(Arc::from) })
                 .collect();
-            routes.push(Route { model: Arc::from(m.name.as_str()), hops });
+            routes.push(Route { model: Arc::from(m.name.as_str()), hops, idempotent: m.idempotent });
         }
         let by_model = config.models.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
         let p = &config.policy;
@@ -109,6 +119,10 @@ impl Settings {
         let policy = Policy {
             request_timeout: ms(p.request_timeout_ms),
             attempt_timeout: ms(p.attempt_timeout_ms),
+            first_byte_timeout: ms(p.streaming.first_byte_timeout_ms.unwrap_or(p.attempt_timeout_ms)),
+            stream_idle_timeout: ms(p.streaming.idle_timeout_ms),
+            idempotency_window: ms(p.idempotency.window_ms),
+            idempotency_capacity: p.idempotency.capacity as usize,
             retry: RetryConfig {
                 max_attempts: p.retry.max_attempts,
                 base: ms(p.retry.backoff_base_ms),

@@ -32,17 +32,44 @@ pub enum Fault {
     Hang,
     /// Nothing listens: connections are refused.
     Refuse,
+    /// Reads the request, then drops the connection without answering.
+    ResetBeforeAnswer,
+    /// Sends the status line, headers and a few bytes, then resets the connection.
+    ResetAfterHeaders,
+    /// Streams this many chunks, then ends the response cleanly: no
+    /// `finish_reason`, no `[DONE]` (a non-streaming answer: half its JSON).
+    StreamCut(usize),
+    /// Streams this many chunks, then resets the connection.
+    StreamReset(usize),
+    /// Streams this many chunks, then sends nothing more for [`HANG`].
+    StreamStall(usize),
+    /// Streams this many chunks, then one that is not JSON, then the rest
+    /// (a non-streaming answer: a body that is not JSON).
+    MalformedChunk(usize),
+    /// Holds the first chunk (or the whole answer) back this long, then answers normally.
+    FirstChunkDelay(Duration),
+    /// Streams the whole answer, `finish_reason` included, but no `data: [DONE]`.
+    MissingDone,
 }
 
 impl Fault {
     /// The words the features use for each fault, for error messages.
     pub const VOCABULARY: &'static str = "\"status <code>\", \"status <code> with <Header-Name> <value>\" \
          (headers may repeat: \"... with Retry-After 2 with x-extra 1\"), optionally followed by \
-         \" and body `<text>`\", \"context overflow\", \"a timeout\", \"a refused connection\"";
+         \" and body `<text>`\", \"context overflow\", \"a timeout\", \"a refused connection\", \
+         \"a reset before answering\", \"a reset after headers\", \"a stream cut after <n> chunks\", \
+         \"a stream reset after <n> chunks\", \"a stream stalled after <n> chunks\", \
+         \"a malformed chunk after <n> chunks\", \"a first chunk delayed by <ms> ms\", \"a stream without [DONE]\"";
 
     /// A status fault with the canned body and no extra headers.
     pub fn status(code: u16) -> Self {
         Fault::Status { code, headers: Vec::new(), body: None }
+    }
+
+    /// Whether wiremock renders this fault as an ordinary HTTP answer; the
+    /// others need control of the socket and are served by the provider's front.
+    pub fn is_http_answer(&self) -> bool {
+        matches!(self, Fault::Status { .. } | Fault::ContextOverflow)
     }
 
     /// The value of an extra header this fault answers with.
@@ -66,7 +93,30 @@ impl FromStr for Fault {
             "context overflow" => return Ok(Fault::ContextOverflow),
             "a timeout" => return Ok(Fault::Hang),
             "a refused connection" => return Ok(Fault::Refuse),
+            "a reset before answering" => return Ok(Fault::ResetBeforeAnswer),
+            "a reset after headers" => return Ok(Fault::ResetAfterHeaders),
+            "a stream without [DONE]" => return Ok(Fault::MissingDone),
             _ => {}
+        }
+        let chunks = |prefix: &str| -> Option<Result<usize, String>> {
+            let n = s.strip_prefix(prefix)?.strip_suffix(" chunks").or_else(|| s.strip_prefix(prefix)?.strip_suffix(" chunk"))?;
+            Some(n.parse().map_err(|_| format!("\"{n}\" in \"{s}\" is not a number of chunks")))
+        };
+        type ChunkFault = fn(usize) -> Fault;
+        let stream_faults: [(&str, ChunkFault); 4] = [
+            ("a stream cut after ", Fault::StreamCut),
+            ("a stream reset after ", Fault::StreamReset),
+            ("a stream stalled after ", Fault::StreamStall),
+            ("a malformed chunk after ", Fault::MalformedChunk),
+        ];
+        for (prefix, make) in stream_faults {
+            if let Some(n) = chunks(prefix) {
+                return n.map(make);
+            }
+        }
+        if let Some(ms) = s.strip_prefix("a first chunk delayed by ").and_then(|r| r.strip_suffix(" ms")) {
+            let ms: u64 = ms.parse().map_err(|_| format!("\"{ms}\" in \"{s}\" is not a number of milliseconds"))?;
+            return Ok(Fault::FirstChunkDelay(Duration::from_millis(ms)));
         }
         let rest = s.strip_prefix("status ").ok_or_else(unknown)?;
         let (rest, body) = match rest.split_once(" and body `") {
@@ -93,6 +143,10 @@ impl FromStr for Fault {
     }
 }
 
+fn chunks(n: usize) -> String {
+    if n == 1 { "1 chunk".to_owned() } else { format!("{n} chunks") }
+}
+
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -109,6 +163,14 @@ impl fmt::Display for Fault {
             Fault::ContextOverflow => f.write_str("context overflow"),
             Fault::Hang => f.write_str("a timeout"),
             Fault::Refuse => f.write_str("a refused connection"),
+            Fault::ResetBeforeAnswer => f.write_str("a reset before answering"),
+            Fault::ResetAfterHeaders => f.write_str("a reset after headers"),
+            Fault::StreamCut(n) => write!(f, "a stream cut after {}", chunks(*n)),
+            Fault::StreamReset(n) => write!(f, "a stream reset after {}", chunks(*n)),
+            Fault::StreamStall(n) => write!(f, "a stream stalled after {}", chunks(*n)),
+            Fault::MalformedChunk(n) => write!(f, "a malformed chunk after {}", chunks(*n)),
+            Fault::FirstChunkDelay(d) => write!(f, "a first chunk delayed by {} ms", d.as_millis()),
+            Fault::MissingDone => f.write_str("a stream without [DONE]"),
         }
     }
 }
@@ -134,6 +196,27 @@ pub enum Schedule {
         /// The seeded generator.
         rng: fastrand::Rng,
     },
+    /// None of the first `ok` requests, then every request.
+    After {
+        /// Requests still to pass.
+        ok: u32,
+    },
+    /// Requests in a repeating pattern: `true` fails.
+    Pattern {
+        /// The pattern.
+        hits: Vec<bool>,
+        /// Requests seen since it was set.
+        seen: usize,
+    },
+    /// By time: the first `failing` of every `period`, counted from `start`.
+    Duty {
+        /// When the pattern started.
+        start: std::time::Instant,
+        /// The period.
+        period: Duration,
+        /// How long of each period fails.
+        failing: Duration,
+    },
 }
 
 impl Schedule {
@@ -151,7 +234,37 @@ impl Schedule {
                 *seen % *n == 0
             }
             Schedule::Probability { p, rng } => rng.f64() < *p,
+            Schedule::After { ok: 0 } => true,
+            Schedule::After { ok } => {
+                *ok -= 1;
+                false
+            }
+            Schedule::Pattern { hits, seen } => {
+                let hit = hits.get(*seen % hits.len().max(1)).copied().unwrap_or(false);
+                *seen += 1;
+                hit
+            }
+            Schedule::Duty { start, period, failing } => {
+                let into = start.elapsed().as_nanos() % period.as_nanos().max(1);
+                into < failing.as_nanos()
+            }
         }
+    }
+
+    /// A pattern from its feature spelling: `x` fails, `.` passes.
+    pub fn pattern(spelling: &str) -> Result<Self, String> {
+        let hits = spelling
+            .chars()
+            .map(|c| match c {
+                'x' => Ok(true),
+                '.' => Ok(false),
+                other => Err(format!("'{other}' in pattern \"{spelling}\": use x for a failure and . for a success")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if hits.is_empty() {
+            return Err("an empty pattern fails nothing; write e.g. \"xx........\"".into());
+        }
+        Ok(Schedule::Pattern { hits, seen: 0 })
     }
 
     /// Whether no later request can be hit.
@@ -174,6 +287,14 @@ mod tests {
             "context overflow",
             "a timeout",
             "a refused connection",
+            "a reset before answering",
+            "a reset after headers",
+            "a stream cut after 2 chunks",
+            "a stream reset after 0 chunks",
+            "a stream stalled after 3 chunks",
+            "a malformed chunk after 1 chunk",
+            "a first chunk delayed by 300 ms",
+            "a stream without [DONE]",
         ] {
             assert_eq!(words.parse::<Fault>().unwrap().to_string(), words);
         }

@@ -1,9 +1,14 @@
 //! Mock providers with fault injection, observed through their journals.
 pub mod fault;
+mod front;
 pub mod journal;
 mod provider;
+mod responder;
 pub mod responses;
+mod state;
+pub mod stream;
 
 pub use fault::{Fault, Schedule};
 pub use journal::Received;
 pub use provider::MockProvider;
+pub use state::StreamShape;

@@ -1,122 +1,28 @@
-//! One mock provider: an OpenAI-compatible wiremock server on its own port, a
-//! fault plan, and a journal.
+//! One mock provider: a front that owns its port, a wiremock server behind it,
+//! a fault plan and a journal.
 //!
 //! Each provider owns its port for the whole scenario. While it "refuses
 //! connections" the port is held by a socket that is bound but not listening, so
 //! the kernel refuses connections and no other socket can take the port; when it
-//! recovers, that very socket starts listening and wiremock serves on it.
-//! Servers are never taken from wiremock's pool: a pooled server's port could
-//! carry a gateway's breaker state over from an earlier scenario.
+//! recovers, that very socket starts listening again. Wiremock servers are never
+//! taken from wiremock's pool: a pooled server's port could carry a gateway's
+//! breaker state over from an earlier scenario.
 use std::net::{SocketAddr, TcpListener};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use serde_json::Value;
 use socket2::{Domain, Socket, Type};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+use tokio::task::JoinHandle;
+use wiremock::{Mock, MockServer, matchers::any};
 
-use super::fault::{Fault, HANG, Schedule};
+use super::fault::{Fault, Schedule};
+use super::front::Front;
 use super::journal::Received;
-use super::responses;
-
-/// The mutable part of a provider, shared with the server's responder.
-#[derive(Debug, Default)]
-struct State {
-    plan: Option<(Fault, Schedule)>,
-    latency: Duration,
-    journal: Vec<Received>,
-}
-
-fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Answers every request the way the provider's plan says, and journals it.
-struct Responder {
-    id: String,
-    api_key: String,
-    state: Arc<Mutex<State>>,
-}
-
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut state = lock(&self.state);
-        let seq = state.journal.len() + 1;
-        let headers: Vec<(String, String)> = request
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-            .collect();
-        let authorization = request.headers.get("authorization").and_then(|v| v.to_str().ok());
-        let fault = match &mut state.plan {
-            Some((fault, schedule)) if *fault != Fault::Refuse => schedule.hits_next().then(|| fault.clone()),
-            _ => None,
-        };
-        let (status, answer, delay) = self.answer(request, authorization, fault.as_ref(), seq, state.latency);
-        state.journal.push(Received {
-            seq,
-            at: Instant::now(),
-            path: request.url.path().to_owned(),
-            headers,
-            body: Bytes::from(request.body.clone()),
-            status,
-            faulted: fault.is_some(),
-            answer: answer.clone(),
-        });
-        let mut template = ResponseTemplate::new(status)
-            .set_body_raw(answer, "application/json")
-            .insert_header("x-mock-provider", self.id.as_str())
-            .set_delay(delay);
-        if let Some(Fault::Status { headers, .. }) = &fault {
-            for (name, value) in headers {
-                template = template.insert_header(name.as_str(), value.as_str());
-            }
-        }
-        template
-    }
-}
-
-fn json(value: &Value) -> Bytes {
-    Bytes::from(serde_json::to_vec(value).expect("mock bodies serialise"))
-}
-
-impl Responder {
-    fn answer(
-        &self,
-        request: &Request,
-        authorization: Option<&str>,
-        fault: Option<&Fault>,
-        seq: usize,
-        latency: Duration,
-    ) -> (u16, Bytes, Duration) {
-        let error = |fault: &Fault| json(&responses::error_body(&self.id, fault));
-        match fault {
-            Some(Fault::Hang) => return (200, error(&Fault::Hang), HANG),
-            Some(Fault::Status { code, body: Some(body), .. }) => return (*code, Bytes::from(body.clone()), latency),
-            Some(fault @ Fault::Status { code, .. }) => return (*code, error(fault), latency),
-            Some(fault @ Fault::ContextOverflow) => return (400, error(fault), latency),
-            Some(Fault::Refuse) | None => {}
-        }
-        if authorization != Some(format!("Bearer {}", self.api_key).as_str()) {
-            return (401, json(&responses::wrong_key(&self.id, authorization)), latency);
-        }
-        let model = serde_json::from_slice::<Value>(&request.body)
-            .ok()
-            .and_then(|b| b.get("model").and_then(Value::as_str).map(str::to_owned));
-        let Some(model) = model else {
-            return (400, error(&Fault::status(400)), latency);
-        };
-        match request.url.path() {
-            "/v1/chat/completions" => (200, json(&responses::chat_completion(&self.id, &model, seq)), latency),
-            "/v1/embeddings" => (200, json(&responses::embeddings(&self.id, &model, seq)), latency),
-            _ => (404, error(&Fault::status(404)), latency),
-        }
-    }
-}
+use super::responder::Responder;
+use super::state::{State, StreamShape, lock};
 
 enum Endpoint {
-    Listening(MockServer),
+    Listening(JoinHandle<std::io::Result<()>>),
     Refusing(Socket),
 }
 
@@ -126,6 +32,8 @@ pub struct MockProvider {
     api_key: String,
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    front: Arc<Front>,
+    wiremock: Option<MockServer>,
     endpoint: tokio::sync::Mutex<Option<Endpoint>>,
 }
 
@@ -144,7 +52,10 @@ fn retire(server: MockServer) {
 
 impl Drop for MockProvider {
     fn drop(&mut self) {
-        if let Some(Endpoint::Listening(server)) = self.endpoint.get_mut().take() {
+        if let Some(Endpoint::Listening(front)) = self.endpoint.get_mut().take() {
+            front.abort();
+        }
+        if let Some(server) = self.wiremock.take() {
             retire(server);
         }
     }
@@ -168,11 +79,18 @@ impl MockProvider {
         let socket = unbound_socket()?;
         socket.bind(&addr.into())?;
         let addr = socket.local_addr()?.as_socket().expect("an IPv4 address");
+        let state: Arc<Mutex<State>> = Arc::default();
+        let wiremock = MockServer::builder().start().await;
+        let responder = Responder { id: id.to_owned(), api_key: api_key.to_owned(), state: state.clone() };
+        Mock::given(any()).respond_with(responder).mount(&wiremock).await;
+        let front = Arc::new(Front::new(id, api_key, state.clone(), *wiremock.address()));
         let provider = Self {
             id: id.to_owned(),
             api_key: api_key.to_owned(),
             addr,
-            state: Arc::default(),
+            state,
+            front,
+            wiremock: Some(wiremock),
             endpoint: tokio::sync::Mutex::new(Some(Endpoint::Refusing(socket))),
         };
         provider.listen().await?;
@@ -213,6 +131,11 @@ impl MockProvider {
         lock(&self.state).latency = latency;
     }
 
+    /// Shapes successful streams: `chunks` content chunks, `delay` apart.
+    pub fn set_stream_shape(&self, shape: StreamShape) {
+        lock(&self.state).stream = shape;
+    }
+
     /// A copy of the journal.
     pub fn journal(&self) -> Vec<Received> {
         lock(&self.state).journal.clone()
@@ -234,24 +157,21 @@ impl MockProvider {
         };
         socket.listen(1024)?;
         let listener: TcpListener = socket.into();
-        let server = MockServer::builder().listener(listener).start().await;
-        let responder = Responder { id: self.id.clone(), api_key: self.api_key.clone(), state: self.state.clone() };
-        Mock::given(any()).respond_with(responder).mount(&server).await;
-        *endpoint = Some(Endpoint::Listening(server));
+        *endpoint = Some(Endpoint::Listening(tokio::spawn(self.front.clone().serve(listener))));
         Ok(())
     }
 
     async fn refuse(&self) -> std::io::Result<()> {
         let mut endpoint = self.endpoint.lock().await;
-        let server = match endpoint.take() {
-            Some(Endpoint::Listening(server)) => server,
+        let front = match endpoint.take() {
+            Some(Endpoint::Listening(front)) => front,
             refusing => {
                 *endpoint = refusing;
                 return Ok(());
             }
         };
-        retire(server);
-        // The server's thread closes its listener shortly after the drop; take the
+        front.abort();
+        // The aborted task closes its listener when the runtime drops it; take the
         // port back as soon as it is free, within a deadline.
         let deadline = Instant::now() + Duration::from_secs(5);
         loop {

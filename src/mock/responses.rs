@@ -1,5 +1,6 @@
 //! The bodies mock providers answer: OpenAI-compatible, each stamped with the
 //! provider's id so a response shows, black-box, who served it.
+use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::fault::Fault;
@@ -66,7 +67,7 @@ pub fn error_body(provider: &str, fault: &Fault) -> Value {
         Fault::Status { code, .. } => {
             ("invalid_request_error", format!("mock_client_error_{code}"), format!("Mock client error {code}."))
         }
-        Fault::Hang | Fault::Refuse => ("server_error", "unreachable".to_owned(), String::new()),
+        _ => ("server_error", "mock_socket_fault".to_owned(), format!("Mock socket fault: {fault}.")),
     };
     json!({"error": {"message": format!("{message} (mock provider {provider})"), "type": kind, "param": null, "code": code}})
 }
@@ -77,4 +78,51 @@ pub fn wrong_key(provider: &str, got: Option<&str>) -> Value {
         "message": format!("mock provider {provider} expected its own API key, got {:?}", got),
         "type": "authentication_error", "param": null, "code": "invalid_api_key"
     }})
+}
+
+/// [`error_body`] as bytes.
+pub fn error_json(provider: &str, fault: &Fault) -> Bytes {
+    to_bytes(&error_body(provider, fault))
+}
+
+fn to_bytes(value: &Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).expect("mock bodies serialise"))
+}
+
+/// A request the provider accepts: which endpoint, for which model, streaming or not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    /// `/v1/chat/completions` or `/v1/embeddings`.
+    pub path: String,
+    /// The `model` of the body.
+    pub model: String,
+    /// Whether the body asks for `stream: true`.
+    pub stream: bool,
+}
+
+/// Checks a request as a real provider would: its own key, a JSON body with a
+/// model, a known endpoint. The error is the answer to give.
+pub fn accept(provider: &str, api_key: &str, authorization: Option<&str>, path: &str, body: &[u8]) -> Result<Accepted, (u16, Bytes)> {
+    if authorization != Some(format!("Bearer {api_key}").as_str()) {
+        return Err((401, to_bytes(&wrong_key(provider, authorization))));
+    }
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let Some(model) = parsed.as_ref().and_then(|b| b.get("model")).and_then(Value::as_str) else {
+        return Err((400, error_json(provider, &Fault::status(400))));
+    };
+    if !matches!(path, "/v1/chat/completions" | "/v1/embeddings") {
+        return Err((404, error_json(provider, &Fault::status(404))));
+    }
+    let stream = parsed.as_ref().and_then(|b| b.get("stream")).and_then(Value::as_bool).unwrap_or(false);
+    Ok(Accepted { path: path.to_owned(), model: model.to_owned(), stream })
+}
+
+/// The whole non-streaming answer to request number `seq`, or the error a real
+/// provider would give.
+pub fn answer(provider: &str, api_key: &str, authorization: Option<&str>, path: &str, body: &[u8], seq: usize) -> (u16, Bytes) {
+    match accept(provider, api_key, authorization, path, body) {
+        Err(error) => error,
+        Ok(a) if a.path == "/v1/embeddings" => (200, to_bytes(&embeddings(provider, &a.model, seq))),
+        Ok(a) => (200, to_bytes(&chat_completion(provider, &a.model, seq))),
+    }
 }

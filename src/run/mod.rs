@@ -1,6 +1,7 @@
 //! Running the features: cucumber's console output, a record of every
 //! scenario's result, measurements collected from each scenario's world, and a
 //! plain summary at the end.
+mod exclusive;
 mod record;
 mod recorder;
 
@@ -22,7 +23,14 @@ use crate::scene::Scene;
 pub trait SceneWorld {
     /// The scenario's scene.
     fn scene(&self) -> &Scene;
+    /// Keeps `hold` while the scenario runs.
+    fn hold(&mut self, hold: exclusive::Hold);
+    /// Gives the hold up: the scenario has ended (its world may live on in
+    /// cucumber's events for a while, and must not keep others waiting).
+    fn release(&mut self);
 }
+
+pub use exclusive::Hold;
 
 /// How to run the features.
 #[derive(Clone, Debug)]
@@ -66,12 +74,15 @@ where
         .max_concurrent_scenarios(settings.concurrency)
         .with_writer(writer)
         .fail_on_skipped()
+        .before(|feature, _rule, scenario, world| {
+            let tags: Vec<String> = feature.tags.iter().chain(&scenario.tags).cloned().collect();
+            async move { world.hold(exclusive::acquire(&tags).await) }.boxed_local()
+        })
         .after(move |feature, _rule, scenario, _finished, world| {
             if let Some(world) = world {
+                world.release();
                 let mut record = measurements.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(entry) = record.get_mut(&recorder::key(feature, scenario)) {
-                    entry.measurements.extend(world.scene().measurements.iter().cloned());
-                }
+                record.measured(recorder::key(feature, scenario), world.scene().measurements.clone());
             }
             async {}.boxed_local()
         });
@@ -80,7 +91,15 @@ where
     } else {
         cucumber.with_default_cli().run(&settings.features).await;
     }
-    record.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    let mut record = record.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    record.settle();
+    record
+}
+
+/// Failed steps report through panics, which cucumber catches and prints with
+/// the step; the default hook would print each one again, with a backtrace.
+pub fn quiet_step_panics() {
+    std::panic::set_hook(Box::new(|_| {}));
 }
 
 /// Prints the per-case summary and the final `N passed, N failed, N skipped` line.
@@ -88,6 +107,15 @@ pub fn print_summary(record: &RunRecord) {
     println!();
     for error in &record.parse_errors {
         println!("feature error: {error}");
+    }
+    let measured: Vec<&ScenarioRecord> = record.scenarios().iter().filter(|s| !s.measurements.is_empty()).collect();
+    if !measured.is_empty() {
+        println!("Measurements:");
+        for s in measured {
+            let values: Vec<String> =
+                s.measurements.iter().map(|m| format!("{} {:.2} {}", m.name, m.value, m.unit)).collect();
+            println!("  {}: {}: {}", s.case_id(), s.name, values.join(", "));
+        }
     }
     for line in record.case_lines() {
         println!("{line}");

@@ -60,6 +60,9 @@ pub struct RunRecord {
     index: HashMap<Key, usize>,
     /// Features that failed to parse, with the parser's message.
     pub parse_errors: Vec<String>,
+    /// Measurements handed over by scenarios, not yet attached: the writer
+    /// sees a scenario's events later than its hooks run.
+    pending: HashMap<Key, Vec<Measurement>>,
 }
 
 impl RunRecord {
@@ -77,6 +80,20 @@ impl RunRecord {
         };
         self.index.insert(key, self.scenarios.len());
         self.scenarios.push(record);
+    }
+
+    /// Keeps a finished scenario's measurements until [`RunRecord::settle`].
+    pub fn measured(&mut self, key: Key, measurements: Vec<Measurement>) {
+        self.pending.entry(key).or_default().extend(measurements);
+    }
+
+    /// Attaches every pending measurement to its scenario.
+    pub fn settle(&mut self) {
+        for (key, measurements) in std::mem::take(&mut self.pending) {
+            if let Some(&i) = self.index.get(&key) {
+                self.scenarios[i].measurements.extend(measurements);
+            }
+        }
     }
 
     /// The scenario under `key`, if it started.

@@ -18,6 +18,7 @@
 //! | `context_overflow` | 400 with `context_length_exceeded`     | no         | yes       | ignored   |
 //! | `client_error`     | any other 4xx                          | no         | no        | ignored   |
 //! | `unexpected_status`| 1xx, 3xx                               | no         | yes       | failure   |
+//! | `malformed_response`| 2xx whose body breaks the API's format | yes        | yes       | failure   |
 //!
 //! Context overflow fails over (the next provider may have a larger window) but is
 //! not the provider's fault, so its breaker does not count it. A client error is
@@ -55,6 +56,8 @@ pub enum Class {
     ClientError,
     /// 1xx or 3xx, which an inference API never answers.
     UnexpectedStatus,
+    /// A 2xx whose body breaks the API's format (e.g. a stream event that is not JSON).
+    MalformedResponse,
 }
 
 /// How an outcome counts in a provider's circuit breaker.
@@ -69,7 +72,7 @@ pub enum Verdict {
 }
 
 /// Every class, for tables and exhaustive tests.
-pub const ALL_CLASSES: [Class; 9] = [
+pub const ALL_CLASSES: [Class; 10] = [
     Class::Success,
     Class::RateLimited,
     Class::Timeout,
@@ -79,6 +82,7 @@ pub const ALL_CLASSES: [Class; 9] = [
     Class::ContextOverflow,
     Class::ClientError,
     Class::UnexpectedStatus,
+    Class::MalformedResponse,
 ];
 
 impl Class {
@@ -94,12 +98,16 @@ impl Class {
             Class::ContextOverflow => "context_overflow",
             Class::ClientError => "client_error",
             Class::UnexpectedStatus => "unexpected_status",
+            Class::MalformedResponse => "malformed_response",
         }
     }
 
     /// Whether another attempt on the same provider may succeed.
     pub const fn retry_same_provider(self) -> bool {
-        matches!(self, Class::RateLimited | Class::Timeout | Class::ServerError | Class::ConnectionFailed)
+        matches!(
+            self,
+            Class::RateLimited | Class::Timeout | Class::ServerError | Class::ConnectionFailed | Class::MalformedResponse
+        )
     }
 
     /// Whether the request should move down the chain when retries are spent.
@@ -117,7 +125,8 @@ impl Class {
             | Class::ServerError
             | Class::ConnectionFailed
             | Class::AuthError
-            | Class::UnexpectedStatus => Verdict::Failure,
+            | Class::UnexpectedStatus
+            | Class::MalformedResponse => Verdict::Failure,
         }
     }
 }

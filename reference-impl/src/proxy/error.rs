@@ -104,6 +104,31 @@ impl ApiError {
         }
     }
 
+    /// 504 or 502: a request that must not run twice may have been acted on by
+    /// `provider`, so it was neither retried nor failed over.
+    pub fn not_retried(provider: &str, class: crate::policy::Class, why_not_idempotent: &str) -> Self {
+        let (status, what) = match class {
+            crate::policy::Class::Timeout => (StatusCode::GATEWAY_TIMEOUT, "did not answer in time after the request was sent"),
+            _ => (StatusCode::BAD_GATEWAY, "broke the connection after the request was sent"),
+        };
+        let message = format!(
+            "provider \"{provider}\" {what}, so it may have processed the request; it was not retried and not sent to another provider because {why_not_idempotent}"
+        );
+        Self::new(status, "upstream_error", "not_retried_unknown_outcome", message)
+    }
+
+    /// 422: an `Idempotency-Key` reused with a different body.
+    pub fn idempotency_mismatch(key: &str) -> Self {
+        let message = format!("Idempotency-Key \"{key}\" was already used with a different request body; use a new key for a new request");
+        Self { param: Some("Idempotency-Key"), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", "idempotency_key_reused", message) }
+    }
+
+    /// 409: an `Idempotency-Key` whose first request is still running.
+    pub fn idempotency_in_progress(key: &str) -> Self {
+        let message = format!("a request with Idempotency-Key \"{key}\" is still in progress; retry after it has finished");
+        Self { param: Some("Idempotency-Key"), ..Self::new(StatusCode::CONFLICT, "invalid_request_error", "idempotency_key_in_progress", message) }
+    }
+
     /// The status this error is answered with.
     pub fn status(&self) -> StatusCode {
         self.status

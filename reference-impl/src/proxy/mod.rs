@@ -1,8 +1,11 @@
 //! The HTTP shell: the server, the upstream client and the attempt loop.
 pub mod error;
 pub mod forward;
+pub mod idempotency;
+pub mod relay;
 pub mod request;
 mod server;
+pub mod sse;
 mod trail;
 pub mod upstream;
 

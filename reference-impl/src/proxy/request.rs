@@ -19,6 +19,10 @@ pub struct Inbound {
     pub model: String,
     /// Whether the client asked for server-sent events.
     pub stream: bool,
+    /// Whether the body asks the provider to store what it creates (`"store": true`).
+    pub store: bool,
+    /// Whether the request may be sent twice: its model allows it and it stores nothing.
+    pub idempotent: bool,
     model_span: Range<usize>,
 }
 
@@ -28,6 +32,8 @@ struct Head<'a> {
     model: Option<&'a RawValue>,
     #[serde(default)]
     stream: Option<bool>,
+    #[serde(default)]
+    store: Option<bool>,
 }
 
 /// Why a body cannot be served, in words for the client.
@@ -54,13 +60,23 @@ impl Inbound {
         // `raw` borrows from `body`, so its position in it is a pointer difference.
         let start = raw.get().as_ptr() as usize - body.as_ptr() as usize;
         let model_span = start..start + raw.get().len();
-        Ok(Self { model, stream: head.stream.unwrap_or(false), model_span, body })
+        let store = head.store.unwrap_or(false);
+        Ok(Self { model, stream: head.stream.unwrap_or(false), store, idempotent: !store, model_span, body })
     }
 
     /// A body taken as it is for `model`, unread (only for the sabotaged
     /// gateway that forwards what it cannot parse).
     pub(crate) fn opaque(body: Bytes, model: &str) -> Self {
-        Self { body, model: model.to_owned(), stream: false, model_span: 0..0 }
+        Self { body, model: model.to_owned(), stream: false, store: false, idempotent: true, model_span: 0..0 }
+    }
+
+    /// Why the request must not be sent twice, in words for the client.
+    pub fn why_not_idempotent(&self) -> &'static str {
+        if self.store {
+            "it asks the provider to store its result (\"store\": true)"
+        } else {
+            "its model is configured as not idempotent"
+        }
     }
 
     /// The body to send upstream: unchanged, or with the model name replaced.

@@ -6,12 +6,14 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http::{Method, Uri};
+use http::{HeaderValue, Method, Uri};
+use std::time::Instant;
 use http_body_util::LengthLimitError;
 use serde_json::json;
 
 use super::error::ApiError;
 use super::forward::{Endpoint, forward};
+use super::idempotency::{self, Begin, Kept};
 use super::request::{BadBody, Inbound};
 use crate::Gateway;
 use crate::admin;
@@ -29,14 +31,15 @@ pub fn app(gateway: Arc<Gateway>) -> Router {
 }
 
 async fn chat(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
-    serve(&gateway, request.into_body(), Endpoint::Chat).await
+    serve(&gateway, request, Endpoint::Chat).await
 }
 
 async fn embeddings(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
-    serve(&gateway, request.into_body(), Endpoint::Embeddings).await
+    serve(&gateway, request, Endpoint::Embeddings).await
 }
 
-async fn serve(gateway: &Gateway, body: Body, endpoint: Endpoint) -> Response {
+async fn serve(gateway: &Arc<Gateway>, request: Request, endpoint: Endpoint) -> Response {
+    let (parts, body) = request.into_parts();
     let lenient = gateway.sabotage.accepts_any_body();
     let limit = if lenient { usize::MAX } else { gateway.settings.max_body_bytes };
     let bytes = match axum::body::to_bytes(body, limit).await {
@@ -44,7 +47,7 @@ async fn serve(gateway: &Gateway, body: Body, endpoint: Endpoint) -> Response {
         Err(e) if is_length_limit(&e) => return ApiError::too_large(limit).into_response(),
         Err(e) => return ApiError::bad_request(format!("could not read the request body: {e}"), None).into_response(),
     };
-    let inbound = match Inbound::parse(bytes.clone()) {
+    let mut inbound = match Inbound::parse(bytes.clone()) {
         Ok(inbound) => inbound,
         Err(_) if lenient => Inbound::opaque(bytes, &gateway.settings.routes[0].model),
         Err(bad) => return bad_body(bad).into_response(),
@@ -57,7 +60,56 @@ async fn serve(gateway: &Gateway, body: Body, endpoint: Endpoint) -> Response {
             return ApiError::unknown_model(&inbound.model, &known).into_response();
         }
     };
-    forward(gateway, route, inbound, endpoint).await
+    inbound.idempotent &= gateway.settings.routes[route].idempotent;
+    match parts.headers.get(IDEMPOTENCY_KEY).filter(|_| !gateway.sabotage.ignores_idempotency_key()) {
+        None => forward(gateway, route, inbound, endpoint).await,
+        Some(key) => with_idempotency_key(gateway, key, route, inbound, endpoint).await,
+    }
+}
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Serves a request carrying an `Idempotency-Key`: runs it once, replays its
+/// answer to repeats (see `idempotency`).
+async fn with_idempotency_key(gateway: &Arc<Gateway>, key: &HeaderValue, route: usize, inbound: Inbound, endpoint: Endpoint) -> Response {
+    let Ok(key) = key.to_str().map(str::to_owned) else {
+        return ApiError::bad_request("the Idempotency-Key header must be printable ASCII".into(), Some("Idempotency-Key")).into_response();
+    };
+    if inbound.stream {
+        let message = "Idempotency-Key is not supported with \"stream\": true: a stream cannot be replayed; drop the key or the stream flag".into();
+        return ApiError::bad_request(message, Some("Idempotency-Key")).into_response();
+    }
+    let body = idempotency::fingerprint(&inbound.body);
+    match gateway.idempotency.begin(&key, body, Instant::now()) {
+        Begin::Replay(kept) => {
+            let mut response = Response::new(Body::from(kept.body));
+            *response.status_mut() = kept.status;
+            *response.headers_mut() = kept.headers;
+            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            return response;
+        }
+        Begin::BodyMismatch => return ApiError::idempotency_mismatch(&key).into_response(),
+        Begin::InProgress => return ApiError::idempotency_in_progress(&key).into_response(),
+        Begin::Run => {}
+    }
+    let response = forward(gateway, route, inbound, endpoint).await;
+    let status = response.status();
+    if !(status.is_success() || status.is_client_error()) {
+        gateway.idempotency.release(&key);
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => {
+            let kept = Kept { status, headers: parts.headers.clone(), body: bytes.clone() };
+            gateway.idempotency.complete(&key, kept, Instant::now());
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(e) => {
+            gateway.idempotency.release(&key);
+            ApiError::bad_request(format!("could not read the answer: {e}"), None).into_response()
+        }
+    }
 }
 
 fn is_length_limit(e: &axum::Error) -> bool {

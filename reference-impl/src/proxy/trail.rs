@@ -4,13 +4,14 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+
 use crate::Gateway;
 use crate::events::{EventKind, FailedAttempt};
 use crate::policy::{Class, Transition};
 
 /// One request's history.
-pub struct Trail<'g> {
-    gateway: &'g Gateway,
+pub struct Trail {
+    gateway: Arc<Gateway>,
     route: usize,
     /// Request id in events.
     pub request_id: u64,
@@ -20,21 +21,34 @@ pub struct Trail<'g> {
     failures: Vec<FailedAttempt>,
     skipped: Vec<Arc<str>>,
     pending_failover: Option<(Arc<str>, Class, &'static str)>,
+    providers_reached: u32,
 }
 
-impl<'g> Trail<'g> {
+impl Trail {
     /// Starts the trail of a request for `route`.
-    pub fn new(gateway: &'g Gateway, route: usize, started: Instant) -> Self {
+    pub fn new(gateway: Arc<Gateway>, route: usize, started: Instant) -> Self {
+        let request_id = gateway.next_request_id();
         Self {
             gateway,
             route,
-            request_id: gateway.next_request_id(),
+            request_id,
             started,
             attempts: 0,
             failures: Vec::new(),
             skipped: Vec::new(),
             pending_failover: None,
+            providers_reached: 0,
         }
+    }
+
+    /// The gateway serving the request.
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
+
+    /// Whether the request has already left a provider for another.
+    pub fn failed_over(&self) -> bool {
+        self.providers_reached > 1
     }
 
     /// The client-facing model name.
@@ -50,6 +64,9 @@ impl<'g> Trail<'g> {
     /// Records a breaker transition of chain position `hop` as an event; a
     /// half-open breaker closing is the failback decision and says so too.
     pub fn transition(&self, hop: usize, t: Transition) {
+        if !self.gateway.sabotage.logs_transitions() {
+            return;
+        }
         let (model, provider) = (self.model(), self.provider(hop));
         self.gateway.events.push(EventKind::BreakerTransition {
             model: model.clone(),
@@ -99,6 +116,7 @@ impl<'g> Trail<'g> {
 
     /// The request arrives at `hop` (after leaving another, if it did).
     pub fn arrive(&mut self, hop: usize) {
+        self.providers_reached += 1;
         let to = Some(self.provider(hop));
         self.flush_failover(to);
     }

@@ -254,3 +254,52 @@ pub fn relayed_unchanged(exchange: &Exchange, provider: &MockProvider) -> Result
         ))
     }
 }
+
+pub mod routing;
+pub mod stream;
+
+/// The exchange took at most `bound`.
+pub fn took_at_most(exchange: &Exchange, bound: Duration) -> Result<(), String> {
+    if exchange.latency <= bound {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected the response within {:.1} ms, it took {:.1} ms: {}",
+            bound.as_secs_f64() * 1e3,
+            exchange.latency.as_secs_f64() * 1e3,
+            exchange.describe()
+        ))
+    }
+}
+
+/// The latest `n` exchanges have the same status and body.
+pub fn identical_answers(exchanges: &[Exchange], n: usize) -> Result<(), String> {
+    let last = exchanges.get(exchanges.len().saturating_sub(n)..).filter(|l| l.len() == n && n > 0);
+    let last = last.ok_or_else(|| format!("expected at least {n} responses, got {}", exchanges.len()))?;
+    match last.iter().find(|e| e.status != last[0].status || e.body != last[0].body) {
+        None => Ok(()),
+        Some(other) => Err(format!("expected identical answers, got {} and {}", last[0].describe(), other.describe())),
+    }
+}
+
+/// The response's `model` and `usage` are those the provider answered for it.
+pub fn accounted_to(exchange: &Exchange, provider: &MockProvider) -> Result<(), String> {
+    let got = exchange.json().ok_or_else(|| format!("expected a JSON answer, got {}", exchange.describe()))?;
+    let journal = provider.journal();
+    let served = journal
+        .iter()
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.answer).ok())
+        .find(|a| a.get("id").is_some() && a.get("id") == got.get("id"))
+        .ok_or_else(|| format!("provider \"{}\" never answered the completion the client got: {}", provider.id(), exchange.describe()))?;
+    for field in ["model", "usage"] {
+        if got.get(field) != served.get(field) {
+            return Err(format!(
+                "expected the client's \"{field}\" to be what provider \"{}\" answered ({}), got {}",
+                provider.id(),
+                served.get(field).cloned().unwrap_or_default(),
+                got.get(field).cloned().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! Server-sent events as an OpenAI-compatible provider streams them, each chunk
+//! stamped with the provider's id so a spliced stream is visible.
+use serde_json::json;
+
+use super::responses;
+
+/// The `data:` payload of content chunk `i` (0-based) of answer `seq`.
+pub fn content_piece(provider: &str, seq: usize, i: usize) -> String {
+    format!("[{provider}#{seq}.{i}] ")
+}
+
+fn chunk(provider: &str, model: &str, seq: usize, delta: serde_json::Value, finish: Option<&str>) -> String {
+    let mut body = json!({
+        "id": format!("chatcmpl-{provider}-{seq}"),
+        "object": "chat.completion.chunk",
+        "created": 1_700_000_000u64 + seq as u64,
+        "model": model,
+        "system_fingerprint": responses::fingerprint(provider),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]
+    });
+    if finish.is_some() {
+        body["usage"] = json!({"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17});
+    }
+    format!("data: {body}\n\n")
+}
+
+/// The events of a whole successful stream: `chunks` content chunks, the final
+/// chunk with `finish_reason: "stop"` and usage, then `data: [DONE]`.
+pub fn events(provider: &str, model: &str, seq: usize, chunks: usize) -> Vec<String> {
+    let mut out: Vec<String> = (0..chunks)
+        .map(|i| {
+            let mut delta = json!({"content": content_piece(provider, seq, i)});
+            if i == 0 {
+                delta["role"] = "assistant".into();
+            }
+            chunk(provider, model, seq, delta, None)
+        })
+        .collect();
+    out.push(chunk(provider, model, seq, json!({}), Some("stop")));
+    out.push(DONE.to_owned());
+    out
+}
+
+/// The end-of-stream sentinel.
+pub const DONE: &str = "data: [DONE]\n\n";
+
+/// A chunk that is not JSON.
+pub const MALFORMED: &str = "data: {\"choices\": [{\"delta\": {\"content\": \"oops\n\n";
