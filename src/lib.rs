@@ -7,13 +7,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod capabilities;
 pub mod checks;
 pub mod client;
+pub mod context;
 pub mod conversation;
 pub mod draft;
 pub mod events;
 pub mod gateway;
+pub mod manifest;
 pub mod mock;
+pub mod report;
 pub mod run;
 pub mod scene;
 pub mod sse;

@@ -11,7 +11,7 @@ use failover_contract::{GatewayConfig, PolicyConfig};
 use crate::client::{self, Exchange, RequestKind};
 use crate::conversation::{Conversation, Extras};
 use crate::draft::{Chain, Draft};
-use crate::gateway::{self, GatewayUnderTest};
+use crate::gateway::GatewayUnderTest;
 use crate::mock::MockProvider;
 
 /// A number a scenario measured, kept for the report.
@@ -147,7 +147,7 @@ impl Scene {
     pub async fn start_gateway(&mut self) -> Result<&GatewayUnderTest, String> {
         if self.gateway.is_none() {
             let config = self.config();
-            let started = GatewayUnderTest::start(gateway::target(), &config, &self.http).await?;
+            let started = GatewayUnderTest::start(&config, &self.http).await?;
             self.gateway = Some(started);
         }
         Ok(self.gateway.as_ref().expect("started above"))

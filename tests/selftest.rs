@@ -13,8 +13,8 @@ mod steps;
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 
-use failover_conformance::gateway::{Target, with_target};
-use failover_conformance::run::{self, RunSettings, ScenarioRecord, Status};
+use failover_conformance::context::Target;
+use failover_conformance::run::{self, Plan, RunRecord, RunSettings, ScenarioRecord, Status};
 use futures::StreamExt;
 use reference_gateway::Sabotage;
 
@@ -229,16 +229,22 @@ const EXPECTED: &[(Sabotage, &[&str])] = &[
     ]),
 ];
 
+/// Runs every feature against the bundled gateway with `sabotage`.
+async fn against(sabotage: Sabotage, features: Option<&str>) -> RunRecord {
+    let mut settings = RunSettings::quiet(Plan::bundled(Target::Bundled { sabotage }));
+    if let Some(dir) = features {
+        settings.features = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    }
+    run::run::<steps::FailoverWorld>(&settings).await.expect("the bundled plan is valid").record
+}
+
 /// An undefined step and a feature that does not parse each fail the run,
 /// rather than being skipped quietly.
-async fn bad_features_fail_the_run(settings: &RunSettings) -> bool {
-    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let undefined = RunSettings { features: fixtures.join("undefined"), ..settings.clone() };
-    let record = run::run::<steps::FailoverWorld>(&undefined).await;
+async fn bad_features_fail_the_run() -> bool {
+    let record = against(Sabotage::None, Some("tests/fixtures/undefined")).await;
     let undefined_fails = record.has_failed()
         && record.scenarios().iter().any(|s| s.failed_step.as_deref().is_some_and(|f| f.contains("right now")));
-    let malformed = RunSettings { features: fixtures.join("malformed"), ..settings.clone() };
-    let malformed_fails = run::run::<steps::FailoverWorld>(&malformed).await.has_failed();
+    let malformed_fails = against(Sabotage::None, Some("tests/fixtures/malformed")).await.has_failed();
     println!(
         "an undefined step fails the run: {}; a malformed feature fails the run: {}",
         if undefined_fails { "ok" } else { "MISMATCH" },
@@ -251,22 +257,17 @@ fn key(s: &ScenarioRecord) -> String {
     format!("{}: {}", s.case_id(), s.name)
 }
 
-/// Defects run at once: the runs mostly wait on timeouts, and the suite holds
-/// its timing bounds on a loaded two-core machine.
+/// Defects run at once: the runs mostly wait on timeouts, and a process-wide
+/// lock keeps `@serial` scenarios alone across runs.
 const AT_ONCE: usize = 3;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     run::quiet_step_panics();
-    let settings = RunSettings { console: false, command_line: false, ..RunSettings::conformance() };
-    let runs = futures::stream::iter(EXPECTED.iter().map(|&(sabotage, expected)| {
-        let settings = settings.clone();
-        async move {
-            let started = std::time::Instant::now();
-            let target = Target::Bundled { sabotage };
-            let record = with_target(target, run::run::<steps::FailoverWorld>(&settings)).await;
-            (sabotage, expected, record, started.elapsed())
-        }
+    let runs = futures::stream::iter(EXPECTED.iter().map(|&(sabotage, expected)| async move {
+        let started = std::time::Instant::now();
+        let record = against(sabotage, None).await;
+        (sabotage, expected, record, started.elapsed())
     }))
     .buffered(AT_ONCE)
     .collect::<Vec<_>>()
@@ -306,7 +307,7 @@ async fn main() -> ExitCode {
             mismatches += 1;
         }
     }
-    mismatches += usize::from(!bad_features_fail_the_run(&settings).await);
+    mismatches += usize::from(!bad_features_fail_the_run().await);
     let uncaught: Vec<&String> = all.difference(&caught_by_some).collect();
     println!("{} scenarios are caught by no defect listed here:", uncaught.len());
     for u in uncaught {

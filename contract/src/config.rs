@@ -1,12 +1,13 @@
 //! The types of the `conformance/v1` config. Defaults are production-scale; the
 //! suite writes scenario configs scaled down to tens or hundreds of milliseconds.
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The schema id every config carries in its `schema` field.
 pub const SCHEMA: &str = "conformance/v1";
 
 /// A whole gateway config.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GatewayConfig {
     /// Must be `conformance/v1`.
@@ -24,7 +25,7 @@ pub struct GatewayConfig {
 }
 
 /// One upstream provider.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
     /// Unique id, used in chains, events and reports.
@@ -39,7 +40,7 @@ pub struct ProviderConfig {
 }
 
 /// A model name clients use and the providers that serve it, in order.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
     /// The name in the client's `model` field.
@@ -63,7 +64,7 @@ fn is_true(v: &bool) -> bool {
 }
 
 /// One step of a model's provider chain.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChainEntry {
     /// A provider id from `providers`.
@@ -74,7 +75,7 @@ pub struct ChainEntry {
 }
 
 /// The resilience policy, shared by every model.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PolicyConfig {
     /// Deadline for a whole client request, across every attempt and provider.
@@ -110,7 +111,7 @@ impl Default for PolicyConfig {
 /// Limits on streamed answers. Until its first event reaches the gateway, a
 /// stream can still fail over; after that, a failure ends the client's stream
 /// with an error event.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct StreamingConfig {
     /// Longest wait for a stream's first event; absent means `attempt_timeout_ms`.
@@ -127,7 +128,7 @@ impl Default for StreamingConfig {
 }
 
 /// How long and how many answers to keep for `Idempotency-Key` replays.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct IdempotencyConfig {
     /// How long a key's answer is replayed.
@@ -143,7 +144,7 @@ impl Default for IdempotencyConfig {
 }
 
 /// Retries on the same provider: exponential backoff with full jitter.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct RetryConfig {
     /// Attempts per provider per request, the first included (1 = no retry).
@@ -164,7 +165,7 @@ impl Default for RetryConfig {
 }
 
 /// The circuit breaker kept per (model, provider).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BreakerConfig {
     /// Length of the sliding window of call outcomes.
@@ -206,7 +207,7 @@ impl Default for BreakerConfig {
 
 /// Gradual failback: after a provider's breaker closes, its share of the
 /// traffic it would get rises in `ramp_steps` equal steps over `ramp_ms`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FailbackConfig {
     /// Length of the ramp; 0 gives all traffic back at once.
@@ -222,7 +223,7 @@ impl Default for FailbackConfig {
 }
 
 /// Limits on client input.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Largest request body accepted; larger ones get 413.

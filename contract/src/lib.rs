@@ -40,6 +40,15 @@ impl GatewayConfig {
         Self::from_json(&text)
     }
 
+    /// The JSON Schema of `conformance/v1`, generated from these types; the
+    /// repository keeps a copy in `docs/conformance-v1.schema.json`.
+    pub fn json_schema() -> serde_json::Value {
+        let mut schema = serde_json::to_value(schemars::schema_for!(GatewayConfig)).expect("a schema serialises");
+        schema["$id"] = "https://failover-conformance.invalid/schemas/conformance-v1.json".into();
+        schema["title"] = "conformance/v1 gateway config".into();
+        schema
+    }
+
     /// The config as pretty JSON, as the suite writes it for a gateway.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("config serialises")

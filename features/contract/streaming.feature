@@ -14,6 +14,7 @@ Feature: Streamed answers are relayed as they come, and a cut stream never looks
     And a stream times out after 250 ms of silence
     And provider "primary" streams 5 chunks 40 ms apart
 
+  @serial
   Scenario: events are relayed one by one as they arrive, then [DONE]
     When the client streams a chat completion for "gpt-4o"
     Then the stream was complete, ending with [DONE]
@@ -35,6 +36,7 @@ Feature: Streamed answers are relayed as they come, and a cut stream never looks
       | a stream reset after 2 chunks   |
       | a malformed chunk after 2 chunks |
 
+  @serial
   Scenario: a stream that stalls is ended with an error event within the idle timeout, and the gateway carries on
     Given provider "primary" fails every request with a stream stalled after 2 chunks
     When the client streams a chat completion for "gpt-4o"
@@ -46,6 +48,7 @@ Feature: Streamed answers are relayed as they come, and a cut stream never looks
     Then the stream was complete, ending with [DONE]
     And the gateway reports healthy
 
+  @serial
   Scenario: a stream that ends complete but without [DONE] is finalised at once
     Given provider "primary" fails every request with a stream without [DONE]
     When the client streams a chat completion for "gpt-4o"
@@ -53,6 +56,7 @@ Feature: Streamed answers are relayed as they come, and a cut stream never looks
     And the stream carried 5 content chunks
     And the stream ended within 40 ms of its last chunk, with 200 ms of tolerance
 
+  @serial
   Scenario Outline: a stream that fails before its first event fails over (<fault>)
     Given provider "primary" fails every request with <fault>
     When the client streams a chat completion for "gpt-4o"

@@ -11,7 +11,7 @@ use std::time::Duration;
 /// How long a "hanging" provider takes: far beyond any timeout in a scenario,
 /// yet finite, so a gateway without timeouts fails the scenario instead of
 /// hanging the suite.
-pub const HANG: Duration = Duration::from_secs(20);
+pub const HANG: Duration = Duration::from_secs(5);
 
 /// One kind of provider failure.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,9 +1,11 @@
 //! Running the features: cucumber's console output, a record of every
-//! scenario's result, measurements collected from each scenario's world, and a
-//! plain summary at the end.
+//! scenario's result (and of every scenario not run, with why), measurements
+//! collected from each scenario's world, and a plain summary at the end.
 mod exclusive;
+mod plan;
 mod record;
 mod recorder;
+mod selection;
 
 use std::fmt::Debug;
 use std::path::PathBuf;
@@ -11,12 +13,16 @@ use std::sync::Arc;
 
 use cucumber::codegen::WorldInventory;
 use cucumber::writer::{Basic, Coloring, Verbosity};
-use cucumber::{World, WriterExt};
+use cucumber::{World, WriterExt, cli};
 use futures::FutureExt;
 
-pub use record::{RunRecord, ScenarioRecord, Status};
+pub use exclusive::Hold;
+pub use plan::{Plan, SuiteCli, default_report_dir};
+pub use record::{RunRecord, ScenarioRecord, Status, case_status};
 pub use recorder::{Recorder, SharedRecord};
+pub use selection::{Decision, PROFILES, Selection};
 
+use crate::context;
 use crate::scene::Scene;
 
 /// A cucumber world that carries a [`Scene`].
@@ -24,13 +30,11 @@ pub trait SceneWorld {
     /// The scenario's scene.
     fn scene(&self) -> &Scene;
     /// Keeps `hold` while the scenario runs.
-    fn hold(&mut self, hold: exclusive::Hold);
+    fn hold(&mut self, hold: Hold);
     /// Gives the hold up: the scenario has ended (its world may live on in
     /// cucumber's events for a while, and must not keep others waiting).
     fn release(&mut self);
 }
-
-pub use exclusive::Hold;
 
 /// How to run the features.
 #[derive(Clone, Debug)]
@@ -39,26 +43,65 @@ pub struct RunSettings {
     pub features: PathBuf,
     /// Print cucumber's console output (off for self-tests).
     pub console: bool,
-    /// Read cucumber's options (`--tags`, `--name`, ...) from the command line.
-    pub command_line: bool,
     /// Scenarios run at once (`@serial` ones run alone).
     pub concurrency: usize,
+    /// The plan; `None` reads it, and cucumber's options, from the command line
+    /// and the environment.
+    pub plan: Option<Plan>,
 }
 
 impl RunSettings {
-    /// The repository's features, run as the conformance test runs them.
+    /// The repository's features, as the conformance test runs them.
     pub fn conformance() -> Self {
         Self {
             features: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("features"),
             console: true,
-            command_line: true,
             concurrency: 16,
+            plan: None,
         }
+    }
+
+    /// The repository's features against `plan`, quietly (for self-tests).
+    pub fn quiet(plan: Plan) -> Self {
+        Self { console: false, plan: Some(plan), ..Self::conformance() }
     }
 }
 
-/// Runs the features with world `W` and returns what happened to each scenario.
-pub async fn run<W>(settings: &RunSettings) -> RunRecord
+/// What a run did.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Every scenario, run or not.
+    pub record: RunRecord,
+    /// The plan it ran.
+    pub plan: Plan,
+}
+
+type Filter = Box<dyn Fn(&cucumber::gherkin::Feature, Option<&cucumber::gherkin::Rule>, &cucumber::gherkin::Scenario) -> bool>;
+
+/// The filter cucumber applies: runs what `selection` decides to run and
+/// records every other scenario with the reason.
+fn filter(selection: Selection, record: SharedRecord) -> Filter {
+    Box::new(move |feature, rule, scenario| {
+        let tags: Vec<String> =
+            feature.tags.iter().chain(rule.iter().flat_map(|r| &r.tags)).chain(&scenario.tags).cloned().collect();
+        let (status, reason) = match selection.decide(&tags, &scenario.name) {
+            Decision::Run => return true,
+            Decision::OutOfProfile => return false,
+            Decision::NotSupported(missing) => {
+                let what: Vec<String> = missing.iter().map(|c| format!("capability {c} not declared")).collect();
+                (Status::NotSupported, what.join("; "))
+            }
+            Decision::Skipped(why) => (Status::Skipped, why),
+        };
+        let mut record = record.lock().unwrap_or_else(|e| e.into_inner());
+        record.not_run(recorder::key(feature, scenario), tags, status, reason);
+        false
+    })
+}
+
+/// Runs the features with world `W`. Fails (before running anything) on options
+/// that cannot be used, saying what to fix.
+pub async fn run<W>(settings: &RunSettings) -> Result<Outcome, String>
 where
     W: World + WorldInventory + Debug + SceneWorld,
 {
@@ -86,14 +129,28 @@ where
             }
             async {}.boxed_local()
         });
-    if settings.command_line {
-        cucumber.run(&settings.features).await;
-    } else {
-        cucumber.with_default_cli().run(&settings.features).await;
-    }
+    // cucumber's --tags and --name would replace the filter below: take them
+    // over, so that capabilities and profiles hold whatever the command line says.
+    let mut opts = match &settings.plan {
+        Some(_) => cli::Opts::<_, _, _, SuiteCli>::default(),
+        None => cli::Opts::<_, _, _, SuiteCli>::parsed(),
+    };
+    let plan = match &settings.plan {
+        Some(plan) => plan.clone(),
+        None => Plan::from_cli(&opts.custom)?,
+    };
+    let selection = Selection {
+        name: opts.re_filter.take(),
+        tags: opts.tags_filter.take(),
+        profile: plan.profile.clone(),
+        capabilities: plan.capabilities.clone(),
+    };
+    let run = cucumber.with_cli(opts).filter_run(settings.features.clone(), filter(selection, record.clone()));
+    context::with_context(plan.context.clone(), run).await;
+    crate::gateway::stop_all();
     let mut record = record.lock().unwrap_or_else(|e| e.into_inner()).clone();
     record.settle();
-    record
+    Ok(Outcome { record, plan })
 }
 
 /// Failed steps report through panics, which cucumber catches and prints with
@@ -102,7 +159,7 @@ pub fn quiet_step_panics() {
     std::panic::set_hook(Box::new(|_| {}));
 }
 
-/// Prints the per-case summary and the final `N passed, N failed, N skipped` line.
+/// Prints the measurements, what was not run and why, and one line per case.
 pub fn print_summary(record: &RunRecord) {
     println!();
     for error in &record.parse_errors {
@@ -117,8 +174,14 @@ pub fn print_summary(record: &RunRecord) {
             println!("  {}: {}: {}", s.case_id(), s.name, values.join(", "));
         }
     }
+    let not_run: Vec<&ScenarioRecord> = record.scenarios().iter().filter(|s| s.reason.is_some()).collect();
+    if !not_run.is_empty() {
+        println!("Not run:");
+        for s in not_run {
+            println!("  {}: {}: {} ({})", s.case_id(), s.name, s.status.as_str().replace('_', " "), s.reason.as_deref().unwrap_or(""));
+        }
+    }
     for line in record.case_lines() {
         println!("{line}");
     }
-    println!("{}", record.summary_line());
 }

@@ -13,8 +13,22 @@ pub enum Status {
     Passed,
     /// A step or hook failed.
     Failed,
-    /// A step was skipped (only possible for scenarios allowed to skip).
+    /// Not run: the person running the suite excluded it.
     Skipped,
+    /// Not run: it needs a capability the gateway did not declare.
+    NotSupported,
+}
+
+impl Status {
+    /// The name reports use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Status::Running | Status::Failed => "failed",
+            Status::Passed => "passed",
+            Status::Skipped => "skipped",
+            Status::NotSupported => "not_supported",
+        }
+    }
 }
 
 /// One scenario's result.
@@ -36,6 +50,8 @@ pub struct ScenarioRecord {
     pub error: Option<String>,
     /// Numbers the scenario measured.
     pub measurements: Vec<Measurement>,
+    /// Why it was not run, for skipped and not supported scenarios.
+    pub reason: Option<String>,
 }
 
 impl ScenarioRecord {
@@ -45,7 +61,9 @@ impl ScenarioRecord {
         self.tags
             .iter()
             .find(|t| t.starts_with("TC_"))
-            .or_else(|| self.tags.iter().find(|t| !matches!(t.as_str(), "core" | "extended" | "serial")))
+            .or_else(|| {
+                self.tags.iter().find(|t| !matches!(t.as_str(), "core" | "extended" | "serial") && !t.starts_with("requires-"))
+            })
             .map_or("untagged", String::as_str)
     }
 }
@@ -77,9 +95,21 @@ impl RunRecord {
             failed_step: None,
             error: None,
             measurements: Vec::new(),
+            reason: None,
         };
         self.index.insert(key, self.scenarios.len());
         self.scenarios.push(record);
+    }
+
+    /// Registers a scenario that was not run, with the reason.
+    pub fn not_run(&mut self, key: Key, tags: Vec<String>, status: Status, reason: String) {
+        if self.index.contains_key(&key) {
+            return;
+        }
+        self.started(key.clone(), tags);
+        let entry = self.get_mut(&key).expect("just registered");
+        entry.status = status;
+        entry.reason = Some(reason);
     }
 
     /// Keeps a finished scenario's measurements until [`RunRecord::settle`].
@@ -106,37 +136,71 @@ impl RunRecord {
         &self.scenarios
     }
 
-    /// (passed, failed, skipped) scenario counts; a scenario that never finished counts as failed.
-    pub fn counts(&self) -> (usize, usize, usize) {
+    /// Scenarios with a status; a scenario that never finished counts as failed.
+    pub fn count(&self, status: Status) -> usize {
         let of = |s: Status| self.scenarios.iter().filter(|r| r.status == s).count();
-        (of(Status::Passed), of(Status::Failed) + of(Status::Running), of(Status::Skipped))
+        match status {
+            Status::Failed => of(Status::Failed) + of(Status::Running),
+            Status::Running => 0,
+            other => of(other),
+        }
     }
 
     /// Whether the run failed: a failed scenario or a feature that did not parse.
     pub fn has_failed(&self) -> bool {
-        self.counts().1 > 0 || !self.parse_errors.is_empty()
+        self.count(Status::Failed) > 0 || !self.parse_errors.is_empty()
     }
 
-    /// The plain last line: `N passed, N failed, N skipped`.
+    /// The plain last line: `N passed, N failed, N skipped`, where skipped counts
+    /// every scenario not run (not supported included).
     pub fn summary_line(&self) -> String {
-        let (passed, failed, skipped) = self.counts();
-        format!("{passed} passed, {failed} failed, {skipped} skipped")
+        let skipped = self.count(Status::Skipped) + self.count(Status::NotSupported);
+        format!("{} passed, {} failed, {skipped} skipped", self.count(Status::Passed), self.count(Status::Failed))
     }
 
-    /// One line per case id: how many of its scenarios passed.
+    /// One line per case id: its status and how its scenarios ended.
     pub fn case_lines(&self) -> Vec<String> {
-        let mut cases: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for s in &self.scenarios {
-            let entry = cases.entry(s.case_id()).or_default();
-            entry.1 += 1;
-            entry.0 += usize::from(s.status == Status::Passed);
-        }
-        cases
+        self.cases()
             .into_iter()
-            .map(|(case, (passed, total))| {
-                let verdict = if passed == total { "passed" } else { "FAILED" };
-                format!("{case}: {verdict} ({passed}/{total} scenarios)")
+            .map(|(case, scenarios)| {
+                let of = |s: Status| scenarios.iter().filter(|r| r.status == s).count();
+                let mut parts = vec![format!("{}/{} passed", of(Status::Passed), scenarios.len())];
+                for (status, label) in [(Status::Failed, "failed"), (Status::NotSupported, "not supported"), (Status::Skipped, "skipped")] {
+                    if of(status) > 0 {
+                        parts.push(format!("{} {label}", of(status)));
+                    }
+                }
+                let status = match case_status(&scenarios) {
+                    "failed" => "FAILED".to_owned(),
+                    other => other.replace('_', " "),
+                };
+                format!("{case}: {status} ({})", parts.join(", "))
             })
             .collect()
+    }
+
+    /// Scenarios grouped by case id, in id order.
+    pub fn cases(&self) -> BTreeMap<&str, Vec<&ScenarioRecord>> {
+        let mut cases: BTreeMap<&str, Vec<&ScenarioRecord>> = BTreeMap::new();
+        for s in &self.scenarios {
+            cases.entry(s.case_id()).or_default().push(s);
+        }
+        cases
+    }
+}
+
+/// A case's status from its scenarios: `failed` if any failed; else `skipped`
+/// if any was excluded by the person running it (partial); `not_supported` if
+/// none could run for lack of a capability; else `passed`.
+pub fn case_status(scenarios: &[&ScenarioRecord]) -> &'static str {
+    let any = |s: Status| scenarios.iter().any(|r| r.status == s || (s == Status::Failed && r.status == Status::Running));
+    if any(Status::Failed) {
+        "failed"
+    } else if any(Status::Skipped) {
+        "skipped"
+    } else if scenarios.iter().all(|r| r.status == Status::NotSupported) {
+        "not_supported"
+    } else {
+        "passed"
     }
 }

@@ -1,0 +1,83 @@
+//! Optional gateway capabilities. A scenario that needs one is tagged
+//! `@requires-<name>`; a gateway declares what it has. A scenario needing an
+//! undeclared capability is not run and is reported as *not supported*,
+//! neither passed nor failed.
+use std::collections::BTreeSet;
+
+/// Every capability the features may require, with what it means.
+pub const KNOWN: &[(&str, &str)] = &[
+    ("streaming", "relays `stream: true` chat completions as server-sent events"),
+    ("events", "serves its decision log at GET /admin/events (see docs/contract.md)"),
+    ("idempotency-key", "replays answers to requests repeated with the same Idempotency-Key header"),
+    ("attempt-headers", "answers with x-failover-served-by and x-failover-attempts headers"),
+    ("health-api", "serves provider health scores at GET /admin/providers"),
+    ("metrics", "serves Prometheus metrics at GET /metrics"),
+    ("drills", "runs fire drills through /admin/drills"),
+    ("sessions", "keeps conversation state server-side"),
+];
+
+/// The capabilities of the bundled reference gateway.
+pub const BUNDLED: &[&str] = &["streaming", "events", "idempotency-key", "attempt-headers"];
+
+/// The tag prefix that names a required capability.
+pub const TAG_PREFIX: &str = "requires-";
+
+/// What a gateway declared, and where the declaration came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declared {
+    /// Capability names.
+    pub names: BTreeSet<String>,
+    /// `bundled`, `FAILOVER_GATEWAY_CAPABILITIES`, a manifest path, ...
+    pub source: String,
+}
+
+impl Declared {
+    /// What the bundled reference gateway has: every capability a feature
+    /// requires so far.
+    pub fn bundled() -> Self {
+        let names = BUNDLED.iter().map(|n| (*n).to_owned()).collect();
+        Self { names, source: "bundled reference gateway".into() }
+    }
+
+    /// Parses `streaming,events` (spaces and empty items allowed).
+    pub fn parse(list: &str, source: &str) -> Result<Self, String> {
+        let mut names = BTreeSet::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            check(name)?;
+            names.insert(name.to_owned());
+        }
+        Ok(Self { names, source: source.to_owned() })
+    }
+
+    /// The capabilities `tags` require that were not declared.
+    pub fn missing(&self, tags: &[String]) -> Vec<String> {
+        tags.iter()
+            .filter_map(|t| t.strip_prefix(TAG_PREFIX))
+            .filter(|name| !self.names.contains(*name))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Checks a capability name against the known ones.
+pub fn check(name: &str) -> Result<(), String> {
+    if KNOWN.iter().any(|(n, _)| *n == name) {
+        Ok(())
+    } else {
+        let known: Vec<&str> = KNOWN.iter().map(|(n, _)| *n).collect();
+        Err(format!("unknown capability \"{name}\"; known capabilities: {}", known.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undeclared_requirements_are_missing() {
+        let declared = Declared::parse("streaming, events", "test").unwrap();
+        let tags = ["core", "requires-streaming", "requires-metrics"].map(String::from);
+        assert_eq!(declared.missing(&tags), ["metrics"]);
+        assert!(Declared::parse("teleport", "test").unwrap_err().contains("known capabilities"));
+    }
+}

@@ -1,0 +1,90 @@
+//! What a run is pointed at and the timing knobs it was given, scoped to the
+//! run's task so that the self-tests can run several at once.
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reference_gateway::Sabotage;
+
+/// Which gateway the scenarios start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The bundled reference gateway, in-process; `sabotage` breaks one
+    /// behaviour on purpose for the suite's self-tests (`Sabotage::None`: none).
+    Bundled {
+        /// The deliberate defect, if any.
+        sabotage: Sabotage,
+    },
+    /// A gateway started per scenario by a command template with `{config}` and
+    /// `{port}` placeholders.
+    External {
+        /// The template, e.g. `my-gateway --config {config} --port {port}`.
+        command: String,
+    },
+}
+
+impl Target {
+    /// `bundled` or `external`, for reports.
+    pub fn mode(&self) -> &'static str {
+        match self {
+            Target::Bundled { .. } => "bundled",
+            Target::External { .. } => "external",
+        }
+    }
+}
+
+/// The timing knobs a vendor may override; echoed in the report.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timing {
+    /// How long a gateway may take to answer `GET /healthz` with 200.
+    pub start_timeout: Duration,
+    /// Multiplies every tolerance and wait deadline the features state.
+    pub tolerance_factor: f64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self { start_timeout: Duration::from_secs(10), tolerance_factor: 1.0 }
+    }
+}
+
+/// Everything a run's scenarios need to know about the run.
+#[derive(Clone, Debug)]
+pub struct RunContext {
+    /// The gateway under test.
+    pub target: Target,
+    /// Timing knobs.
+    pub timing: Timing,
+    /// Where configs and gateway logs of external runs are written.
+    pub artifacts: PathBuf,
+}
+
+impl Default for RunContext {
+    fn default() -> Self {
+        Self {
+            target: Target::Bundled { sabotage: Sabotage::None },
+            timing: Timing::default(),
+            artifacts: std::env::temp_dir().join(format!("failover-conformance-{}", std::process::id())),
+        }
+    }
+}
+
+tokio::task_local! {
+    static CONTEXT: RunContext;
+}
+
+/// Runs `run` (a whole cucumber run) with `context`.
+pub async fn with_context<F: Future>(context: RunContext, run: F) -> F::Output {
+    CONTEXT.scope(context, run).await
+}
+
+/// The context of the current run (the defaults outside of one).
+pub fn current() -> RunContext {
+    CONTEXT.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// A tolerance or wait deadline stated in a feature, scaled by the run's factor.
+pub fn tolerance(ms: u64) -> Duration {
+    let factor = CONTEXT.try_with(|c| c.timing.tolerance_factor).unwrap_or(1.0);
+    Duration::from_millis(ms).mul_f64(factor.max(0.0))
+}

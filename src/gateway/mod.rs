@@ -1,0 +1,84 @@
+//! The gateway under test: started per scenario with the scenario's config,
+//! reached over HTTP only, and stopped when the scenario ends.
+mod external;
+
+use std::time::Duration;
+
+use failover_contract::GatewayConfig;
+use reference_gateway::{Gateway, Options, Running};
+
+use crate::context::{self, Target};
+use crate::wait;
+
+pub use external::stop_all;
+
+enum Process {
+    Bundled(#[allow(dead_code)] Running),
+    External(#[allow(dead_code)] external::Child),
+}
+
+/// A running gateway.
+pub struct GatewayUnderTest {
+    base_url: String,
+    _process: Process,
+}
+
+impl std::fmt::Debug for GatewayUnderTest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayUnderTest").field("base_url", &self.base_url).finish()
+    }
+}
+
+/// Polls `GET /healthz` until it answers 200 or `within` passes.
+async fn healthy(http: &reqwest::Client, base_url: &str, within: Duration) -> Result<(), String> {
+    let health = format!("{base_url}/healthz");
+    wait::until(within, Duration::from_millis(10), || async {
+        match http.get(&health).send().await {
+            Ok(r) if r.status() == 200 => Ok(()),
+            Ok(r) => Err(format!("GET /healthz answered {}", r.status())),
+            Err(e) => Err(format!("GET /healthz failed: {e}")),
+        }
+    })
+    .await
+}
+
+impl GatewayUnderTest {
+    /// Starts the run's gateway with `config` and waits until it is healthy.
+    pub async fn start(config: &GatewayConfig, http: &reqwest::Client) -> Result<Self, String> {
+        let context = context::current();
+        let within = context.timing.start_timeout;
+        match &context.target {
+            Target::Bundled { sabotage } => {
+                #[allow(clippy::needless_update)]
+                let options = Options { sabotage: *sabotage, ..Options::default() };
+                let gateway = Gateway::new(config, options).map_err(|e| format!("the gateway refused its config: {e}"))?;
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .map_err(|e| format!("cannot bind a port for the gateway: {e}"))?;
+                let running = reference_gateway::serve(gateway, listener).map_err(|e| format!("cannot serve: {e}"))?;
+                let base_url = format!("http://{}", running.addr);
+                healthy(http, &base_url, within)
+                    .await
+                    .map_err(|last| format!("the gateway did not become healthy within {within:?}: {last}"))?;
+                Ok(Self { base_url, _process: Process::Bundled(running) })
+            }
+            Target::External { command } => {
+                let mut child = external::Child::spawn(command, config, &context.artifacts)?;
+                let base_url = child.base_url();
+                let outcome = tokio::select! {
+                    healthy = healthy(http, &base_url, within) => healthy,
+                    exited = child.exited() => Err(exited),
+                };
+                if let Err(last) = outcome {
+                    return Err(child.failed_to_start(within, &last));
+                }
+                Ok(Self { base_url, _process: Process::External(child) })
+            }
+        }
+    }
+
+    /// Its base URL, e.g. `http://127.0.0.1:41234`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+}
