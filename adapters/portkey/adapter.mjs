@@ -113,23 +113,9 @@ function openaiError(res, status, code, message) {
 
 const require = createRequire(import.meta.url);
 const portkeyEntry = path.join(path.dirname(require.resolve('@portkey-ai/gateway/package.json')), 'build/start-server.js');
-const privatePort = await freePort();
-const portkey = spawn(process.execPath, [portkeyEntry, `--port=${privatePort}`, '--headless'], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-  env: { ...process.env, NODE_ENV: 'production' },
-});
-portkey.on('exit', (code, signal) => {
-  console.error(`portkey adapter: Portkey exited (code ${code}, signal ${signal})`);
-  process.exit(1);
-});
-for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.on(signal, () => {
-    portkey.kill('SIGKILL');
-    process.exit(0);
-  });
-}
-
 const upstream = new http.Agent({ keepAlive: true });
+let privatePort = 0;
+let portkey = null;
 
 function portkeyAlive() {
   return new Promise((resolve) => {
@@ -140,6 +126,45 @@ function portkeyAlive() {
     req.on('error', () => resolve(false));
   });
 }
+
+// Starts Portkey on a free private port. The port is free when chosen but may
+// be taken before Portkey binds it (other gateways start beside this one): if
+// Portkey dies while starting, start it again on another port.
+async function startPortkey() {
+  for (let attempt = 1; attempt <= 5; attempt += 1) {
+    privatePort = await freePort();
+    const child = spawn(process.execPath, [portkeyEntry, `--port=${privatePort}`, '--headless'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    let exited = false;
+    child.on('exit', () => {
+      exited = true;
+    });
+    for (let waited = 0; waited < 15000 && !exited; waited += 50) {
+      if (await portkeyAlive()) {
+        child.on('exit', (code, signal) => {
+          console.error(`portkey adapter: Portkey exited (code ${code}, signal ${signal})`);
+          process.exit(1);
+        });
+        return child;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGKILL');
+    console.error(`portkey adapter: Portkey did not start on port ${privatePort} (attempt ${attempt}), trying another port`);
+  }
+  console.error('portkey adapter: Portkey did not start after 5 attempts');
+  process.exit(1);
+}
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    portkey?.kill('SIGKILL');
+    process.exit(0);
+  });
+}
+portkey = await startPortkey();
 
 const ROUTES = { '/api/v1/chat/completions': '/v1/chat/completions', '/api/v1/embeddings': '/v1/embeddings' };
 

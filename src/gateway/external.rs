@@ -96,6 +96,13 @@ impl Child {
         }
     }
 
+    /// Whether it exited because its port was taken.
+    pub fn lost_its_port(&mut self) -> bool {
+        let exited = matches!(self.process.try_wait(), Ok(Some(_)));
+        let output = std::fs::read_to_string(&self.log).unwrap_or_default().to_lowercase();
+        exited && (output.contains("address already in use") || output.contains("eaddrinuse"))
+    }
+
     /// The error for a gateway that did not come up: the command line, what
     /// happened, and the last lines of its output.
     pub fn failed_to_start(&mut self, within: Duration, last: &str) -> String {

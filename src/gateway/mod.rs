@@ -63,16 +63,23 @@ impl GatewayUnderTest {
                 Ok(Self { base_url, _process: Process::Bundled(running) })
             }
             Target::External { command } => {
-                let mut child = external::Child::spawn(command, config, &context.artifacts)?;
-                let base_url = child.base_url();
-                let outcome = tokio::select! {
-                    healthy = healthy(http, &base_url, within) => healthy,
-                    exited = child.exited() => Err(exited),
-                };
-                if let Err(last) = outcome {
-                    return Err(child.failed_to_start(within, &last));
+                // The port is free when chosen, but another process may take it
+                // before the gateway binds it: then try another port.
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    let mut child = external::Child::spawn(command, config, &context.artifacts)?;
+                    let base_url = child.base_url();
+                    let outcome = tokio::select! {
+                        healthy = healthy(http, &base_url, within) => healthy,
+                        exited = child.exited() => Err(exited),
+                    };
+                    match outcome {
+                        Ok(()) => return Ok(Self { base_url, _process: Process::External(child) }),
+                        Err(_) if tries < 3 && child.lost_its_port() => continue,
+                        Err(last) => return Err(child.failed_to_start(within, &last)),
+                    }
                 }
-                Ok(Self { base_url, _process: Process::External(child) })
             }
         }
     }

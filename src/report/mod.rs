@@ -254,7 +254,12 @@ pub fn build(outcome: &Outcome, date: String, reproduce: Reproduce) -> Report {
                 status: case_status(&scenarios).to_owned(),
                 missing_capabilities: missing,
                 summary: counts(scenarios.iter().copied()),
-                scenarios: scenarios.iter().map(|s| scenario_report(s)).collect(),
+                scenarios: {
+                    // Scenarios run concurrently: order them by place, not by start.
+                    let mut reports: Vec<ScenarioReport> = scenarios.iter().map(|s| scenario_report(s)).collect();
+                    reports.sort_by(|a, b| (&a.feature, a.line, &a.name).cmp(&(&b.feature, b.line, &b.name)));
+                    reports
+                },
             }
         })
         .collect();

@@ -21,15 +21,20 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use serde_json::json;
 
 use super::sse::{Event, Parser};
 use crate::policy::{Class, Verdict};
 
+/// A provider's streaming body: hyper's in the gateway, any body in tests.
+pub trait Upstream: Body<Data = Bytes> + Unpin + Send + 'static {}
+
+impl<B: Body<Data = Bytes> + Unpin + Send + 'static> Upstream for B {}
+
 /// A stream whose first event has arrived.
-pub struct Opened {
-    incoming: Incoming,
+pub struct Opened<B = Incoming> {
+    incoming: B,
     parser: Parser,
     pending: VecDeque<Event>,
 }
@@ -44,7 +49,7 @@ enum Read {
     Silent,
 }
 
-async fn read(incoming: &mut Incoming, parser: &mut Parser, pending: &mut VecDeque<Event>, until: Instant) -> Read {
+async fn read<B: Upstream>(incoming: &mut B, parser: &mut Parser, pending: &mut VecDeque<Event>, until: Instant) -> Read {
     loop {
         if let Some(event) = pending.pop_front().or_else(|| parser.next_event()) {
             return Read::Event(event);
@@ -63,7 +68,7 @@ async fn read(incoming: &mut Incoming, parser: &mut Parser, pending: &mut VecDeq
 }
 
 /// Waits until `deadline` for the first event of a successful streaming answer.
-pub async fn open(mut incoming: Incoming, deadline: Instant) -> Result<Opened, OpenFailure> {
+pub async fn open<B: Upstream>(mut incoming: B, deadline: Instant) -> Result<Opened<B>, OpenFailure> {
     let mut parser = Parser::default();
     let mut pending = VecDeque::new();
     match read(&mut incoming, &mut parser, &mut pending, deadline).await {
@@ -100,33 +105,38 @@ pub trait OnEnd: Send + 'static {
 }
 
 /// Opens another provider's stream (used only by a sabotaged gateway).
-pub type Splice = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = Option<Opened>> + Send>> + Send>;
+pub type Splice<B = Incoming> = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = Option<Opened<B>>> + Send>> + Send>;
 
 /// Deliberate defects of the relay, for the suite's self-tests; the real
 /// gateway uses the default, which has none.
-#[derive(Default)]
-pub struct Options {
+pub struct Options<B = Incoming> {
     /// Ends a broken or truncated stream with `[DONE]`, as if it were complete.
     pub clean_end_on_failure: bool,
     /// On a failure mid-stream, carries on with another provider's stream.
-    pub splice: Option<Splice>,
+    pub splice: Option<Splice<B>>,
     /// Sends nothing until the stream has ended, then everything at once.
     pub buffer_until_end: bool,
     /// Treats a complete stream without `[DONE]` as silent until the idle timeout.
     pub wait_for_missing_done: bool,
 }
 
-struct Relay<F: OnEnd> {
-    opened: Opened,
+impl<B> Default for Options<B> {
+    fn default() -> Self {
+        Self { clean_end_on_failure: false, splice: None, buffer_until_end: false, wait_for_missing_done: false }
+    }
+}
+
+struct Relay<B: Upstream, F: OnEnd> {
+    opened: Opened<B>,
     idle: Duration,
     provider: String,
     events: u32,
     finished_seen: bool,
-    options: Options,
+    options: Options<B>,
     on_end: Option<F>,
 }
 
-impl<F: OnEnd> Relay<F> {
+impl<B: Upstream, F: OnEnd> Relay<B, F> {
     fn end(&mut self, verdict: Verdict, class: Option<Class>, outcome: &'static str) {
         if let Some(mut on_end) = self.on_end.take() {
             on_end.ended(Ending { verdict, class, outcome, events: self.events });
@@ -188,7 +198,7 @@ impl<F: OnEnd> Relay<F> {
     }
 }
 
-impl<F: OnEnd> Drop for Relay<F> {
+impl<B: Upstream, F: OnEnd> Drop for Relay<B, F> {
     fn drop(&mut self) {
         self.end(Verdict::Ignored, None, "client_disconnected");
     }
@@ -212,14 +222,24 @@ pub fn error_event(code: &str, message: &str) -> Bytes {
 
 /// The client's body for an opened stream: its events as they come, then the
 /// judged ending. `on_end` hears how it ended.
-pub fn relay<F: OnEnd>(opened: Opened, idle: Duration, provider: &str, options: Options, on_end: F) -> axum::body::Body {
-    let relay =
-        Relay { opened, idle, provider: provider.to_owned(), events: 0, finished_seen: false, options, on_end: Some(on_end) };
-    let frames = futures_unfold(relay);
-    axum::body::Body::from_stream(frames)
+pub fn relay<B: Upstream, F: OnEnd>(opened: Opened<B>, idle: Duration, provider: &str, options: Options<B>, on_end: F) -> axum::body::Body {
+    axum::body::Body::from_stream(frames(opened, idle, provider, options, on_end))
 }
 
-fn futures_unfold<F: OnEnd>(relay: Relay<F>) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+/// The bytes the client gets for an opened stream, as a stream of chunks.
+pub fn frames<B: Upstream, F: OnEnd>(
+    opened: Opened<B>,
+    idle: Duration,
+    provider: &str,
+    options: Options<B>,
+    on_end: F,
+) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send + use<B, F> {
+    let relay =
+        Relay { opened, idle, provider: provider.to_owned(), events: 0, finished_seen: false, options, on_end: Some(on_end) };
+    futures_unfold(relay)
+}
+
+fn futures_unfold<B: Upstream, F: OnEnd>(relay: Relay<B, F>) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
     futures_util::stream::unfold(relay, |mut relay| async move {
         if relay.options.buffer_until_end {
             let mut all = BytesMut::new();

@@ -1,0 +1,73 @@
+//! Pins the reference gateway's decision log for a canonical incident and its
+//! classification table, so that a change in what it decides, or how it
+//! explains it, shows up in review.
+use std::time::Duration;
+
+use failover_conformance::client::RequestKind;
+use failover_conformance::draft::Chain;
+use failover_conformance::events;
+use failover_conformance::mock::{Fault, Schedule};
+use failover_conformance::scene::Scene;
+use reference_gateway::policy::classify::{TransportFailure, classify_status, classify_transport};
+
+fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
+
+/// The primary fails, its breaker opens, the secondary serves, the open period
+/// passes, a half-open probe succeeds, and traffic fails back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_canonical_incident_is_logged_decision_by_decision() {
+    let mut scene = Scene::default();
+    scene.route("gpt-4o", r#""primary" then "secondary""#.parse::<Chain>().unwrap()).await.unwrap();
+    {
+        let policy = scene.policy().unwrap();
+        policy.retry.max_attempts = 1;
+        policy.breaker.min_calls = 2;
+        policy.breaker.failure_rate = 1.0;
+        policy.breaker.open_ms = 300;
+    }
+    scene.provider("primary").await.unwrap().fail(Fault::status(503), Schedule::Always).await.unwrap();
+    scene.send(3, RequestKind::Chat, "gpt-4o").await.unwrap();
+    scene.existing_provider("primary").unwrap().recover().await.unwrap();
+    // The subject here is the open period itself: let it pass.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    scene.send(2, RequestKind::Chat, "gpt-4o").await.unwrap();
+    let served: Vec<String> = scene.exchanges().iter().map(|e| e.served_by().unwrap_or_default()).collect();
+    assert_eq!(served, ["secondary", "secondary", "secondary", "primary", "primary"]);
+    let log = events::fetch(scene.http(), scene.gateway_url().unwrap()).await.unwrap();
+    settings().bind(|| {
+        insta::assert_json_snapshot!("canonical_incident_events", log, {
+            "[].at_ms" => "[ms]",
+            "[].latency_ms" => "[ms]",
+        });
+    });
+}
+
+/// How every hard failure is classified and handled.
+#[test]
+fn the_taxonomy_table_is_pinned() {
+    let mut table = format!("{:<32} | class              | retry same | fail over | breaker\n", "from");
+    let context_overflow: &[u8] = br#"{"error":{"code":"context_length_exceeded"}}"#;
+    let mut rows: Vec<(String, reference_gateway::policy::Class)> = [200, 204, 400, 401, 403, 404, 408, 409, 422, 429, 500, 501, 502, 503, 504, 301, 101]
+        .into_iter()
+        .map(|status| (format!("HTTP {status}"), classify_status(status, b"{}")))
+        .collect();
+    rows.push(("HTTP 400 context_length_exceeded".into(), classify_status(400, context_overflow)));
+    for failure in [TransportFailure::Refused, TransportFailure::Reset, TransportFailure::TimedOut] {
+        rows.push((format!("{failure:?}"), classify_transport(failure)));
+    }
+    for (from, class) in rows {
+        table.push_str(&format!(
+            "{from:<32} | {:<18} | {:<10} | {:<9} | {:?}\n",
+            class.as_str(),
+            class.retry_same_provider(),
+            class.fail_over(),
+            class.verdict()
+        ));
+    }
+    settings().bind(|| insta::assert_snapshot!("taxonomy_table", table));
+}

@@ -1,0 +1,250 @@
+//! Property-based invariants of the reference gateway's decision logic.
+//!
+//! The features show the gateway behaves in the scenarios someone thought of;
+//! these show the decisions behave on every sequence of outcomes and timings
+//! proptest can find. They drive `reference_gateway::policy` (and the streaming
+//! relay) directly, with time as an input: fast and deterministic.
+//!
+//! Every property has a twin `..._bites` test that runs it against a
+//! deliberately broken variant of the logic and expects proptest to find a
+//! counterexample: a property that cannot fail is a defect.
+//!
+//! Case counts: `PROPTEST_CASES` (default 256 per property here; the deep run
+//! in the README uses 10 000). Counterexamples proptest finds for the real
+//! logic are kept in `tests/properties.proptest-regressions` and replayed first.
+#[path = "properties/breaker.rs"]
+mod breaker;
+#[path = "properties/model.rs"]
+mod model;
+#[path = "properties/retry.rs"]
+mod retry;
+#[path = "properties/routing.rs"]
+mod routing;
+#[path = "properties/sim.rs"]
+mod sim;
+#[path = "properties/stream.rs"]
+mod stream;
+#[path = "properties/subjects.rs"]
+mod subjects;
+
+use std::fmt::Debug;
+use std::time::Instant;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestError, TestRunner};
+use reference_gateway::policy::{BreakerConfig, select};
+
+use sim::{Op, configs, ops, ramp_configs, simulate};
+use subjects::*;
+
+/// The config of every property: `PROPTEST_CASES` cases (256 by default), and
+/// counterexamples kept in the repository and replayed first.
+fn config() -> Config {
+    Config {
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/properties.proptest-regressions"))),
+        ..Config::default()
+    }
+}
+
+/// Runs `property` on up to 4 000 generated cases and expects it to fail: the
+/// property bites the broken variant it is given.
+fn bites<T: Debug>(strategy: impl Strategy<Value = T>, property: impl Fn(T) -> Result<(), String>) {
+    let config = Config { cases: 4_000, failure_persistence: None, max_shrink_iters: 0, ..Config::default() };
+    let mut runner = TestRunner::new(config);
+    match runner.run(&strategy, |value| property(value).map_err(TestCaseError::fail)) {
+        Err(TestError::Fail(..)) => {}
+        Err(other) => panic!("the property did not run: {other}"),
+        Ok(()) => panic!("the property found no counterexample in a deliberately broken variant"),
+    }
+}
+
+fn scenario() -> impl Strategy<Value = (BreakerConfig, Vec<Op>)> {
+    (configs(), ops())
+}
+
+fn ramp_scenario() -> impl Strategy<Value = (BreakerConfig, Vec<Op>)> {
+    (ramp_configs(), ops())
+}
+
+type TraceProperty = fn(&BreakerConfig, &[sim::Step]) -> Result<(), String>;
+
+fn on<S: Subject>(property: TraceProperty) -> impl Fn((BreakerConfig, Vec<Op>)) -> Result<(), String> {
+    move |(cfg, ops)| property(&cfg, &simulate::<S>(&cfg, &ops))
+}
+
+macro_rules! breaker_property {
+    ($holds:ident, $bites:ident, $property:path, $broken:ty, $strategy:expr) => {
+        proptest! {
+            #![proptest_config(config())]
+            #[test]
+            fn $holds((cfg, ops) in $strategy) {
+                $property(&cfg, &simulate::<Real>(&cfg, &ops)).map_err(TestCaseError::fail)?;
+            }
+        }
+
+        #[test]
+        fn $bites() {
+            bites($strategy, on::<$broken>($property));
+        }
+    };
+}
+
+breaker_property!(p01_breaker_agrees_with_the_model, p01_bites, breaker::agrees_with_model, ThresholdExclusive, scenario());
+breaker_property!(p02_opens_exactly_at_the_threshold, p02_bites, breaker::opens_exactly_at_threshold, MinCallsOffByOne, scenario());
+breaker_property!(p03_nothing_admitted_while_open, p03_bites, breaker::nothing_admitted_while_open, LeaksWhileOpen, scenario());
+breaker_property!(p04_probes_bounded_and_decisive, p04_bites, breaker::probes_are_bounded_and_decide, ProbeLimitOffByOne, scenario());
+breaker_property!(p05_open_period_never_shrinks, p05_bites, breaker::open_period_never_shrinks, ForgetsOpens, scenario());
+breaker_property!(p13_no_flapping, p13_bites, breaker::no_flapping, NoOpenPeriod, scenario());
+breaker_property!(p14_ramp_failure_reopens, p14_bites, breaker::ramp_failure_reopens, NoRamp, ramp_scenario());
+breaker_property!(p16_late_results_are_inert, p16_bites, breaker::late_results_are_inert, LateResultsCount, scenario());
+breaker_property!(p17_ignored_outcomes_count_nothing, p17_bites, breaker::ignored_outcomes_count_nothing, IgnoredCounts, scenario());
+breaker_property!(p17_ignored_probe_gives_its_place_back, p17b_bites, breaker::ignored_probe_gives_its_place_back, IgnoredCounts, scenario());
+breaker_property!(p18_half_open_always_ends, p18_bites, breaker::half_open_always_ends, NoProbeTimeout, scenario());
+breaker_property!(p19_window_matches_the_log, p19_bites, breaker::window_matches_log, WindowNeverSlides, scenario());
+
+/// Property 15: Determinism: the same config and operations give the same decisions.
+fn same_decisions<S: Subject>((cfg, ops): (BreakerConfig, Vec<Op>)) -> Result<(), String> {
+    let describe = |trace: Vec<sim::Step>| -> Vec<String> {
+        trace.iter().map(|s| format!("{:?} {:?} {:?} {:?}", s.after, s.admitted, s.transition.map(|t| (t.from, t.to, t.reason, t.open_for)), s.counts_after)).collect()
+    };
+    let (first, second) = (describe(simulate::<S>(&cfg, &ops)), describe(simulate::<S>(&cfg, &ops)));
+    match first.iter().zip(&second).position(|(a, b)| a != b) {
+        None => Ok(()),
+        Some(i) => Err(format!("step {i} differs between two identical runs: {} / {}", first[i], second[i])),
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p15_decisions_are_deterministic(scenario in ramp_scenario()) {
+        same_decisions::<Real>(scenario).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p15_bites() {
+    bites(ramp_scenario(), same_decisions::<HiddenRandomness>);
+}
+
+/// Property 14 (first half): The failback ramp's share never decreases as time passes.
+fn ramp_share_grows(cfg: &BreakerConfig, a: u64, b: u64) -> Result<(), String> {
+    let breaker = reference_gateway::policy::Breaker::new(*cfg);
+    let (early, late) = (std::time::Duration::from_millis(a.min(b)), std::time::Duration::from_millis(a.max(b)));
+    let (s1, s2) = (breaker.ramp_share(early), breaker.ramp_share(late));
+    if s1 <= s2 && s1 > 0.0 && s2 <= 1.0 { Ok(()) } else { Err(format!("share {s1} at {early:?}, {s2} at {late:?}")) }
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p14_ramp_share_never_decreases(cfg in ramp_configs(), a in 0u64..1_000, b in 0u64..1_000) {
+        ramp_share_grows(&cfg, a, b).map_err(TestCaseError::fail)?;
+    }
+}
+
+macro_rules! retry_property {
+    ($holds:ident, $bites:ident, $property:ident, $broken:ty) => {
+        proptest! {
+            #![proptest_config(config())]
+            #[test]
+            fn $holds(cfg in retry::configs(), deadline in 1u64..5_000, failures in retry::failures()) {
+                retry::$property::<retry::Real>(&cfg, deadline, &failures).map_err(TestCaseError::fail)?;
+            }
+        }
+
+        #[test]
+        fn $bites() {
+            bites((retry::configs(), 1u64..5_000, retry::failures()), |(cfg, deadline, failures)| {
+                retry::$property::<$broken>(&cfg, deadline, &failures)
+            });
+        }
+    };
+}
+
+retry_property!(p06_attempts_are_bounded, p06_bites, attempts_are_bounded, retry::OneAttemptTooMany);
+retry_property!(p06_not_worth_retrying_is_not_retried, p06b_bites, attempts_are_bounded, retry::RetriesEverything);
+retry_property!(p08_retry_after_is_honoured, p08_bites, retry_after_is_honoured, retry::IgnoresRetryAfter);
+retry_property!(p09_deadline_is_respected, p09_bites, deadline_is_respected, retry::IgnoresDeadline);
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p07_backoff_within_its_bound(cfg in retry::configs(), unit in 0.0..1.0f64) {
+        retry::backoff_within_bound::<retry::Real>(&cfg, unit).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p07_bites() {
+    bites((retry::configs(), 0.0..1.0f64), |(cfg, unit)| retry::backoff_within_bound::<retry::JitterAboveCap>(&cfg, unit));
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p11_classification_is_total(status in 0u16..1000, body in proptest::collection::vec(any::<u8>(), 0..64)) {
+        routing::classification_is_total(reference_gateway::policy::classify_status, status, &body).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p11_bites() {
+    bites((0u16..1000, proptest::collection::vec(any::<u8>(), 0..8)), |(status, body)| {
+        routing::classification_is_total(routing::blames_the_provider_for_404, status, &body)
+    });
+}
+
+fn histories() -> impl Strategy<Value = Vec<Vec<(u64, Option<bool>)>>> {
+    let call = (0u64..200, proptest::option::of(any::<bool>()));
+    proptest::collection::vec(proptest::collection::vec(call, 0..30), 1..6)
+}
+
+/// A chain's breakers (by their histories), the providers already tried, a draw.
+type ChainCase = (BreakerConfig, Vec<Vec<(u64, Option<bool>)>>, u64, f64);
+
+fn chains(route: routing::Router) -> impl Fn(ChainCase) -> Result<(), String> {
+    move |(cfg, histories, tried, draw)| {
+        let (chain, now) = routing::breakers(&cfg, &histories, Instant::now());
+        routing::routing_picks_first_admitting(route, chain, tried, now, draw)
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p12_routing_picks_the_first_admitting(cfg in configs(), histories in histories(), tried in any::<u64>(), draw in 0.0..1.0f64) {
+        chains(select)((cfg, histories, tried, draw)).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p12_bites() {
+    bites((configs(), histories(), any::<u64>(), 0.0..1.0f64), chains(routing::picks_the_last));
+}
+
+proptest! {
+    // Each case runs a small async relay: fewer cases keep the run short.
+    #![proptest_config(Config { cases: (config().cases / 4).max(16), ..config() })]
+
+    #[test]
+    fn p20_no_upstream_attempt_after_the_first_byte(script in stream::scripts()) {
+        stream::no_second_upstream(&script, stream::Variant::Real).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn p21_a_cut_stream_never_looks_complete(script in stream::scripts()) {
+        stream::truncation_never_looks_complete(&script, stream::Variant::Real).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p20_bites() {
+    bites(stream::scripts(), |script| stream::no_second_upstream(&script, stream::Variant::Splices));
+}
+
+#[test]
+fn p21_bites() {
+    bites(stream::scripts(), |script| stream::truncation_never_looks_complete(&script, stream::Variant::CleanEndOnFailure));
+}
+

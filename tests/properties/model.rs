@@ -1,0 +1,195 @@
+//! A reference model of the breaker's specification (README, "Decisions"),
+//! written from the text rather than from the implementation, and kept simple
+//! rather than fast: the window is recomputed from the whole log of outcomes
+//! every time it is needed.
+use std::time::{Duration, Instant};
+
+use reference_gateway::policy::{BreakerConfig, Reason, State, Verdict};
+
+/// The model's phase.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Phase {
+    Closed { ramp_from: Option<Instant> },
+    Open { until: Instant, open_for: Duration },
+    HalfOpen { deadline: Instant, admitted: u32, succeeded: u32 },
+}
+
+/// A transition as the model sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub from: State,
+    pub to: State,
+    pub reason: Reason,
+    pub open_for: Option<Duration>,
+}
+
+/// What the model hands out on admission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub generation: u64,
+    pub probe: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub cfg: BreakerConfig,
+    pub phase: Phase,
+    /// Every counted outcome since the window was last cleared: (time, failed).
+    pub log: Vec<(Instant, bool)>,
+    pub generation: u64,
+    pub consecutive_opens: u32,
+    pub closed_since: Option<Instant>,
+    /// The window the last counted outcome was judged on (calls, failures).
+    pub last_judged: Option<(u32, u32)>,
+}
+
+impl Model {
+    pub fn new(cfg: BreakerConfig) -> Self {
+        Self {
+            cfg,
+            phase: Phase::Closed { ramp_from: None },
+            log: Vec::new(),
+            generation: 0,
+            consecutive_opens: 0,
+            closed_since: None,
+            last_judged: None,
+        }
+    }
+
+    pub fn state(&self) -> State {
+        match self.phase {
+            Phase::Closed { .. } => State::Closed,
+            Phase::Open { .. } => State::Open,
+            Phase::HalfOpen { .. } => State::HalfOpen,
+        }
+    }
+
+    /// (calls, failures) among outcomes with `at` in (now - window, now].
+    pub fn window(&self, now: Instant) -> (u32, u32) {
+        let inside: Vec<&(Instant, bool)> = self.log.iter().filter(|(at, _)| *at + self.cfg.window > now).collect();
+        (inside.len() as u32, inside.iter().filter(|(_, failed)| *failed).count() as u32)
+    }
+
+    /// "Reaching the threshold counts", after `min_calls`.
+    pub fn reached(&self, calls: u32, failures: u32) -> bool {
+        calls >= self.cfg.min_calls && (failures as u128) * 1_000_000 >= (self.cfg.threshold_ppm as u128) * (calls as u128)
+    }
+
+    /// The open period for an open at `now`: one consecutive open is forgiven
+    /// per full `backoff_reset` spent closed; then `open × n`, capped.
+    fn open_period(&mut self, now: Instant, from_closed: bool) -> Duration {
+        if from_closed {
+            if let Some(since) = self.closed_since {
+                let periods = now.saturating_duration_since(since).as_nanos() / self.cfg.backoff_reset.as_nanos().max(1);
+                self.consecutive_opens = self.consecutive_opens.saturating_sub(periods.min(u32::MAX as u128) as u32);
+            }
+        }
+        self.consecutive_opens += 1;
+        (self.cfg.open * self.consecutive_opens).min(self.cfg.open_max)
+    }
+
+    fn go(&mut self, to: Phase, reason: Reason, open_for: Option<Duration>) -> Change {
+        let from = self.state();
+        self.phase = to;
+        self.generation += 1;
+        let change = Change { from, to: self.state(), reason, open_for };
+        if to_state(to) == State::Open || to_state(to) == State::Closed {
+            self.log.clear();
+        }
+        change
+    }
+
+    fn open(&mut self, now: Instant, reason: Reason) -> Change {
+        let from_closed = matches!(self.phase, Phase::Closed { .. });
+        let open_for = self.open_period(now, from_closed);
+        self.go(Phase::Open { until: now + open_for, open_for }, reason, Some(open_for))
+    }
+
+    /// Time alone: half-open past its deadline reopens; a finished ramp ends.
+    pub fn poll(&mut self, now: Instant) -> Option<Change> {
+        match self.phase {
+            Phase::HalfOpen { deadline, .. } if now >= deadline => Some(self.open(now, Reason::ProbeTimedOut)),
+            Phase::Closed { ramp_from: Some(from) } if now >= from + self.cfg.ramp => {
+                self.phase = Phase::Closed { ramp_from: None };
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// The provider's share `elapsed` into the ramp.
+    pub fn share(&self, elapsed: Duration) -> f64 {
+        let steps = self.cfg.ramp_steps.max(1) as u128;
+        let step_len = (self.cfg.ramp.as_nanos() / steps).max(1);
+        ((elapsed.as_nanos() / step_len + 1).min(steps)) as f64 / steps as f64
+    }
+
+    pub fn admit(&mut self, now: Instant, draw: f64) -> (Option<Grant>, Option<Change>) {
+        let mut change = self.poll(now);
+        let grant = match self.phase {
+            Phase::Closed { ramp_from: None } => Some(Grant { generation: self.generation, probe: false }),
+            Phase::Closed { ramp_from: Some(from) } => {
+                (draw < self.share(now - from)).then_some(Grant { generation: self.generation, probe: false })
+            }
+            Phase::Open { until, .. } if now < until => None,
+            Phase::Open { .. } => {
+                let deadline = now + self.cfg.probe_timeout;
+                change = Some(self.go(Phase::HalfOpen { deadline, admitted: 1, succeeded: 0 }, Reason::OpenElapsed, None));
+                Some(Grant { generation: self.generation, probe: true })
+            }
+            Phase::HalfOpen { deadline, admitted, succeeded } if admitted < self.cfg.half_open_probes => {
+                self.phase = Phase::HalfOpen { deadline, admitted: admitted + 1, succeeded };
+                Some(Grant { generation: self.generation, probe: true })
+            }
+            Phase::HalfOpen { .. } => None,
+        };
+        (grant, change)
+    }
+
+    pub fn record(&mut self, grant: Grant, verdict: Verdict, now: Instant) -> Option<Change> {
+        if let Some(change) = self.poll(now) {
+            return Some(change);
+        }
+        if grant.generation != self.generation {
+            return None;
+        }
+        match (self.phase, verdict) {
+            (_, Verdict::Ignored) => {
+                if let Phase::HalfOpen { deadline, admitted, succeeded } = self.phase {
+                    self.phase = Phase::HalfOpen { deadline, admitted: admitted.saturating_sub(1), succeeded };
+                }
+                None
+            }
+            (Phase::Closed { ramp_from }, v) => {
+                let failed = v == Verdict::Failure;
+                self.log.push((now, failed));
+                let (calls, failures) = self.window(now);
+                self.last_judged = Some((calls, failures));
+                if failed && ramp_from.is_some() {
+                    return Some(self.open(now, Reason::FailureDuringRamp));
+                }
+                self.reached(calls, failures).then(|| self.open(now, Reason::FailureRate))
+            }
+            (Phase::HalfOpen { .. }, Verdict::Failure) => Some(self.open(now, Reason::ProbeFailed)),
+            (Phase::HalfOpen { deadline, admitted, succeeded }, Verdict::Success) => {
+                if succeeded + 1 >= self.cfg.half_open_probes {
+                    let ramp_from = (!self.cfg.ramp.is_zero()).then_some(now);
+                    self.closed_since = Some(now);
+                    Some(self.go(Phase::Closed { ramp_from }, Reason::ProbesSucceeded, None))
+                } else {
+                    self.phase = Phase::HalfOpen { deadline, admitted, succeeded: succeeded + 1 };
+                    None
+                }
+            }
+            (Phase::Open { .. }, _) => None,
+        }
+    }
+}
+
+fn to_state(phase: Phase) -> State {
+    match phase {
+        Phase::Closed { .. } => State::Closed,
+        Phase::Open { .. } => State::Open,
+        Phase::HalfOpen { .. } => State::HalfOpen,
+    }
+}

@@ -1,0 +1,56 @@
+//! Pins the conformance report of a full run against the bundled reference
+//! gateway (JSON and Markdown), with dates and measured numbers redacted: a
+//! change in what the suite covers or how it reports shows up in review.
+#[path = "../steps/mod.rs"]
+mod steps;
+
+use std::process::ExitCode;
+
+use failover_conformance::context::Target;
+use failover_conformance::report::{self, Reproduce};
+use failover_conformance::run::{self, Plan, RunSettings};
+use reference_gateway::Sabotage;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    run::quiet_step_panics();
+    let mut plan = Plan::bundled(Target::Bundled { sabotage: Sabotage::None });
+    plan.report_dir = plan.report_dir.join("snapshot");
+    let outcome = match run::run::<steps::FailoverWorld>(&RunSettings::quiet(plan)).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            eprintln!("report_snapshot: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let reproduce = Reproduce { command: "cargo test --test conformance".into(), environment: Default::default() };
+    let report = report::build(&outcome, "2026-01-01T00:00:00Z".into(), reproduce);
+    let markdown = report::markdown(&report);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    // Measured numbers vary from run to run; what was measured does not.
+    settings.add_filter(r"(baseline_median|first_failover|breaker_open_median|switches) [0-9.]+", "$1 [n]");
+    let check = || {
+        settings.bind(|| {
+            insta::assert_json_snapshot!("report_json", report, {
+                ".cases[].scenarios[].measurements[].value" => "[n]",
+            });
+            insta::assert_snapshot!("report_md", markdown);
+        })
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
+        Ok(()) if !outcome.record.has_failed() => {
+            println!("1 passed, 0 failed, 0 skipped");
+            ExitCode::SUCCESS
+        }
+        Ok(()) => {
+            eprintln!("report_snapshot: the bundled gateway failed scenarios: {}", outcome.record.summary_line());
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!("report_snapshot: the report changed; review with `cargo insta review` (see README)");
+            ExitCode::FAILURE
+        }
+    }
+}
