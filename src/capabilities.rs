@@ -10,6 +10,7 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("events", "serves its decision log at GET /admin/events (see docs/contract.md)"),
     ("idempotency-key", "replays answers to requests repeated with the same Idempotency-Key header"),
     ("attempt-headers", "answers with x-failover-served-by and x-failover-attempts headers"),
+    ("retry-budget", "bounds retries across requests with a retry budget (policy.retry.budget)"),
     ("health-api", "serves provider health scores at GET /admin/providers"),
     ("metrics", "serves Prometheus metrics at GET /metrics"),
     ("drills", "runs fire drills through /admin/drills"),
@@ -17,7 +18,7 @@ pub const KNOWN: &[(&str, &str)] = &[
 ];
 
 /// The capabilities of the bundled reference gateway.
-pub const BUNDLED: &[&str] = &["streaming", "events", "idempotency-key", "attempt-headers"];
+pub const BUNDLED: &[&str] = &["streaming", "events", "idempotency-key", "attempt-headers", "retry-budget"];
 
 /// The tag prefix that names a required capability.
 pub const TAG_PREFIX: &str = "requires-";

@@ -55,7 +55,13 @@ impl Default for Draft {
             policy: PolicyConfig {
                 request_timeout_ms: 3_000,
                 attempt_timeout_ms: 1_000,
-                retry: RetryConfig { max_attempts: 1, backoff_base_ms: 1, backoff_cap_ms: 5, retry_after_cap_ms: 100 },
+                retry: RetryConfig {
+                    max_attempts: 1,
+                    backoff_base_ms: 1,
+                    backoff_cap_ms: 5,
+                    retry_after_cap_ms: 100,
+                    budget: None,
+                },
                 breaker: BreakerConfig {
                     window_ms: 10_000,
                     min_calls: 4,

@@ -77,3 +77,10 @@ async fn stream_idle_timeout(w: &mut FailoverWorld, ms: u64) -> Result<(), Strin
     w.scene.policy()?.streaming.idle_timeout_ms = ms;
     Ok(())
 }
+
+#[given(expr = "retries are limited to a budget of {int} retries, refilled by {int}% of requests and {int} per second")]
+async fn retry_budget(w: &mut FailoverWorld, capacity: u32, percent: u32, per_sec: u32) -> Result<(), String> {
+    let budget = failover_contract::RetryBudgetConfig { ratio: f64::from(percent) / 100.0, min_per_sec: per_sec, capacity };
+    w.scene.policy()?.retry.budget = Some(budget);
+    Ok(())
+}

@@ -14,6 +14,8 @@
 //! logic are kept in `tests/properties.proptest-regressions` and replayed first.
 #[path = "properties/breaker.rs"]
 mod breaker;
+#[path = "properties/budget.rs"]
+mod budget;
 #[path = "properties/model.rs"]
 mod model;
 #[path = "properties/retry.rs"]
@@ -248,3 +250,21 @@ fn p21_bites() {
     bites(stream::scripts(), |script| stream::truncation_never_looks_complete(&script, stream::Variant::CleanEndOnFailure));
 }
 
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p10_retry_budget_bounds_retries(cfg in budget::configs(), ops in budget::ops()) {
+        budget::bounded::<reference_gateway::policy::RetryBudget>(&cfg, &ops).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p10_bites() {
+    bites((budget::configs(), budget::ops()), |(cfg, ops)| budget::bounded::<budget::DoubleRatio>(&cfg, &ops));
+}
+
+#[test]
+fn p10b_bites() {
+    bites((budget::configs(), budget::ops()), |(cfg, ops)| budget::bounded::<budget::Uncapped>(&cfg, &ops));
+}

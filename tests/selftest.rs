@@ -76,6 +76,7 @@ const EXPECTED: &[(Sabotage, &[&str])] = &[
         "taxonomy: a refused connection from the primary is failed over",
         "taxonomy: a timeout from the primary is retried then failed over",
         "taxonomy: context overflow from the primary is failed over at once",
+        "taxonomy: retries stop when the retry budget is spent, and requests fail over instead",
         "taxonomy: status 401 from the primary is failed over at once",
         "taxonomy: status 403 from the primary is failed over at once",
         "taxonomy: status 408 from the primary is retried then failed over",
@@ -146,6 +147,7 @@ const EXPECTED: &[(Sabotage, &[&str])] = &[
         "taxonomy: a rate limit's retry-after-ms is waited out before the same provider is tried again",
         "taxonomy: a timeout counts against the primary's breaker",
         "taxonomy: a timeout from the primary is retried then failed over",
+        "taxonomy: retries stop when the retry budget is spent, and requests fail over instead",
         "taxonomy: status 401 counts against the primary's breaker",
         "taxonomy: status 408 from the primary is retried then failed over",
         "taxonomy: status 429 with Retry-After 0 counts against the primary's breaker",
@@ -159,6 +161,7 @@ const EXPECTED: &[(Sabotage, &[&str])] = &[
     (Sabotage::NoRetry, &[
         "taxonomy: a rate limit's retry-after-ms is waited out before the same provider is tried again",
         "taxonomy: a timeout from the primary is retried then failed over",
+        "taxonomy: retries stop when the retry budget is spent, and requests fail over instead",
         "taxonomy: status 408 from the primary is retried then failed over",
         "taxonomy: status 429 with Retry-After 0 from the primary is retried then failed over",
         "taxonomy: status 500 from the primary is retried then failed over",
@@ -213,6 +216,9 @@ const EXPECTED: &[(Sabotage, &[&str])] = &[
         "TC_R752_FAILOVER_004: a repeat gets the first answer also when the first was served after failover",
         "TC_R752_FAILOVER_004: a request repeated with its Idempotency-Key gets the first answer, with no second upstream call",
         "TC_R752_FAILOVER_004: an Idempotency-Key reused with a different body is rejected with 422",
+    ]),
+    (Sabotage::IgnoresRetryBudget, &[
+        "taxonomy: retries stop when the retry budget is spent, and requests fail over instead",
     ]),
     (Sabotage::ForgetsTransitions, &[
         "TC_R752_FAILOVER_001: the failover decision is logged with the numbers behind it",

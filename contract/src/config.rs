@@ -156,11 +156,29 @@ pub struct RetryConfig {
     /// The longest `Retry-After` the gateway waits for; a provider asking for
     /// more is not retried within the request and the request moves on.
     pub retry_after_cap_ms: u64,
+    /// A budget bounding retries across all requests; absent means none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<RetryBudgetConfig>,
+}
+
+/// A retry budget, as a token bucket: each request adds `ratio` of a token, time
+/// adds `min_per_sec` tokens a second, the bucket holds at most `capacity`, and
+/// each retry on the same provider takes a whole token (without one, the request
+/// moves on instead of retrying).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBudgetConfig {
+    /// Tokens each request adds (0.2 = a retry per five requests), in [0, 10].
+    pub ratio: f64,
+    /// Tokens time adds per second.
+    pub min_per_sec: u32,
+    /// Most tokens the bucket holds; it starts full.
+    pub capacity: u32,
 }
 
 impl Default for RetryConfig {
     fn default() -> Self {
-        Self { max_attempts: 2, backoff_base_ms: 100, backoff_cap_ms: 2_000, retry_after_cap_ms: 5_000 }
+        Self { max_attempts: 2, backoff_base_ms: 100, backoff_cap_ms: 2_000, retry_after_cap_ms: 5_000, budget: None }
     }
 }
 

@@ -14,7 +14,7 @@ mod validate;
 
 pub use config::{
     BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, IdempotencyConfig, LimitsConfig, ModelConfig,
-    PolicyConfig, ProviderConfig, RetryConfig, SCHEMA, StreamingConfig,
+    PolicyConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
 };
 pub use validate::ConfigError;
 

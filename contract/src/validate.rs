@@ -116,6 +116,13 @@ impl GatewayConfig {
             "policy.retry.backoff_base_ms",
             format!("must not exceed policy.retry.backoff_cap_ms ({})", p.retry.backoff_cap_ms),
         )?;
+        if let Some(budget) = &p.retry.budget {
+            check(
+                budget.ratio.is_finite() && (0.0..=10.0).contains(&budget.ratio),
+                "policy.retry.budget.ratio",
+                format!("must be a number in [0, 10], found {}", budget.ratio),
+            )?;
+        }
         let b = &p.breaker;
         positive(b.window_ms, "policy.breaker.window_ms")?;
         check(b.min_calls >= 1, "policy.breaker.min_calls", "must be at least 1")?;

@@ -52,6 +52,16 @@ Feature: Hard failure taxonomy: how each class of provider failure is handled
     And the response came from "primary"
     And provider "primary" received 2 requests, at least 60 ms apart
 
+  @requires-retry-budget
+  Scenario: retries stop when the retry budget is spent, and requests fail over instead
+    Given the breaker opens when 100% of at least 1000 calls in 10000 ms fail, for 5000 ms
+    And retries are limited to a budget of 2 retries, refilled by 0% of requests and 0 per second
+    And provider "primary" fails every request with status 503
+    When the client sends 5 chat completions for "gpt-4o"
+    Then all 5 responses have status 200
+    And all 5 responses were served by "secondary"
+    And provider "primary" received 7 requests
+
   Scenario Outline: <failure> <counted> against the primary's breaker
     Given each provider gets 1 attempt per request
     And the breaker opens when 100% of at least 2 calls in 10000 ms fail, for 5000 ms

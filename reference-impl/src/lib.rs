@@ -60,6 +60,8 @@ pub struct Gateway {
     client: UpstreamClient,
     events: EventLog,
     idempotency: proxy::idempotency::Store,
+    /// The retry budget shared by every request, if configured.
+    budget: Option<Mutex<policy::RetryBudget>>,
     sabotage: Sabotage,
     /// Routing decisions made, for the no-cooldown defect.
     sabotage_decisions: AtomicU64,
@@ -82,7 +84,9 @@ impl Gateway {
             .collect();
         let idempotency =
             proxy::idempotency::Store::new(settings.policy.idempotency_window, settings.policy.idempotency_capacity);
+        let budget = settings.policy.budget.map(|b| Mutex::new(policy::RetryBudget::new(b)));
         Ok(Arc::new(Self {
+            budget,
             settings,
             breakers,
             client: UpstreamClient::default(),
@@ -102,6 +106,21 @@ impl Gateway {
     /// The breakers of a model's chain, locked.
     fn breakers(&self, route: usize) -> std::sync::MutexGuard<'_, Vec<Breaker>> {
         self.breakers[route].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A request came in: it pays its share into the retry budget.
+    fn deposit(&self, now: std::time::Instant) {
+        if let Some(budget) = &self.budget {
+            budget.lock().unwrap_or_else(|e| e.into_inner()).deposit(now);
+        }
+    }
+
+    /// Whether the retry budget pays for a retry now (always, without a budget).
+    fn retry_paid(&self, now: std::time::Instant) -> bool {
+        if self.sabotage.ignores_retry_budget() {
+            return true;
+        }
+        self.budget.as_ref().is_none_or(|b| b.lock().unwrap_or_else(|e| e.into_inner()).try_withdraw(now))
     }
 
     fn next_request_id(&self) -> u64 {

@@ -59,6 +59,8 @@ pub enum Sabotage {
     ReplaysNonIdempotent,
     /// Ignores the `Idempotency-Key` header.
     IgnoresIdempotencyKey,
+    /// Retries whatever the retry budget says.
+    IgnoresRetryBudget,
     /// Leaves breaker transitions (and so failbacks) out of the decision log.
     ForgetsTransitions,
     /// Forwards bodies it cannot read, of any size, instead of rejecting them.
@@ -66,7 +68,7 @@ pub enum Sabotage {
 }
 
 /// Every defect, for the self-tests to iterate.
-pub const ALL: [Sabotage; 19] = [
+pub const ALL: [Sabotage; 20] = [
     Sabotage::NeverFailOver,
     Sabotage::ExhaustedAs500,
     Sabotage::NoBreaker,
@@ -84,6 +86,7 @@ pub const ALL: [Sabotage; 19] = [
     Sabotage::DropsHistoryOnFailover,
     Sabotage::ReplaysNonIdempotent,
     Sabotage::IgnoresIdempotencyKey,
+    Sabotage::IgnoresRetryBudget,
     Sabotage::ForgetsTransitions,
     Sabotage::AcceptsAnyBody,
 ];
@@ -110,6 +113,7 @@ impl Sabotage {
             Sabotage::DropsHistoryOnFailover => "drops-history-on-failover",
             Sabotage::ReplaysNonIdempotent => "replays-non-idempotent",
             Sabotage::IgnoresIdempotencyKey => "ignores-idempotency-key",
+            Sabotage::IgnoresRetryBudget => "ignores-retry-budget",
             Sabotage::ForgetsTransitions => "forgets-transitions",
             Sabotage::AcceptsAnyBody => "accepts-any-body",
         }
@@ -200,6 +204,10 @@ impl Sabotage {
 
     pub(crate) fn ignores_idempotency_key(self) -> bool {
         self == Sabotage::IgnoresIdempotencyKey
+    }
+
+    pub(crate) fn ignores_retry_budget(self) -> bool {
+        self == Sabotage::IgnoresRetryBudget
     }
 
     pub(crate) fn logs_transitions(self) -> bool {

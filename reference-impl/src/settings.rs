@@ -9,7 +9,7 @@ use failover_contract::{ConfigError, GatewayConfig};
 use http::{HeaderValue, Uri};
 
 use crate::policy::routing::MAX_CHAIN;
-use crate::policy::{BreakerConfig, RetryConfig};
+use crate::policy::{BreakerConfig, BudgetConfig, RetryConfig};
 
 /// One upstream provider.
 #[derive(Debug)]
@@ -63,6 +63,8 @@ pub struct Policy {
     pub idempotency_capacity: usize,
     /// Retry schedule.
     pub retry: RetryConfig,
+    /// Retry budget across requests, if configured.
+    pub budget: Option<BudgetConfig>,
     /// Breaker knobs (with the failback ramp).
     pub breaker: BreakerConfig,
 }
@@ -129,6 +131,11 @@ impl Settings {
                 cap: ms(p.retry.backoff_cap_ms),
                 retry_after_cap: ms(p.retry.retry_after_cap_ms),
             },
+            budget: p.retry.budget.map(|b| BudgetConfig {
+                ratio_ppm: (b.ratio * 1e6).round() as u32,
+                min_per_sec: b.min_per_sec,
+                capacity: b.capacity,
+            }),
             breaker: BreakerConfig {
                 window: ms(b.window_ms),
                 min_calls: b.min_calls,

@@ -54,6 +54,7 @@ enum HopEnd {
 pub async fn forward(gateway: &Arc<Gateway>, route: usize, inbound: Inbound, endpoint: Endpoint) -> Response {
     let started = Instant::now();
     let deadline = started + gateway.settings.policy.request_timeout;
+    gateway.deposit(started);
     let mut trail = Trail::new(gateway.clone(), route, started);
     let mut tried = Tried::default();
     let mut earliest_retry: Option<Instant> = None;
@@ -148,6 +149,7 @@ async fn attempt_hop(
             next = Next::RetryAt(finished);
         }
         let reason = match next {
+            Next::RetryAt(_) if !gateway.retry_paid(finished) => "retry_budget_exhausted",
             Next::RetryAt(at) => {
                 trail.retry(hop, attempt + 1, class, (at - finished).as_secs_f64() * 1e3);
                 tokio::time::sleep_until(at.into()).await;
