@@ -168,12 +168,7 @@ impl Scene {
 
     /// Sends `count` requests of `kind` for `model`, one after another.
     pub async fn send(&mut self, count: usize, kind: RequestKind, model: &str) -> Result<(), String> {
-        let first = self.exchanges.len();
-        for _ in 0..count {
-            self.send_one(kind, model).await?;
-        }
-        self.batch = first..self.exchanges.len();
-        Ok(())
+        self.send_many_shaped(count, kind, model, &RequestOptions::default()).await
     }
 
     async fn send_one(&mut self, kind: RequestKind, model: &str) -> Result<&Exchange, String> {

@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use cucumber::then;
 use failover_conformance::checks::{self, Count};
+use failover_conformance::context;
 use failover_conformance::trace::{self, Switches};
 
 use super::FailoverWorld;
@@ -90,7 +91,7 @@ async fn switch_count(w: &mut FailoverWorld, provider: String, max: usize) -> Re
 async fn switch_rate(w: &mut FailoverWorld, provider: String, ms: u64, tolerance: u64) -> Result<(), String> {
     // Switch times are the client's send times, so they are only as precise as
     // the pace of its requests: the tolerance covers one pacing interval and more.
-    let period = Duration::from_millis(ms.saturating_sub(tolerance));
+    let period = Duration::from_millis(ms).saturating_sub(context::tolerance(tolerance));
     checks::routing::at_most_one_switch_each_way_per(&switches(w, &provider)?, &provider, period)
 }
 

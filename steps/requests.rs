@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use cucumber::{given, when};
-use failover_conformance::checks;
+use failover_conformance::{checks, context};
 use failover_conformance::client::RequestKind;
 use failover_conformance::conversation::Extras;
 use failover_conformance::scene::RequestOptions;
@@ -25,7 +25,7 @@ async fn send_until_served(
     provider: String,
     within: u64,
 ) -> Result<(), String> {
-    let (every, within) = (Duration::from_millis(every), Duration::from_millis(within));
+    let (every, within) = (Duration::from_millis(every), context::tolerance(within));
     w.scene.send_until(kind.0, &model, every, within, |sent| checks::last_in_a_row(sent, n, &provider)).await
 }
 

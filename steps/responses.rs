@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use cucumber::then;
-use failover_conformance::checks;
+use failover_conformance::{checks, context};
 
 use super::FailoverWorld;
 
@@ -75,13 +75,13 @@ async fn retry_after(w: &mut FailoverWorld, min: u64, max: u64) -> Result<(), St
 
 #[then(expr = "the response arrived within {int} ms, with {int} ms of tolerance")]
 async fn last_latency(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
-    let (bound, tolerance) = (Duration::from_millis(bound), Duration::from_millis(tolerance));
+    let (bound, tolerance) = (Duration::from_millis(bound), context::tolerance(tolerance));
     checks::latency_within(std::slice::from_ref(w.scene.last()?), bound, tolerance)
 }
 
 #[then(expr = "every response in the latest step arrived within {int} ms, with {int} ms of tolerance")]
 async fn batch_latency(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
-    let (bound, tolerance) = (Duration::from_millis(bound), Duration::from_millis(tolerance));
+    let (bound, tolerance) = (Duration::from_millis(bound), context::tolerance(tolerance));
     checks::latency_within(w.scene.batch(), bound, tolerance)
 }
 
@@ -112,27 +112,31 @@ async fn stream_incremental(w: &mut FailoverWorld, ms: u64) -> Result<(), String
 
 #[then(expr = "the stream ended within {int} ms of its last chunk, with {int} ms of tolerance")]
 async fn stream_end_bound(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
-    checks::stream::ended_within_of_last_chunk(w.scene.last()?, Duration::from_millis(bound + tolerance))
+    checks::stream::ended_within_of_last_chunk(w.scene.last()?, Duration::from_millis(bound) + context::tolerance(tolerance))
 }
 
 #[then(expr = "the stream's first event arrived within {int} ms, with {int} ms of tolerance")]
 async fn stream_first_event(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
-    checks::stream::first_event_within(w.scene.last()?, Duration::from_millis(bound + tolerance))
+    checks::stream::first_event_within(w.scene.last()?, Duration::from_millis(bound) + context::tolerance(tolerance))
+}
+
+/// Records the latest response's latency as the first failover's, and checks it
+/// against `bound` plus `slack`.
+fn first_failover_within(w: &mut FailoverWorld, bound: Duration, slack: Duration) -> Result<(), String> {
+    let last = w.scene.last()?.clone();
+    w.scene.measure("first_failover", last.latency.as_secs_f64() * 1e3, "ms");
+    checks::latency_within(std::slice::from_ref(&last), bound, slack)
 }
 
 #[then(expr = "the response took at most the baseline plus {int} ms")]
 async fn within_baseline(w: &mut FailoverWorld, slack: u64) -> Result<(), String> {
-    let bound = w.scene.baseline()? + Duration::from_millis(slack);
-    let last = w.scene.last()?.clone();
-    w.scene.measure("first_failover", last.latency.as_secs_f64() * 1e3, "ms");
-    checks::took_at_most(&last, bound)
+    let baseline = w.scene.baseline()?;
+    first_failover_within(w, baseline, context::tolerance(slack))
 }
 
 #[then(expr = "the response took at most {int} ms plus {int} ms")]
 async fn within_fixed(w: &mut FailoverWorld, bound: u64, slack: u64) -> Result<(), String> {
-    let last = w.scene.last()?.clone();
-    w.scene.measure("first_failover", last.latency.as_secs_f64() * 1e3, "ms");
-    checks::took_at_most(&last, Duration::from_millis(bound + slack))
+    first_failover_within(w, Duration::from_millis(bound), context::tolerance(slack))
 }
 
 #[then(expr = "the responses that skipped {string} took at most the baseline plus {int} ms at the median")]
@@ -144,7 +148,7 @@ async fn skipped_median(w: &mut FailoverWorld, provider: String, slack: u64) -> 
     let median = failover_conformance::scene::median(skipped)
         .ok_or_else(|| format!("expected some responses to skip \"{provider}\" once its breaker opened, none did"))?;
     w.scene.measure("breaker_open_median", median.as_secs_f64() * 1e3, "ms");
-    let bound = w.scene.baseline()? + Duration::from_millis(slack);
+    let bound = w.scene.baseline()? + context::tolerance(slack);
     if median <= bound {
         Ok(())
     } else {

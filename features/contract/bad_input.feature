@@ -1,4 +1,4 @@
-@contract @core
+@CONTRACT_BAD_INPUT @core
 Feature: Bad input gets a clear error and loses nothing
   A request the gateway cannot serve is answered at once with an error in
   OpenAI's shape that says what to fix, and never reaches a provider. A config

@@ -1,4 +1,4 @@
-@streaming @core @requires-streaming
+@CONTRACT_STREAMING @core @requires-streaming
 Feature: Streamed answers are relayed as they come, and a cut stream never looks complete
   A `stream: true` chat completion is relayed to the client event by event as the
   provider sends it, ending with `data: [DONE]`. Until the first event has reached

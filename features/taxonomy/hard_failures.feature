@@ -1,4 +1,4 @@
-@taxonomy @core
+@TAXONOMY_HARD_FAILURES @core
 Feature: Hard failure taxonomy: how each class of provider failure is handled
   The hard failures an LLM provider shows on the wire fall into classes (rate
   limit, timeout, server error, connection failure, auth error, context overflow)

@@ -131,7 +131,7 @@ pub struct EventLog {
     started: Instant,
     capacity: usize,
     ring: Mutex<Ring>,
-    lines: Option<mpsc::Sender<String>>,
+    lines: Option<mpsc::Sender<Event>>,
 }
 
 /// Where event lines go.
@@ -163,9 +163,9 @@ impl EventLog {
         let event = Event { seq: ring.next_seq, at_ms, kind };
         ring.next_seq += 1;
         if let Some(lines) = &self.lines {
-            // The writer thread only ends with the log, so a send cannot fail
-            // while we hold `self`; a lost line is not worth a panic either way.
-            let _ = lines.send(serde_json::to_string(&event).unwrap_or_default());
+            // The writer thread serialises, off the request path. It only ends
+            // with the log, so a send cannot fail while we hold `self`.
+            let _ = lines.send(event.clone());
         }
         if ring.events.len() == self.capacity {
             ring.events.pop_front();
@@ -182,17 +182,21 @@ impl EventLog {
     }
 }
 
-fn spawn_writer(mut out: Box<dyn Write + Send>) -> mpsc::Sender<String> {
-    let (tx, rx) = mpsc::channel::<String>();
+fn spawn_writer(mut out: Box<dyn Write + Send>) -> mpsc::Sender<Event> {
+    let (tx, rx) = mpsc::channel::<Event>();
     std::thread::Builder::new()
         .name("event-lines".into())
         .spawn(move || {
-            while let Ok(line) = rx.recv() {
-                let _ = writeln!(out, "{line}");
+            fn line(out: &mut dyn Write, event: &Event) {
+                let _ = serde_json::to_writer(&mut *out, event);
+                let _ = out.write_all(b"\n");
+            }
+            while let Ok(event) = rx.recv() {
+                line(&mut out, &event);
                 // Write what else is queued, then flush once the queue runs dry,
                 // so lines show up promptly without a syscall per line under load.
                 while let Ok(next) = rx.try_recv() {
-                    let _ = writeln!(out, "{next}");
+                    line(&mut out, &next);
                 }
                 let _ = out.flush();
             }

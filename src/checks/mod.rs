@@ -258,20 +258,6 @@ pub fn relayed_unchanged(exchange: &Exchange, provider: &MockProvider) -> Result
 pub mod routing;
 pub mod stream;
 
-/// The exchange took at most `bound`.
-pub fn took_at_most(exchange: &Exchange, bound: Duration) -> Result<(), String> {
-    if exchange.latency <= bound {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected the response within {:.1} ms, it took {:.1} ms: {}",
-            bound.as_secs_f64() * 1e3,
-            exchange.latency.as_secs_f64() * 1e3,
-            exchange.describe()
-        ))
-    }
-}
-
 /// The latest `n` exchanges have the same status and body.
 pub fn identical_answers(exchanges: &[Exchange], n: usize) -> Result<(), String> {
     let last = exchanges.get(exchanges.len().saturating_sub(n)..).filter(|l| l.len() == n && n > 0);

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::Implementation;
-use crate::run::{Outcome, ScenarioRecord, Status, case_status};
+use crate::run::{Counts, Outcome, ScenarioRecord, Status, case_status};
 use crate::scene::Measurement;
 
 pub use junit::junit;
@@ -99,19 +99,6 @@ pub struct ProfileReport {
     pub failed_cases: Vec<String>,
 }
 
-/// Scenario counts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    /// Passed.
-    pub passed: usize,
-    /// Failed.
-    pub failed: usize,
-    /// Excluded by the person running the suite.
-    pub skipped: usize,
-    /// Not run for lack of a declared capability.
-    pub not_supported: usize,
-}
-
 /// A case's result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CaseReport {
@@ -173,19 +160,6 @@ pub struct Reproduce {
     pub command: String,
     /// The environment variables that shaped it.
     pub environment: BTreeMap<String, String>,
-}
-
-fn counts<'a>(scenarios: impl IntoIterator<Item = &'a ScenarioRecord>) -> Counts {
-    let mut c = Counts::default();
-    for s in scenarios {
-        match s.status {
-            Status::Passed => c.passed += 1,
-            Status::Failed | Status::Running => c.failed += 1,
-            Status::Skipped => c.skipped += 1,
-            Status::NotSupported => c.not_supported += 1,
-        }
-    }
-    c
 }
 
 fn scenario_report(s: &ScenarioRecord) -> ScenarioReport {
@@ -253,7 +227,7 @@ pub fn build(outcome: &Outcome, date: String, reproduce: Reproduce) -> Report {
                 profiles,
                 status: case_status(&scenarios).to_owned(),
                 missing_capabilities: missing,
-                summary: counts(scenarios.iter().copied()),
+                summary: Counts::of(scenarios.iter().copied()),
                 scenarios: {
                     // Scenarios run concurrently: order them by place, not by start.
                     let mut reports: Vec<ScenarioReport> = scenarios.iter().map(|s| scenario_report(s)).collect();
@@ -272,7 +246,7 @@ pub fn build(outcome: &Outcome, date: String, reproduce: Reproduce) -> Report {
             if in_profile.is_empty() {
                 return None;
             }
-            let summary = counts(in_profile.iter().copied());
+            let summary = Counts::of(in_profile.iter().copied());
             let failed_cases: Vec<String> = cases
                 .iter()
                 .filter(|c| c.profiles.iter().any(|p| p == profile) && c.status == "failed")

@@ -2,6 +2,8 @@
 //! summary, the self-tests' verdicts and the reports.
 use std::collections::{BTreeMap, HashMap};
 
+use serde::{Deserialize, Serialize};
+
 use crate::scene::Measurement;
 
 /// How a scenario ended.
@@ -55,16 +57,45 @@ pub struct ScenarioRecord {
 }
 
 impl ScenarioRecord {
-    /// The case id this scenario belongs to (its `TC_...` tag, or its first
-    /// feature tag for taxonomy and contract features).
+    /// The case id this scenario belongs to: its upper-case id tag, such as
+    /// `TC_R752_FAILOVER_004` or `CONTRACT_STREAMING`.
     pub fn case_id(&self) -> &str {
-        self.tags
-            .iter()
-            .find(|t| t.starts_with("TC_"))
-            .or_else(|| {
-                self.tags.iter().find(|t| !matches!(t.as_str(), "core" | "extended" | "serial") && !t.starts_with("requires-"))
-            })
-            .map_or("untagged", String::as_str)
+        self.tags.iter().find(|t| is_case_id(t)).map_or("untagged", String::as_str)
+    }
+}
+
+/// Whether a tag names a case: upper-case letters, digits and underscores,
+/// with at least one underscore (`TC_R752_FAILOVER_001`, `CONTRACT_BAD_INPUT`).
+pub fn is_case_id(tag: &str) -> bool {
+    tag.contains('_') && tag.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// How many scenarios ended which way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Passed.
+    pub passed: usize,
+    /// Failed (or never finished).
+    pub failed: usize,
+    /// Excluded by the person running the suite.
+    pub skipped: usize,
+    /// Not run for lack of a declared capability.
+    pub not_supported: usize,
+}
+
+impl Counts {
+    /// Counts `scenarios`.
+    pub fn of<'a>(scenarios: impl IntoIterator<Item = &'a ScenarioRecord>) -> Self {
+        let mut c = Counts::default();
+        for s in scenarios {
+            match s.status {
+                Status::Passed => c.passed += 1,
+                Status::Failed | Status::Running => c.failed += 1,
+                Status::Skipped => c.skipped += 1,
+                Status::NotSupported => c.not_supported += 1,
+            }
+        }
+        c
     }
 }
 
@@ -136,26 +167,21 @@ impl RunRecord {
         &self.scenarios
     }
 
-    /// Scenarios with a status; a scenario that never finished counts as failed.
-    pub fn count(&self, status: Status) -> usize {
-        let of = |s: Status| self.scenarios.iter().filter(|r| r.status == s).count();
-        match status {
-            Status::Failed => of(Status::Failed) + of(Status::Running),
-            Status::Running => 0,
-            other => of(other),
-        }
+    /// How the run's scenarios ended.
+    pub fn counts(&self) -> Counts {
+        Counts::of(&self.scenarios)
     }
 
     /// Whether the run failed: a failed scenario or a feature that did not parse.
     pub fn has_failed(&self) -> bool {
-        self.count(Status::Failed) > 0 || !self.parse_errors.is_empty()
+        self.counts().failed > 0 || !self.parse_errors.is_empty()
     }
 
     /// The plain last line: `N passed, N failed, N skipped`, where skipped counts
     /// every scenario not run (not supported included).
     pub fn summary_line(&self) -> String {
-        let skipped = self.count(Status::Skipped) + self.count(Status::NotSupported);
-        format!("{} passed, {} failed, {skipped} skipped", self.count(Status::Passed), self.count(Status::Failed))
+        let c = self.counts();
+        format!("{} passed, {} failed, {} skipped", c.passed, c.failed, c.skipped + c.not_supported)
     }
 
     /// One line per case id: its status and how its scenarios ended.
@@ -163,11 +189,11 @@ impl RunRecord {
         self.cases()
             .into_iter()
             .map(|(case, scenarios)| {
-                let of = |s: Status| scenarios.iter().filter(|r| r.status == s).count();
-                let mut parts = vec![format!("{}/{} passed", of(Status::Passed), scenarios.len())];
-                for (status, label) in [(Status::Failed, "failed"), (Status::NotSupported, "not supported"), (Status::Skipped, "skipped")] {
-                    if of(status) > 0 {
-                        parts.push(format!("{} {label}", of(status)));
+                let c = Counts::of(scenarios.iter().copied());
+                let mut parts = vec![format!("{}/{} passed", c.passed, scenarios.len())];
+                for (n, label) in [(c.failed, "failed"), (c.not_supported, "not supported"), (c.skipped, "skipped")] {
+                    if n > 0 {
+                        parts.push(format!("{n} {label}"));
                     }
                 }
                 let status = match case_status(&scenarios) {

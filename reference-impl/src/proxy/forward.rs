@@ -112,7 +112,7 @@ async fn attempt_hop(
         let result = gateway.client.send(uri, &upstream.authorization, body.clone(), attempt_deadline, inbound.stream).await;
         // Whether the provider may have acted on the request: it was sent, and
         // no answer says what became of it.
-        let (class, answer, outcome_unknown) = match result {
+        let (class, mut answer, outcome_unknown) = match result {
             Ok(answer) => {
                 let class = gateway.sabotage.reclassify(classify_status(answer.status.as_u16(), answer.complete_body()));
                 match answer.body {
@@ -130,10 +130,9 @@ async fn attempt_hop(
         if let Some(t) = transition {
             trail.transition(hop, t);
         }
-        if let (Class::Success | Class::ClientError, Some(answer)) = (class, &answer) {
+        if let Some(answer) = answer.take_if(|_| matches!(class, Class::Success | Class::ClientError)) {
             let outcome = if class == Class::Success { "served" } else { "client_error" };
             trail.finish(outcome, answer.status.as_u16(), Some(hop));
-            let answer = answer_of(answer);
             return HopEnd::Answered(relay_whole(answer, &upstream.id_header, trail.attempts));
         }
         trail.failed(hop, class, answer.as_ref().map(|a| a.status.as_u16()));
@@ -170,28 +169,13 @@ async fn attempt_hop(
         if gateway.sabotage.never_fails_over() {
             trail.finish("exhausted", 502, None);
             return HopEnd::Answered(match answer {
-                Some(answer) => relay_whole(answer_of(&answer), &upstream.id_header, trail.attempts),
+                Some(answer) => relay_whole(answer, &upstream.id_header, trail.attempts),
                 None => (StatusCode::BAD_GATEWAY, "upstream failed").into_response(),
             });
         }
         trail.leave(hop, class, reason);
         return HopEnd::MovedOn;
     }
-}
-
-/// The parts of a whole answer the client gets.
-struct Whole {
-    status: StatusCode,
-    content_type: Option<HeaderValue>,
-    body: bytes::Bytes,
-}
-
-fn answer_of(answer: &Answer) -> Whole {
-    let body = match &answer.body {
-        AnswerBody::Complete(bytes) => bytes.clone(),
-        AnswerBody::Streaming(_) => bytes::Bytes::new(),
-    };
-    Whole { status: answer.status, content_type: answer.content_type.clone(), body }
 }
 
 fn with_gateway_headers(mut response: Response, served_by: &HeaderValue, attempts: u32) -> Response {
@@ -202,8 +186,12 @@ fn with_gateway_headers(mut response: Response, served_by: &HeaderValue, attempt
 }
 
 /// A provider's whole answer as the client gets it, with the gateway's headers.
-fn relay_whole(answer: Whole, served_by: &HeaderValue, attempts: u32) -> Response {
-    let mut response = Response::new(Body::from(answer.body));
+fn relay_whole(answer: Answer, served_by: &HeaderValue, attempts: u32) -> Response {
+    let body = match answer.body {
+        AnswerBody::Complete(bytes) => Body::from(bytes),
+        AnswerBody::Streaming(incoming) => Body::new(incoming),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() = answer.status;
     if let Some(ct) = answer.content_type {
         response.headers_mut().insert(CONTENT_TYPE, ct);
