@@ -130,7 +130,8 @@ pub async fn send(
     let response = request.send().await.map_err(|e| format!("{method} {path} failed: {e}"))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let is_stream = headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/event-stream"));
+    let is_stream =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("text/event-stream"));
     let (answer, stream) = if is_stream {
         let (bytes, record) = read_stream(response, started).await;
         (bytes, Some(record))
@@ -138,7 +139,16 @@ pub async fn send(
         let bytes = response.bytes().await.map_err(|e| format!("reading the answer to {method} {path} failed: {e}"))?;
         (bytes, None)
     };
-    Ok(Exchange { path: path.to_owned(), sent: body, status, headers, body: answer, started, latency: started.elapsed(), stream })
+    Ok(Exchange {
+        path: path.to_owned(),
+        sent: body,
+        status,
+        headers,
+        body: answer,
+        started,
+        latency: started.elapsed(),
+        stream,
+    })
 }
 
 async fn read_stream(response: reqwest::Response, started: Instant) -> (Bytes, StreamRecord) {

@@ -25,8 +25,12 @@ impl Conversation {
     pub fn new(earlier: usize, extras: Extras) -> Self {
         let mut messages = vec![json!({"role": "system", "content": "You are a travel assistant. Answer briefly."})];
         for i in 1..=earlier {
-            messages.push(json!({"role": "user", "content": format!("Earlier question {i}: what is worth seeing in city {i}?")}));
-            messages.push(json!({"role": "assistant", "content": format!("Earlier answer {i}: the old town of city {i}.")}));
+            messages.push(
+                json!({"role": "user", "content": format!("Earlier question {i}: what is worth seeing in city {i}?")}),
+            );
+            messages.push(
+                json!({"role": "assistant", "content": format!("Earlier answer {i}: the old town of city {i}.")}),
+            );
         }
         if extras.tool_call {
             messages.push(json!({"role": "user", "content": "What is the weather in Paris?"}));
@@ -50,7 +54,8 @@ impl Conversation {
     /// The next request: the whole history plus a new question.
     pub fn next_request(&mut self, model: &str) -> Value {
         self.turn += 1;
-        self.messages.push(json!({"role": "user", "content": format!("Follow-up {}: and what about tomorrow?", self.turn)}));
+        self.messages
+            .push(json!({"role": "user", "content": format!("Follow-up {}: and what about tomorrow?", self.turn)}));
         let mut body = json!({"model": model, "messages": self.messages});
         if self.extras.parameters {
             body["temperature"] = json!(0.3);

@@ -49,7 +49,8 @@ pub struct Manifest {
 impl Manifest {
     /// Reads and checks a manifest.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read manifest {}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read manifest {}: {e}", path.display()))?;
         let manifest: Manifest =
             serde_json::from_str(&text).map_err(|e| format!("manifest {} is not valid: {e}", path.display()))?;
         for name in &manifest.capabilities {

@@ -176,7 +176,12 @@ impl Scene {
     }
 
     /// Sends one request of `kind` for `model`, shaped by `options`.
-    pub async fn send_shaped(&mut self, kind: RequestKind, model: &str, options: &RequestOptions) -> Result<&Exchange, String> {
+    pub async fn send_shaped(
+        &mut self,
+        kind: RequestKind,
+        model: &str,
+        options: &RequestOptions,
+    ) -> Result<&Exchange, String> {
         self.requests_made += 1;
         let mut body = if options.stream {
             RequestKind::stream_body(model, self.requests_made)
@@ -192,7 +197,13 @@ impl Scene {
     }
 
     /// Sends `count` requests shaped by `options`, one after another.
-    pub async fn send_many_shaped(&mut self, count: usize, kind: RequestKind, model: &str, options: &RequestOptions) -> Result<(), String> {
+    pub async fn send_many_shaped(
+        &mut self,
+        count: usize,
+        kind: RequestKind,
+        model: &str,
+        options: &RequestOptions,
+    ) -> Result<(), String> {
         let first = self.exchanges.len();
         for _ in 0..count {
             self.send_shaped(kind, model, options).await?;
@@ -262,7 +273,13 @@ impl Scene {
     }
 
     /// Sends a request every `every` for `duration`.
-    pub async fn send_for(&mut self, kind: RequestKind, model: &str, every: Duration, duration: Duration) -> Result<(), String> {
+    pub async fn send_for(
+        &mut self,
+        kind: RequestKind,
+        model: &str,
+        every: Duration,
+        duration: Duration,
+    ) -> Result<(), String> {
         let end = Instant::now() + duration;
         self.send_until(kind, model, every, duration + Duration::from_secs(1), |_| Instant::now() >= end).await
     }

@@ -11,7 +11,8 @@ async fn route(w: &mut FailoverWorld, model: String, chain: Chain) -> Result<(),
 
 #[given(expr = "the chain of model {string} also names the unconfigured provider {string}")]
 async fn route_to_ghost(w: &mut FailoverWorld, model: String, ghost: String) -> Result<(), String> {
-    let mut chain = w.scene.config().models.into_iter().find(|m| m.name == model).map(|m| m.backend_map).unwrap_or_default();
+    let mut chain =
+        w.scene.config().models.into_iter().find(|m| m.name == model).map(|m| m.backend_map).unwrap_or_default();
     chain.push(failover_contract::ChainEntry { provider: ghost, model: None });
     w.scene.route_unchecked(&model, failover_conformance::draft::Chain(chain))
 }
@@ -80,7 +81,8 @@ async fn stream_idle_timeout(w: &mut FailoverWorld, ms: u64) -> Result<(), Strin
 
 #[given(expr = "retries are limited to a budget of {int} retries, refilled by {int}% of requests and {int} per second")]
 async fn retry_budget(w: &mut FailoverWorld, capacity: u32, percent: u32, per_sec: u32) -> Result<(), String> {
-    let budget = failover_contract::RetryBudgetConfig { ratio: f64::from(percent) / 100.0, min_per_sec: per_sec, capacity };
+    let budget =
+        failover_contract::RetryBudgetConfig { ratio: f64::from(percent) / 100.0, min_per_sec: per_sec, capacity };
     w.scene.policy()?.retry.budget = Some(budget);
     Ok(())
 }

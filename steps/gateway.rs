@@ -28,10 +28,19 @@ async fn fetch(w: &FailoverWorld) -> Result<Vec<Value>, String> {
     events::fetch(w.scene.http(), w.scene.gateway_url()?).await
 }
 
-#[then(expr = "the gateway's events show the breaker of {string} for model {string} opening at a failure rate of at least {int}% over at least {int} calls")]
-async fn breaker_opened(w: &mut FailoverWorld, provider: String, model: String, percent: u64, calls: u64) -> Result<(), String> {
+#[then(
+    expr = "the gateway's events show the breaker of {string} for model {string} opening at a failure rate of at least {int}% over at least {int} calls"
+)]
+async fn breaker_opened(
+    w: &mut FailoverWorld,
+    provider: String,
+    model: String,
+    percent: u64,
+    calls: u64,
+) -> Result<(), String> {
     let all = fetch(w).await?;
-    let opened = events::matching(&all, "breaker_transition", &[("provider", &provider), ("model", &model), ("to", "open")]);
+    let opened =
+        events::matching(&all, "breaker_transition", &[("provider", &provider), ("model", &model), ("to", "open")]);
     let number = |e: &Value, k: &str| e.get(k).and_then(Value::as_u64).unwrap_or(0);
     opened
         .iter()
@@ -44,10 +53,14 @@ async fn breaker_opened(w: &mut FailoverWorld, provider: String, model: String, 
 async fn requests_skipping(w: &mut FailoverWorld, model: String, provider: String) -> Result<(), String> {
     let all = fetch(w).await?;
     let requests = events::matching(&all, "request", &[("model", &model)]);
-    let skipped = |e: &&Value| e.get("skipped").and_then(Value::as_array).is_some_and(|s| s.iter().any(|p| p == provider.as_str()));
+    let skipped = |e: &&Value| {
+        e.get("skipped").and_then(Value::as_array).is_some_and(|s| s.iter().any(|p| p == provider.as_str()))
+    };
     match requests.iter().any(skipped) {
         true => Ok(()),
-        false => Err(format!("expected request events that skipped \"{provider}\"; request events seen: {}", requests.len())),
+        false => {
+            Err(format!("expected request events that skipped \"{provider}\"; request events seen: {}", requests.len()))
+        }
     }
 }
 
@@ -65,7 +78,9 @@ async fn served_after_failure(w: &mut FailoverWorld, served: String, failed: Str
     let all = fetch(w).await?;
     let requests = events::matching(&all, "request", &[("served_by", &served), ("outcome", "served")]);
     let with_failure = |e: &&&Value| {
-        e.get("failures").and_then(Value::as_array).is_some_and(|f| f.iter().any(|a| a.get("provider") == Some(&Value::from(failed.as_str()))))
+        e.get("failures")
+            .and_then(Value::as_array)
+            .is_some_and(|f| f.iter().any(|a| a.get("provider") == Some(&Value::from(failed.as_str()))))
     };
     match requests.iter().find(with_failure) {
         Some(_) => Ok(()),
@@ -78,7 +93,9 @@ async fn served_after_failure(w: &mut FailoverWorld, served: String, failed: Str
 #[then(expr = "the gateway's events for {string} on model {string} agree with the switches the client saw")]
 async fn events_agree(w: &mut FailoverWorld, provider: String, model: String) -> Result<(), String> {
     let all = fetch(w).await?;
-    let transitions = |to: &str| events::matching(&all, "breaker_transition", &[("provider", &provider), ("model", &model), ("to", to)]).len();
+    let transitions = |to: &str| {
+        events::matching(&all, "breaker_transition", &[("provider", &provider), ("model", &model), ("to", to)]).len()
+    };
     let journal = w.scene.existing_provider(&provider)?.journal();
     let reached = failover_conformance::trace::reached(w.scene.exchanges(), &journal);
     let seen = failover_conformance::trace::Switches::of(w.scene.exchanges(), &reached);

@@ -38,7 +38,9 @@ async fn own_key(w: &mut FailoverWorld, provider: String) -> Result<(), String> 
     checks::used_own_key(w.scene.existing_provider(&provider)?)
 }
 
-#[then(expr = "provider {string} received no request sooner than {int} ms after a failed one, once it had failed {int} requests")]
+#[then(
+    expr = "provider {string} received no request sooner than {int} ms after a failed one, once it had failed {int} requests"
+)]
 async fn quiet_after_failures(w: &mut FailoverWorld, provider: String, ms: u64, after: usize) -> Result<(), String> {
     let journal = w.scene.existing_provider(&provider)?.journal();
     checks::quiet_after_failures(&journal, &provider, Duration::from_millis(ms), after)

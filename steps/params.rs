@@ -85,7 +85,8 @@ impl FromStr for Body {
         // A valid request, padded to exactly n bytes, so only its size is wrong.
         let head = r#"{"model": "gpt-4o", "input": ""#;
         let tail = r#""}"#;
-        let padding = n.checked_sub(head.len() + tail.len()).ok_or_else(|| format!("a body of {n} bytes is too small"))?;
+        let padding =
+            n.checked_sub(head.len() + tail.len()).ok_or_else(|| format!("a body of {n} bytes is too small"))?;
         Ok(Body(Bytes::from(format!("{head}{}{tail}", "x".repeat(padding)))))
     }
 }

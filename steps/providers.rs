@@ -28,7 +28,13 @@ async fn fails_every_nth(w: &mut FailoverWorld, provider: String, n: u32, fault:
 }
 
 #[given(expr = "provider {string} fails {int}% of requests with {fault}, seeded {int}")]
-async fn fails_randomly(w: &mut FailoverWorld, provider: String, percent: u32, fault: FaultWords, seed: u64) -> Result<(), String> {
+async fn fails_randomly(
+    w: &mut FailoverWorld,
+    provider: String,
+    percent: u32,
+    fault: FaultWords,
+    seed: u64,
+) -> Result<(), String> {
     let schedule = Schedule::Probability { p: f64::from(percent) / 100.0, rng: fastrand::Rng::with_seed(seed) };
     fail(w, &provider, fault, schedule).await
 }
@@ -51,12 +57,23 @@ async fn fails_after(w: &mut FailoverWorld, provider: String, fault: FaultWords,
 }
 
 #[given(expr = "provider {string} fails in the pattern {string} with {fault}")]
-async fn fails_in_pattern(w: &mut FailoverWorld, provider: String, pattern: String, fault: FaultWords) -> Result<(), String> {
+async fn fails_in_pattern(
+    w: &mut FailoverWorld,
+    provider: String,
+    pattern: String,
+    fault: FaultWords,
+) -> Result<(), String> {
     fail(w, &provider, fault, Schedule::pattern(&pattern)?).await
 }
 
 #[given(expr = "provider {string} fails every request with {fault} for {int} ms out of every {int} ms")]
-async fn fails_by_time(w: &mut FailoverWorld, provider: String, fault: FaultWords, failing: u64, period: u64) -> Result<(), String> {
+async fn fails_by_time(
+    w: &mut FailoverWorld,
+    provider: String,
+    fault: FaultWords,
+    failing: u64,
+    period: u64,
+) -> Result<(), String> {
     let schedule = Schedule::Duty {
         start: std::time::Instant::now(),
         period: Duration::from_millis(period),

@@ -2,10 +2,10 @@
 use std::time::Duration;
 
 use cucumber::{given, when};
-use failover_conformance::{checks, context};
 use failover_conformance::client::RequestKind;
 use failover_conformance::conversation::Extras;
 use failover_conformance::scene::RequestOptions;
+use failover_conformance::{checks, context};
 
 use super::FailoverWorld;
 use super::params::{Body, Count, Kind};
@@ -15,7 +15,9 @@ async fn send(w: &mut FailoverWorld, count: Count, kind: Kind, model: String) ->
     w.scene.send(count.0, kind.0, &model).await
 }
 
-#[when(expr = "the client keeps sending {kind} for {string} every {int} ms until {int} in a row are served by {string}, within {int} ms")]
+#[when(
+    expr = "the client keeps sending {kind} for {string} every {int} ms until {int} in a row are served by {string}, within {int} ms"
+)]
 async fn send_until_served(
     w: &mut FailoverWorld,
     kind: Kind,
@@ -41,7 +43,8 @@ async fn post_raw(w: &mut FailoverWorld, body: Body, path: String) -> Result<(),
 
 #[when(expr = "the client sends a {word} request to {string}")]
 async fn method_raw(w: &mut FailoverWorld, method: String, path: String) -> Result<(), String> {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| format!("\"{method}\" is not an HTTP method"))?;
+    let method =
+        reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| format!("\"{method}\" is not an HTTP method"))?;
     w.scene.send_raw(method, &path, bytes::Bytes::new()).await.map(drop)
 }
 

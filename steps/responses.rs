@@ -112,7 +112,10 @@ async fn stream_incremental(w: &mut FailoverWorld, ms: u64) -> Result<(), String
 
 #[then(expr = "the stream ended within {int} ms of its last chunk, with {int} ms of tolerance")]
 async fn stream_end_bound(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
-    checks::stream::ended_within_of_last_chunk(w.scene.last()?, Duration::from_millis(bound) + context::tolerance(tolerance))
+    checks::stream::ended_within_of_last_chunk(
+        w.scene.last()?,
+        Duration::from_millis(bound) + context::tolerance(tolerance),
+    )
 }
 
 #[then(expr = "the stream's first event arrived within {int} ms, with {int} ms of tolerance")]

@@ -52,10 +52,11 @@ async fn the_canonical_incident_is_logged_decision_by_decision() {
 fn the_taxonomy_table_is_pinned() {
     let mut table = format!("{:<32} | class              | retry same | fail over | breaker\n", "from");
     let context_overflow: &[u8] = br#"{"error":{"code":"context_length_exceeded"}}"#;
-    let mut rows: Vec<(String, reference_gateway::policy::Class)> = [200, 204, 400, 401, 403, 404, 408, 409, 422, 429, 500, 501, 502, 503, 504, 301, 101]
-        .into_iter()
-        .map(|status| (format!("HTTP {status}"), classify_status(status, b"{}")))
-        .collect();
+    let mut rows: Vec<(String, reference_gateway::policy::Class)> =
+        [200, 204, 400, 401, 403, 404, 408, 409, 422, 429, 500, 501, 502, 503, 504, 301, 101]
+            .into_iter()
+            .map(|status| (format!("HTTP {status}"), classify_status(status, b"{}")))
+            .collect();
     rows.push(("HTTP 400 context_length_exceeded".into(), classify_status(400, context_overflow)));
     for failure in [TransportFailure::Refused, TransportFailure::Reset, TransportFailure::TimedOut] {
         rows.push((format!("{failure:?}"), classify_transport(failure)));

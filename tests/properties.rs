@@ -91,23 +91,76 @@ macro_rules! breaker_property {
     };
 }
 
-breaker_property!(p01_breaker_agrees_with_the_model, p01_bites, breaker::agrees_with_model, ThresholdExclusive, scenario());
-breaker_property!(p02_opens_exactly_at_the_threshold, p02_bites, breaker::opens_exactly_at_threshold, MinCallsOffByOne, scenario());
-breaker_property!(p03_nothing_admitted_while_open, p03_bites, breaker::nothing_admitted_while_open, LeaksWhileOpen, scenario());
-breaker_property!(p04_probes_bounded_and_decisive, p04_bites, breaker::probes_are_bounded_and_decide, ProbeLimitOffByOne, scenario());
-breaker_property!(p05_open_period_never_shrinks, p05_bites, breaker::open_period_never_shrinks, ForgetsOpens, scenario());
+breaker_property!(
+    p01_breaker_agrees_with_the_model,
+    p01_bites,
+    breaker::agrees_with_model,
+    ThresholdExclusive,
+    scenario()
+);
+breaker_property!(
+    p02_opens_exactly_at_the_threshold,
+    p02_bites,
+    breaker::opens_exactly_at_threshold,
+    MinCallsOffByOne,
+    scenario()
+);
+breaker_property!(
+    p03_nothing_admitted_while_open,
+    p03_bites,
+    breaker::nothing_admitted_while_open,
+    LeaksWhileOpen,
+    scenario()
+);
+breaker_property!(
+    p04_probes_bounded_and_decisive,
+    p04_bites,
+    breaker::probes_are_bounded_and_decide,
+    ProbeLimitOffByOne,
+    scenario()
+);
+breaker_property!(
+    p05_open_period_never_shrinks,
+    p05_bites,
+    breaker::open_period_never_shrinks,
+    ForgetsOpens,
+    scenario()
+);
 breaker_property!(p13_no_flapping, p13_bites, breaker::no_flapping, NoOpenPeriod, scenario());
 breaker_property!(p14_ramp_failure_reopens, p14_bites, breaker::ramp_failure_reopens, NoRamp, ramp_scenario());
 breaker_property!(p16_late_results_are_inert, p16_bites, breaker::late_results_are_inert, LateResultsCount, scenario());
-breaker_property!(p17_ignored_outcomes_count_nothing, p17_bites, breaker::ignored_outcomes_count_nothing, IgnoredCounts, scenario());
-breaker_property!(p17_ignored_probe_gives_its_place_back, p17b_bites, breaker::ignored_probe_gives_its_place_back, IgnoredCounts, scenario());
+breaker_property!(
+    p17_ignored_outcomes_count_nothing,
+    p17_bites,
+    breaker::ignored_outcomes_count_nothing,
+    IgnoredCounts,
+    scenario()
+);
+breaker_property!(
+    p17_ignored_probe_gives_its_place_back,
+    p17b_bites,
+    breaker::ignored_probe_gives_its_place_back,
+    IgnoredCounts,
+    scenario()
+);
 breaker_property!(p18_half_open_always_ends, p18_bites, breaker::half_open_always_ends, NoProbeTimeout, scenario());
 breaker_property!(p19_window_matches_the_log, p19_bites, breaker::window_matches_log, WindowNeverSlides, scenario());
 
 /// Property 15: Determinism: the same config and operations give the same decisions.
 fn same_decisions<S: Subject>((cfg, ops): (BreakerConfig, Vec<Op>)) -> Result<(), String> {
     let describe = |trace: Vec<sim::Step>| -> Vec<String> {
-        trace.iter().map(|s| format!("{:?} {:?} {:?} {:?}", s.after, s.admitted, s.transition.map(|t| (t.from, t.to, t.reason, t.open_for)), s.counts_after)).collect()
+        trace
+            .iter()
+            .map(|s| {
+                format!(
+                    "{:?} {:?} {:?} {:?}",
+                    s.after,
+                    s.admitted,
+                    s.transition.map(|t| (t.from, t.to, t.reason, t.open_for)),
+                    s.counts_after
+                )
+            })
+            .collect()
     };
     let (first, second) = (describe(simulate::<S>(&cfg, &ops)), describe(simulate::<S>(&cfg, &ops)));
     match first.iter().zip(&second).position(|(a, b)| a != b) {
@@ -179,7 +232,9 @@ proptest! {
 
 #[test]
 fn p07_bites() {
-    bites((retry::configs(), 0.0..1.0f64), |(cfg, unit)| retry::backoff_within_bound::<retry::JitterAboveCap>(&cfg, unit));
+    bites((retry::configs(), 0.0..1.0f64), |(cfg, unit)| {
+        retry::backoff_within_bound::<retry::JitterAboveCap>(&cfg, unit)
+    });
 }
 
 proptest! {
@@ -247,9 +302,10 @@ fn p20_bites() {
 
 #[test]
 fn p21_bites() {
-    bites(stream::scripts(), |script| stream::truncation_never_looks_complete(&script, stream::Variant::CleanEndOnFailure));
+    bites(stream::scripts(), |script| {
+        stream::truncation_never_looks_complete(&script, stream::Variant::CleanEndOnFailure)
+    });
 }
-
 
 proptest! {
     #![proptest_config(config())]

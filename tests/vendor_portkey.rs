@@ -31,13 +31,14 @@ fn check_installed() -> Result<(), String> {
         return Err("node is not installed: the Portkey adapter needs Node.js 18 or later on PATH".into());
     }
     let package = root().join("adapters/portkey/node_modules/@portkey-ai/gateway/package.json");
-    let text = std::fs::read_to_string(&package).map_err(|_| {
-        format!("{} is missing: run `npm ci --prefix adapters/portkey` first", package.display())
-    })?;
+    let text = std::fs::read_to_string(&package)
+        .map_err(|_| format!("{} is missing: run `npm ci --prefix adapters/portkey` first", package.display()))?;
     let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", package.display()))?;
     match manifest["version"].as_str() {
         Some(VERSION) => Ok(()),
-        other => Err(format!("@portkey-ai/gateway {other:?} is installed, the report is for {VERSION}: run `npm ci --prefix adapters/portkey`")),
+        other => Err(format!(
+            "@portkey-ai/gateway {other:?} is installed, the report is for {VERSION}: run `npm ci --prefix adapters/portkey`"
+        )),
     }
 }
 
@@ -115,7 +116,11 @@ async fn main() -> ExitCode {
         }
     }
     run::print_summary(&outcome.record);
-    println!("Portkey {VERSION} run took {:.1} s; reports in {}", started.elapsed().as_secs_f64(), outcome.plan.report_dir.display());
+    println!(
+        "Portkey {VERSION} run took {:.1} s; reports in {}",
+        started.elapsed().as_secs_f64(),
+        outcome.plan.report_dir.display()
+    );
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(root().join("tests/snapshots"));
     settings.set_prepend_module_to_snapshot(false);

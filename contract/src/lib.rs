@@ -25,8 +25,7 @@ impl GatewayConfig {
     /// `models[0].backend_map[1].provider`) and says what to fix.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let mut de = serde_json::Deserializer::from_str(text);
-        let config: GatewayConfig =
-            serde_path_to_error::deserialize(&mut de).map_err(ConfigError::from_serde)?;
+        let config: GatewayConfig = serde_path_to_error::deserialize(&mut de).map_err(ConfigError::from_serde)?;
         de.end().map_err(|e| ConfigError::new("(document)", e.to_string()))?;
         config.validate()?;
         Ok(config)
@@ -34,9 +33,8 @@ impl GatewayConfig {
 
     /// Reads, parses and validates a config file.
     pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::new("(file)", format!("cannot read {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new("(file)", format!("cannot read {}: {e}", path.display())))?;
         Self::from_json(&text)
     }
 

@@ -39,11 +39,7 @@ fn check(ok: bool, path: &str, message: impl Into<String>) -> Result<(), ConfigE
 impl GatewayConfig {
     /// Checks everything serde does not: references, uniqueness and ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check(
-            self.schema == SCHEMA,
-            "schema",
-            format!("expected \"{SCHEMA}\", found \"{}\"", self.schema),
-        )?;
+        check(self.schema == SCHEMA, "schema", format!("expected \"{SCHEMA}\", found \"{}\"", self.schema))?;
         self.validate_providers()?;
         self.validate_models()?;
         self.validate_policy()?;
@@ -181,15 +177,39 @@ mod tests {
     #[test]
     fn errors_name_the_field_to_fix() {
         let cases = [
-            (GOOD.replace(r#""provider": "b""#, r#""provider": "c""#), "models[0].backend_map[1].provider", "unknown provider \"c\""),
-            (GOOD.replace(r#"[{"provider": "a"}, {"provider": "b", "model": "m2"}]"#, "[]"), "models[0].backend_map", "at least one"),
-            (GOOD.replace(r#""models""#, r#""policy": {"breaker": {"open_ms": -5}}, "models""#), "policy.breaker.open_ms", "expected u64"),
-            (GOOD.replace(r#""models""#, r#""policy": {"breaker": {"failure_rate": 1.5}}, "models""#), "policy.breaker.failure_rate", "(0, 1]"),
-            (GOOD.replace(r#""models""#, r#""policy": {"retrys": {}}, "models""#), "policy.retrys", "unknown field `retrys`"),
+            (
+                GOOD.replace(r#""provider": "b""#, r#""provider": "c""#),
+                "models[0].backend_map[1].provider",
+                "unknown provider \"c\"",
+            ),
+            (
+                GOOD.replace(r#"[{"provider": "a"}, {"provider": "b", "model": "m2"}]"#, "[]"),
+                "models[0].backend_map",
+                "at least one",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"breaker": {"open_ms": -5}}, "models""#),
+                "policy.breaker.open_ms",
+                "expected u64",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"breaker": {"failure_rate": 1.5}}, "models""#),
+                "policy.breaker.failure_rate",
+                "(0, 1]",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"retrys": {}}, "models""#),
+                "policy.retrys",
+                "unknown field `retrys`",
+            ),
             (GOOD.replace("conformance/v1", "conformance/v0"), "schema", "expected \"conformance/v1\""),
             (GOOD.replace(r#""id": "b""#, r#""id": "a""#), "providers[1].id", "duplicate"),
             (GOOD.replace("http://127.0.0.1:2", "127.0.0.1:2"), "providers[1].base_url", "absolute"),
-            (GOOD.replace(r#"{"provider": "a"}, {"provider": "b""#, r#"{"provider": "a"}, {"provider": "a""#), "models[0].backend_map[1].provider", "twice"),
+            (
+                GOOD.replace(r#"{"provider": "a"}, {"provider": "b""#, r#"{"provider": "a"}, {"provider": "a""#),
+                "models[0].backend_map[1].provider",
+                "twice",
+            ),
         ];
         for (text, path, hint) in cases {
             let err = error_of(&text);

@@ -15,8 +15,8 @@ pub mod sabotage;
 pub mod settings;
 
 use std::net::SocketAddr;
-use std::sync::Mutex;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use failover_contract::{ConfigError, GatewayConfig};

@@ -9,8 +9,8 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::StatusCode;
 
-use crate::policy::{Class, Verdict};
 use crate::Gateway;
+use crate::policy::{Class, Verdict};
 use crate::proxy::error::ApiError;
 use crate::proxy::relay;
 use crate::proxy::upstream::AnswerBody;
@@ -189,7 +189,11 @@ impl Sabotage {
                         let next = gateway.settings.routes[route].hops.get(hop + 1)?;
                         let upstream = &gateway.settings.upstreams[next.upstream];
                         let deadline = Instant::now() + gateway.settings.policy.first_byte_timeout;
-                        let answer = gateway.client.send(&upstream.chat_uri, &upstream.authorization, body, deadline, true).await.ok()?;
+                        let answer = gateway
+                            .client
+                            .send(&upstream.chat_uri, &upstream.authorization, body, deadline, true)
+                            .await
+                            .ok()?;
                         match answer.body {
                             AnswerBody::Streaming(incoming) => relay::open(incoming, deadline).await.ok(),
                             AnswerBody::Complete(_) => None,

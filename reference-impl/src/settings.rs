@@ -92,12 +92,8 @@ impl Settings {
     /// Resolves a validated contract config.
     pub fn from_config(config: &GatewayConfig) -> Result<Self, ConfigError> {
         config.validate()?;
-        let upstreams = config
-            .providers
-            .iter()
-            .enumerate()
-            .map(|(i, p)| upstream(i, p))
-            .collect::<Result<Vec<_>, _>>()?;
+        let upstreams =
+            config.providers.iter().enumerate().map(|(i, p)| upstream(i, p)).collect::<Result<Vec<_>, _>>()?;
         let index: HashMap<&str, usize> =
             config.providers.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
         let mut routes = Vec::with_capacity(config.models.len());

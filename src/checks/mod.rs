@@ -116,7 +116,10 @@ pub fn openai_error(exchange: &Exchange, code: &str) -> Result<Value, String> {
         .and_then(|body| body.get("error").cloned())
         .filter(|e| e.get("message").is_some_and(Value::is_string) && e.get("type").is_some_and(Value::is_string))
         .ok_or_else(|| {
-            format!("expected an OpenAI error body {{\"error\": {{\"message\", \"type\", ...}}}}, got {}", exchange.describe())
+            format!(
+                "expected an OpenAI error body {{\"error\": {{\"message\", \"type\", ...}}}}, got {}",
+                exchange.describe()
+            )
         })?;
     match error.get("code").and_then(Value::as_str) {
         Some(c) if c == code => Ok(error),
@@ -153,7 +156,11 @@ pub fn received(provider: &MockProvider, count: Count) -> Result<(), String> {
     if count.holds(n) {
         Ok(())
     } else {
-        Err(format!("expected provider \"{}\" to receive {} requests, it received {n}", provider.id(), count.describe()))
+        Err(format!(
+            "expected provider \"{}\" to receive {} requests, it received {n}",
+            provider.id(),
+            count.describe()
+        ))
     }
 }
 
@@ -206,7 +213,12 @@ pub fn used_own_key(provider: &MockProvider) -> Result<(), String> {
 /// Once `provider` has failed `after` requests, no request reached it sooner
 /// than `min_gap` after one it failed. (The first failures may come quickly:
 /// the breaker needs `after` of them to open.)
-pub fn quiet_after_failures(journal: &[Received], provider: &str, min_gap: Duration, after: usize) -> Result<(), String> {
+pub fn quiet_after_failures(
+    journal: &[Received],
+    provider: &str,
+    min_gap: Duration,
+    after: usize,
+) -> Result<(), String> {
     let mut failed = 0;
     for pair in journal.windows(2) {
         failed += usize::from(pair[0].faulted);
@@ -276,7 +288,13 @@ pub fn accounted_to(exchange: &Exchange, provider: &MockProvider) -> Result<(), 
         .iter()
         .filter_map(|r| serde_json::from_slice::<Value>(&r.answer).ok())
         .find(|a| a.get("id").is_some() && a.get("id") == got.get("id"))
-        .ok_or_else(|| format!("provider \"{}\" never answered the completion the client got: {}", provider.id(), exchange.describe()))?;
+        .ok_or_else(|| {
+            format!(
+                "provider \"{}\" never answered the completion the client got: {}",
+                provider.id(),
+                exchange.describe()
+            )
+        })?;
     for field in ["model", "usage"] {
         if got.get(field) != served.get(field) {
             return Err(format!(

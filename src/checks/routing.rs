@@ -29,7 +29,12 @@ pub fn at_most_one_switch_each_way_per(switches: &Switches, provider: &str, peri
 /// Whenever traffic came back to the provider after skipping it, the request
 /// it had failed before was at least `quiet` earlier: no failback before a
 /// stable period without failures.
-pub fn back_only_after_quiet(exchanges: &[Exchange], journal: &[Received], provider: &str, quiet: Duration) -> Result<(), String> {
+pub fn back_only_after_quiet(
+    exchanges: &[Exchange],
+    journal: &[Received],
+    provider: &str,
+    quiet: Duration,
+) -> Result<(), String> {
     let mut previous: Option<&Received> = None;
     let mut skipped_since = false;
     for position in crate::trace::correlate(exchanges, journal) {

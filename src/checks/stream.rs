@@ -14,7 +14,11 @@ fn record(exchange: &Exchange) -> Result<&StreamRecord, String> {
 /// The stream is complete: content, then `[DONE]`, no error, no broken body.
 pub fn complete(exchange: &Exchange) -> Result<(), String> {
     let stream = record(exchange)?;
-    if stream.ends_with_done() && stream.error().is_none() && stream.transport_error.is_none() && !stream.content_events().is_empty() {
+    if stream.ends_with_done()
+        && stream.error().is_none()
+        && stream.transport_error.is_none()
+        && !stream.content_events().is_empty()
+    {
         Ok(())
     } else {
         Err(format!("expected a complete stream ending with [DONE], got {}", stream.describe()))
@@ -27,9 +31,13 @@ pub fn ended_with_error(exchange: &Exchange) -> Result<(), String> {
     let stream = record(exchange)?;
     let error = stream.error().ok_or_else(|| format!("expected an error event, got {}", stream.describe()))?;
     let json = error.json().unwrap_or_default();
-    let shaped = json.pointer("/error/message").is_some_and(|m| m.is_string()) && json.pointer("/error/type").is_some_and(|t| t.is_string());
+    let shaped = json.pointer("/error/message").is_some_and(|m| m.is_string())
+        && json.pointer("/error/type").is_some_and(|t| t.is_string());
     if !shaped {
-        return Err(format!("expected the error event in OpenAI's shape {{\"error\": {{\"message\", \"type\"}}}}, got {}", error.data));
+        return Err(format!(
+            "expected the error event in OpenAI's shape {{\"error\": {{\"message\", \"type\"}}}}, got {}",
+            error.data
+        ));
     }
     if stream.events.iter().any(|e| e.is_done()) {
         return Err(format!("expected no [DONE] after a failed stream, got {}", stream.describe()));

@@ -28,7 +28,8 @@ fn signal_group(group: i32, signal: Signal) {
 /// Stops every gateway process group still running (at the end of a run, and
 /// on Ctrl-C).
 pub fn stop_all() {
-    let groups: Vec<i32> = std::mem::take(&mut *RUNNING.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
+    let groups: Vec<i32> =
+        std::mem::take(&mut *RUNNING.lock().unwrap_or_else(|e| e.into_inner())).into_iter().collect();
     for group in groups {
         signal_group(group, Signal::SIGKILL);
     }
@@ -64,7 +65,8 @@ impl Child {
         let port = free_port()?;
         let config_path = artifacts.join(format!("gateway-{n}.json"));
         let log = artifacts.join(format!("gateway-{n}.log"));
-        std::fs::write(&config_path, config.to_json()).map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
+        std::fs::write(&config_path, config.to_json())
+            .map_err(|e| format!("cannot write {}: {e}", config_path.display()))?;
         let command_line = template.replace("{config}", &quoted(&config_path)).replace("{port}", &port.to_string());
         let output = std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let errors = output.try_clone().map_err(|e| e.to_string())?;

@@ -51,7 +51,8 @@ impl GatewayUnderTest {
             Target::Bundled { sabotage } => {
                 #[allow(clippy::needless_update)]
                 let options = Options { sabotage: *sabotage, ..Options::default() };
-                let gateway = Gateway::new(config, options).map_err(|e| format!("the gateway refused its config: {e}"))?;
+                let gateway =
+                    Gateway::new(config, options).map_err(|e| format!("the gateway refused its config: {e}"))?;
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .map_err(|e| format!("cannot bind a port for the gateway: {e}"))?;

@@ -99,7 +99,10 @@ impl FromStr for Fault {
             _ => {}
         }
         let chunks = |prefix: &str| -> Option<Result<usize, String>> {
-            let n = s.strip_prefix(prefix)?.strip_suffix(" chunks").or_else(|| s.strip_prefix(prefix)?.strip_suffix(" chunk"))?;
+            let n = s
+                .strip_prefix(prefix)?
+                .strip_suffix(" chunks")
+                .or_else(|| s.strip_prefix(prefix)?.strip_suffix(" chunk"))?;
             Some(n.parse().map_err(|_| format!("\"{n}\" in \"{s}\" is not a number of chunks")))
         };
         type ChunkFault = fn(usize) -> Fault;
@@ -121,7 +124,8 @@ impl FromStr for Fault {
         let rest = s.strip_prefix("status ").ok_or_else(unknown)?;
         let (rest, body) = match rest.split_once(" and body `") {
             Some((head, tail)) => {
-                let body = tail.strip_suffix('`').ok_or_else(|| format!("the body in \"{s}\" must end with a backtick"))?;
+                let body =
+                    tail.strip_suffix('`').ok_or_else(|| format!("the body in \"{s}\" must end with a backtick"))?;
                 (head, Some(body.to_owned()))
             }
             None => (rest, None),

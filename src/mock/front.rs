@@ -80,7 +80,8 @@ impl Front {
             let front = self.clone();
             connections.spawn(async move {
                 let service = service_fn(move |request| front.clone().handle(request));
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(socket), service).await;
+                let _ =
+                    hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(socket), service).await;
             });
             while connections.try_join_next().is_some() {}
         }
@@ -102,9 +103,14 @@ impl Front {
             (None, _) => return self.forward(parts, body, None).await,
             (Some(f), Ok(a)) if a.stream => self.stream_script(a, shape, latency, Some(f)),
             (Some(f), Ok(a)) => self.whole_script(a, latency, f),
-            (Some(f), Err(_)) => self.whole_script(&responses::Accepted { path: parts.uri.path().to_owned(), model: String::new(), stream: false }, latency, f),
+            (Some(f), Err(_)) => self.whole_script(
+                &responses::Accepted { path: parts.uri.path().to_owned(), model: String::new(), stream: false },
+                latency,
+                f,
+            ),
         };
-        let sent: Vec<u8> = script.iter().flat_map(|s| if let Step::Send(b) = s { b.to_vec() } else { Vec::new() }).collect();
+        let sent: Vec<u8> =
+            script.iter().flat_map(|s| if let Step::Send(b) = s { b.to_vec() } else { Vec::new() }).collect();
         self.journal(&parts, body, fault.is_some(), Bytes::from(sent));
         if matches!(fault, Some(Fault::ResetBeforeAnswer)) {
             return Err(io::Error::new(io::ErrorKind::ConnectionReset, "mock provider resets the connection"));
@@ -137,9 +143,16 @@ impl Front {
     }
 
     /// A successful stream, or one with a stream fault, as steps on the socket.
-    fn stream_script(&self, accepted: &responses::Accepted, shape: StreamShape, latency: Duration, fault: Option<&Fault>) -> Vec<Step> {
+    fn stream_script(
+        &self,
+        accepted: &responses::Accepted,
+        shape: StreamShape,
+        latency: Duration,
+        fault: Option<&Fault>,
+    ) -> Vec<Step> {
         let seq = lock(&self.state).journal.len() + 1;
-        let events: Vec<Bytes> = stream::events(&self.id, &accepted.model, seq, shape.chunks).into_iter().map(Bytes::from).collect();
+        let events: Vec<Bytes> =
+            stream::events(&self.id, &accepted.model, seq, shape.chunks).into_iter().map(Bytes::from).collect();
         let done = events.last().expect("a stream has its [DONE]").clone();
         // Cut points count content chunks: a cut stream never carries finish_reason.
         let cut = |n: usize| n.min(shape.chunks);
@@ -205,7 +218,12 @@ impl Front {
     }
 
     /// Hands the request to wiremock, with the decided HTTP fault, and relays its answer.
-    async fn forward(&self, parts: http::request::Parts, body: Bytes, fault: Option<Fault>) -> Result<Response<FrontBody>, io::Error> {
+    async fn forward(
+        &self,
+        parts: http::request::Parts,
+        body: Bytes,
+        fault: Option<Fault>,
+    ) -> Result<Response<FrontBody>, io::Error> {
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let mut request = Request::builder().method(parts.method).uri(format!("http://{}{path}", self.backend));
         for (name, value) in &parts.headers {

@@ -102,7 +102,13 @@ pub struct Accepted {
 
 /// Checks a request as a real provider would: its own key, a JSON body with a
 /// model, a known endpoint. The error is the answer to give.
-pub fn accept(provider: &str, api_key: &str, authorization: Option<&str>, path: &str, body: &[u8]) -> Result<Accepted, (u16, Bytes)> {
+pub fn accept(
+    provider: &str,
+    api_key: &str,
+    authorization: Option<&str>,
+    path: &str,
+    body: &[u8],
+) -> Result<Accepted, (u16, Bytes)> {
     if authorization != Some(format!("Bearer {api_key}").as_str()) {
         return Err((401, to_bytes(&wrong_key(provider, authorization))));
     }
@@ -119,7 +125,14 @@ pub fn accept(provider: &str, api_key: &str, authorization: Option<&str>, path: 
 
 /// The whole non-streaming answer to request number `seq`, or the error a real
 /// provider would give.
-pub fn answer(provider: &str, api_key: &str, authorization: Option<&str>, path: &str, body: &[u8], seq: usize) -> (u16, Bytes) {
+pub fn answer(
+    provider: &str,
+    api_key: &str,
+    authorization: Option<&str>,
+    path: &str,
+    body: &[u8],
+    seq: usize,
+) -> (u16, Bytes) {
     match accept(provider, api_key, authorization, path, body) {
         Err(error) => error,
         Ok(a) if a.path == "/v1/embeddings" => (200, to_bytes(&embeddings(provider, &a.model, seq))),

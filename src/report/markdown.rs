@@ -21,17 +21,27 @@ fn icon(status: &str) -> &'static str {
 /// The Markdown report.
 pub fn markdown(r: &Report) -> String {
     let mut out = String::new();
-    let name = if r.implementation.project.is_empty() { "an unnamed gateway".to_owned() } else {
-        format!("{} {} {}", r.implementation.organization, r.implementation.project, r.implementation.version).trim().to_owned()
+    let name = if r.implementation.project.is_empty() {
+        "an unnamed gateway".to_owned()
+    } else {
+        format!("{} {} {}", r.implementation.organization, r.implementation.project, r.implementation.version)
+            .trim()
+            .to_owned()
     };
     let _ = writeln!(out, "# Failover conformance report: {name}\n");
     let _ = writeln!(out, "- Suite: {} {}", r.suite.name, r.suite.version);
     let _ = writeln!(out, "- Date: {}", r.date);
-    let _ = writeln!(out, "- Mode: {}{}", r.mode, r.gateway_command.as_deref().map(|c| format!(" (`{c}`)")).unwrap_or_default());
+    let _ = writeln!(
+        out,
+        "- Mode: {}{}",
+        r.mode,
+        r.gateway_command.as_deref().map(|c| format!(" (`{c}`)")).unwrap_or_default()
+    );
     if !r.implementation.url.is_empty() {
         let _ = writeln!(out, "- Implementation: {}", r.implementation.url);
     }
-    let declared = if r.capabilities.declared.is_empty() { "none".to_owned() } else { r.capabilities.declared.join(", ") };
+    let declared =
+        if r.capabilities.declared.is_empty() { "none".to_owned() } else { r.capabilities.declared.join(", ") };
     let _ = writeln!(out, "- Capabilities declared: {declared} (from {})", r.capabilities.source);
     let _ = writeln!(
         out,
@@ -49,7 +59,11 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(out, "\n| Case | Status | Passed | Failed | Not supported | Skipped |\n|---|---|---|---|---|---|");
     for c in &r.cases {
         let s = &c.summary;
-        let missing = if c.missing_capabilities.is_empty() { String::new() } else { format!(" (needs {})", c.missing_capabilities.join(", ")) };
+        let missing = if c.missing_capabilities.is_empty() {
+            String::new()
+        } else {
+            format!(" (needs {})", c.missing_capabilities.join(", "))
+        };
         let _ = writeln!(
             out,
             "| {} | {}{missing} | {} | {} | {} | {} |",
@@ -67,7 +81,8 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(out, "- {note}");
         }
     }
-    let failures: Vec<_> = r.cases.iter().flat_map(|c| c.scenarios.iter().filter(|s| s.status == "failed").map(move |s| (c, s))).collect();
+    let failures: Vec<_> =
+        r.cases.iter().flat_map(|c| c.scenarios.iter().filter(|s| s.status == "failed").map(move |s| (c, s))).collect();
     if !failures.is_empty() {
         let _ = writeln!(out, "\n## Failures\n");
         for (case, s) in failures {
@@ -81,18 +96,31 @@ pub fn markdown(r: &Report) -> String {
             }
         }
     }
-    let not_run: Vec<_> = r.cases.iter().flat_map(|c| c.scenarios.iter().filter(|s| s.reason.is_some()).map(move |s| (c, s))).collect();
+    let not_run: Vec<_> =
+        r.cases.iter().flat_map(|c| c.scenarios.iter().filter(|s| s.reason.is_some()).map(move |s| (c, s))).collect();
     if !not_run.is_empty() {
         let _ = writeln!(out, "\n## Not run\n\n| Case | Scenario | Status | Why |\n|---|---|---|---|");
         for (case, s) in not_run {
-            let _ = writeln!(out, "| {} | {} | {} | {} |", case.id, cell(&s.name), icon(&s.status), cell(s.reason.as_deref().unwrap_or("")));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                case.id,
+                cell(&s.name),
+                icon(&s.status),
+                cell(s.reason.as_deref().unwrap_or(""))
+            );
         }
     }
-    let measured: Vec<_> = r.cases.iter().flat_map(|c| c.scenarios.iter().filter(|s| !s.measurements.is_empty()).map(move |s| (c, s))).collect();
+    let measured: Vec<_> = r
+        .cases
+        .iter()
+        .flat_map(|c| c.scenarios.iter().filter(|s| !s.measurements.is_empty()).map(move |s| (c, s)))
+        .collect();
     if !measured.is_empty() {
         let _ = writeln!(out, "\n## Measurements\n\n| Case | Scenario | Measurements |\n|---|---|---|");
         for (case, s) in measured {
-            let values: Vec<String> = s.measurements.iter().map(|m| format!("{} {} {}", m.name, m.value, m.unit)).collect();
+            let values: Vec<String> =
+                s.measurements.iter().map(|m| format!("{} {} {}", m.name, m.value, m.unit)).collect();
             let _ = writeln!(out, "| {} | {} | {} |", case.id, cell(&s.name), values.join(", "));
         }
     }

@@ -187,9 +187,8 @@ pub fn reproduce() -> Reproduce {
     } else {
         format!("cargo test --test conformance -- {}", args.join(" "))
     };
-    let environment = std::env::vars()
-        .filter(|(k, _)| k.starts_with("FAILOVER_") || k == "CUCUMBER_FILTER_TAGS")
-        .collect();
+    let environment =
+        std::env::vars().filter(|(k, _)| k.starts_with("FAILOVER_") || k == "CUCUMBER_FILTER_TAGS").collect();
     Reproduce { command, environment }
 }
 

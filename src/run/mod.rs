@@ -76,7 +76,8 @@ pub struct Outcome {
     pub plan: Plan,
 }
 
-type Filter = Box<dyn Fn(&cucumber::gherkin::Feature, Option<&cucumber::gherkin::Rule>, &cucumber::gherkin::Scenario) -> bool>;
+type Filter =
+    Box<dyn Fn(&cucumber::gherkin::Feature, Option<&cucumber::gherkin::Rule>, &cucumber::gherkin::Scenario) -> bool>;
 
 /// The filter cucumber applies: runs what `selection` decides to run and
 /// records every other scenario with the reason.
@@ -106,7 +107,8 @@ where
     W: World + WorldInventory + Debug + SceneWorld,
 {
     let record: SharedRecord = Arc::default();
-    let out: Box<dyn std::io::Write> = if settings.console { Box::new(std::io::stdout()) } else { Box::new(std::io::sink()) };
+    let out: Box<dyn std::io::Write> =
+        if settings.console { Box::new(std::io::stdout()) } else { Box::new(std::io::sink()) };
     let coloring = if settings.console { Coloring::Auto } else { Coloring::Never };
     let writer = Basic::raw(out, coloring, Verbosity::Default)
         .summarized()
@@ -178,7 +180,13 @@ pub fn print_summary(record: &RunRecord) {
     if !not_run.is_empty() {
         println!("Not run:");
         for s in not_run {
-            println!("  {}: {}: {} ({})", s.case_id(), s.name, s.status.as_str().replace('_', " "), s.reason.as_deref().unwrap_or(""));
+            println!(
+                "  {}: {}: {} ({})",
+                s.case_id(),
+                s.name,
+                s.status.as_str().replace('_', " "),
+                s.reason.as_deref().unwrap_or("")
+            );
         }
     }
     for line in record.case_lines() {

@@ -80,20 +80,27 @@ impl Plan {
         }
         if let Some(profile) = &cli.profile {
             if !super::selection::PROFILES.contains(&profile.as_str()) {
-                return Err(format!("unknown profile \"{profile}\"; use one of: {}", super::selection::PROFILES.join(", ")));
+                return Err(format!(
+                    "unknown profile \"{profile}\"; use one of: {}",
+                    super::selection::PROFILES.join(", ")
+                ));
             }
         }
         let (target, capabilities, manifest) = match &cli.gateway_cmd {
             None => (Target::Bundled { sabotage: reference_gateway::Sabotage::None }, Declared::bundled(), None),
             Some(command) => {
                 if !command.contains("{port}") {
-                    return Err(format!("the gateway command must contain {{port}} (and usually {{config}}): {command}"));
+                    return Err(format!(
+                        "the gateway command must contain {{port}} (and usually {{config}}): {command}"
+                    ));
                 }
                 let manifest_path = cli.manifest.clone().or_else(|| Manifest::beside(command));
                 let manifest = manifest_path.as_deref().map(Manifest::load).transpose()?;
                 let capabilities = match (&cli.capabilities, &manifest, &manifest_path) {
                     (Some(list), _, _) => Declared::parse(list, "FAILOVER_GATEWAY_CAPABILITIES")?,
-                    (None, Some(m), Some(path)) => Declared::parse(&m.capabilities.join(","), &path.display().to_string())?,
+                    (None, Some(m), Some(path)) => {
+                        Declared::parse(&m.capabilities.join(","), &path.display().to_string())?
+                    }
                     _ => Declared::parse("", "nothing declared")?,
                 };
                 (Target::External { command: command.clone() }, capabilities, manifest)

@@ -219,7 +219,8 @@ impl RunRecord {
 /// if any was excluded by the person running it (partial); `not_supported` if
 /// none could run for lack of a capability; else `passed`.
 pub fn case_status(scenarios: &[&ScenarioRecord]) -> &'static str {
-    let any = |s: Status| scenarios.iter().any(|r| r.status == s || (s == Status::Failed && r.status == Status::Running));
+    let any =
+        |s: Status| scenarios.iter().any(|r| r.status == s || (s == Status::Failed && r.status == Status::Running));
     if any(Status::Failed) {
         "failed"
     } else if any(Status::Skipped) {

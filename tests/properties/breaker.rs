@@ -12,8 +12,12 @@ fn fail(step: usize, s: &Step, what: String) -> Verdictless {
     Err(format!("step {step} ({:?} at {:?}): {what}", s.op, s.now))
 }
 
-const LEGAL: [(State, State); 4] =
-    [(State::Closed, State::Open), (State::Open, State::HalfOpen), (State::HalfOpen, State::Closed), (State::HalfOpen, State::Open)];
+const LEGAL: [(State, State); 4] = [
+    (State::Closed, State::Open),
+    (State::Open, State::HalfOpen),
+    (State::HalfOpen, State::Closed),
+    (State::HalfOpen, State::Open),
+];
 
 /// Property 1: Only legal transitions (closed→open, open→half-open, half-open→closed,
 /// half-open→open), and step by step the same state, admissions and transitions
@@ -91,7 +95,11 @@ pub fn probes_are_bounded_and_decide(cfg: &BreakerConfig, trace: &[Step]) -> Ver
         if (s.before == State::HalfOpen || entered) && s.admitted == Some(Ok(())) {
             admitted_in_episode += 1;
             if admitted_in_episode > cfg.half_open_probes {
-                return fail(i, s, format!("{admitted_in_episode} probes out at once, {} allowed", cfg.half_open_probes));
+                return fail(
+                    i,
+                    s,
+                    format!("{admitted_in_episode} probes out at once, {} allowed", cfg.half_open_probes),
+                );
             }
         }
         // An ignored probe gives its place back (property 17).
@@ -146,7 +154,11 @@ pub fn late_results_are_inert(_: &BreakerConfig, trace: &[Step]) -> Verdictless 
         let Some((_, true)) = s.finished else { continue };
         let by_clock = s.transition.is_none_or(|t| t.reason == Reason::ProbeTimedOut);
         if !by_clock || (s.transition.is_none() && s.after != s.before) {
-            return fail(i, s, format!("a late outcome moved the breaker {:?} -> {:?} ({:?})", s.before, s.after, s.transition));
+            return fail(
+                i,
+                s,
+                format!("a late outcome moved the breaker {:?} -> {:?} ({:?})", s.before, s.after, s.transition),
+            );
         }
     }
     Ok(())
@@ -159,7 +171,14 @@ pub fn ignored_outcomes_count_nothing(_: &BreakerConfig, trace: &[Step]) -> Verd
         let Some((Verdict::Ignored, _)) = s.finished else { continue };
         let by_clock = s.transition.is_none_or(|t| t.reason == Reason::ProbeTimedOut);
         if !by_clock || (s.transition.is_none() && s.counts_after != s.counts_before) {
-            return fail(i, s, format!("an ignored outcome changed {:?} -> {:?} ({:?})", s.counts_before, s.counts_after, s.transition));
+            return fail(
+                i,
+                s,
+                format!(
+                    "an ignored outcome changed {:?} -> {:?} ({:?})",
+                    s.counts_before, s.counts_after, s.transition
+                ),
+            );
         }
     }
     Ok(())

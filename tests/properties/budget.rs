@@ -62,7 +62,11 @@ impl Budget for Uncapped {
 }
 
 pub fn configs() -> impl Strategy<Value = BudgetConfig> {
-    (0u32..=1_000_000, 0u32..5, 0u32..6).prop_map(|(ratio_ppm, min_per_sec, capacity)| BudgetConfig { ratio_ppm, min_per_sec, capacity })
+    (0u32..=1_000_000, 0u32..5, 0u32..6).prop_map(|(ratio_ppm, min_per_sec, capacity)| BudgetConfig {
+        ratio_ppm,
+        min_per_sec,
+        capacity,
+    })
 }
 
 /// Operations: (advance ms, true = a request comes in, false = a retry is asked for).

@@ -72,7 +72,8 @@ impl Model {
 
     /// "Reaching the threshold counts", after `min_calls`.
     pub fn reached(&self, calls: u32, failures: u32) -> bool {
-        calls >= self.cfg.min_calls && (failures as u128) * 1_000_000 >= (self.cfg.threshold_ppm as u128) * (calls as u128)
+        calls >= self.cfg.min_calls
+            && (failures as u128) * 1_000_000 >= (self.cfg.threshold_ppm as u128) * (calls as u128)
     }
 
     /// The open period for an open at `now`: one consecutive open is forgiven
@@ -80,7 +81,8 @@ impl Model {
     fn open_period(&mut self, now: Instant, from_closed: bool) -> Duration {
         if from_closed {
             if let Some(since) = self.closed_since {
-                let periods = now.saturating_duration_since(since).as_nanos() / self.cfg.backoff_reset.as_nanos().max(1);
+                let periods =
+                    now.saturating_duration_since(since).as_nanos() / self.cfg.backoff_reset.as_nanos().max(1);
                 self.consecutive_opens = self.consecutive_opens.saturating_sub(periods.min(u32::MAX as u128) as u32);
             }
         }
@@ -134,7 +136,8 @@ impl Model {
             Phase::Open { until, .. } if now < until => None,
             Phase::Open { .. } => {
                 let deadline = now + self.cfg.probe_timeout;
-                change = Some(self.go(Phase::HalfOpen { deadline, admitted: 1, succeeded: 0 }, Reason::OpenElapsed, None));
+                change =
+                    Some(self.go(Phase::HalfOpen { deadline, admitted: 1, succeeded: 0 }, Reason::OpenElapsed, None));
                 Some(Grant { generation: self.generation, probe: true })
             }
             Phase::HalfOpen { deadline, admitted, succeeded } if admitted < self.cfg.half_open_probes => {

@@ -8,7 +8,15 @@ use reference_gateway::policy::{Class, MoveOn, Next};
 
 /// A retry schedule under test: the real one, with what a broken variant breaks overridden.
 pub trait Schedule {
-    fn after_failure(cfg: &RetryConfig, class: Class, attempts: u32, retry_after: Option<Duration>, now: Instant, deadline: Instant, unit: f64) -> Next {
+    fn after_failure(
+        cfg: &RetryConfig,
+        class: Class,
+        attempts: u32,
+        retry_after: Option<Duration>,
+        now: Instant,
+        deadline: Instant,
+        unit: f64,
+    ) -> Next {
         retry::after_failure(cfg, class, attempts, retry_after, now, deadline, unit)
     }
     fn backoff(cfg: &RetryConfig, retry: u32, unit: f64) -> Duration {
@@ -22,7 +30,15 @@ impl Schedule for Real {}
 /// One attempt more than configured.
 pub struct OneAttemptTooMany;
 impl Schedule for OneAttemptTooMany {
-    fn after_failure(cfg: &RetryConfig, class: Class, attempts: u32, ra: Option<Duration>, now: Instant, deadline: Instant, unit: f64) -> Next {
+    fn after_failure(
+        cfg: &RetryConfig,
+        class: Class,
+        attempts: u32,
+        ra: Option<Duration>,
+        now: Instant,
+        deadline: Instant,
+        unit: f64,
+    ) -> Next {
         let more = RetryConfig { max_attempts: cfg.max_attempts + 1, ..*cfg };
         retry::after_failure(&more, class, attempts, ra, now, deadline, unit)
     }
@@ -31,7 +47,15 @@ impl Schedule for OneAttemptTooMany {
 /// Retries every class, worth it or not.
 pub struct RetriesEverything;
 impl Schedule for RetriesEverything {
-    fn after_failure(cfg: &RetryConfig, class: Class, attempts: u32, ra: Option<Duration>, now: Instant, deadline: Instant, unit: f64) -> Next {
+    fn after_failure(
+        cfg: &RetryConfig,
+        class: Class,
+        attempts: u32,
+        ra: Option<Duration>,
+        now: Instant,
+        deadline: Instant,
+        unit: f64,
+    ) -> Next {
         let class = if class.retry_same_provider() { class } else { Class::ServerError };
         retry::after_failure(cfg, class, attempts, ra, now, deadline, unit)
     }
@@ -48,7 +72,15 @@ impl Schedule for JitterAboveCap {
 /// Ignores `Retry-After`.
 pub struct IgnoresRetryAfter;
 impl Schedule for IgnoresRetryAfter {
-    fn after_failure(cfg: &RetryConfig, class: Class, attempts: u32, _ra: Option<Duration>, now: Instant, deadline: Instant, unit: f64) -> Next {
+    fn after_failure(
+        cfg: &RetryConfig,
+        class: Class,
+        attempts: u32,
+        _ra: Option<Duration>,
+        now: Instant,
+        deadline: Instant,
+        unit: f64,
+    ) -> Next {
         retry::after_failure(cfg, class, attempts, None, now, deadline, unit)
     }
 }
@@ -56,7 +88,15 @@ impl Schedule for IgnoresRetryAfter {
 /// Plans retries past the request's deadline.
 pub struct IgnoresDeadline;
 impl Schedule for IgnoresDeadline {
-    fn after_failure(cfg: &RetryConfig, class: Class, attempts: u32, ra: Option<Duration>, now: Instant, _deadline: Instant, unit: f64) -> Next {
+    fn after_failure(
+        cfg: &RetryConfig,
+        class: Class,
+        attempts: u32,
+        ra: Option<Duration>,
+        now: Instant,
+        _deadline: Instant,
+        unit: f64,
+    ) -> Next {
         retry::after_failure(cfg, class, attempts, ra, now, now + Duration::from_secs(86_400), unit)
     }
 }
@@ -103,7 +143,11 @@ fn play<S: Schedule>(cfg: &RetryConfig, deadline_ms: u64, failures: &[(Class, u6
 
 /// Property 6: Attempts on one provider never exceed the maximum, and a class not worth
 /// retrying is never retried on the same provider.
-pub fn attempts_are_bounded<S: Schedule>(cfg: &RetryConfig, deadline_ms: u64, failures: &[(Class, u64, Option<u64>, f64)]) -> Result<(), String> {
+pub fn attempts_are_bounded<S: Schedule>(
+    cfg: &RetryConfig,
+    deadline_ms: u64,
+    failures: &[(Class, u64, Option<u64>, f64)],
+) -> Result<(), String> {
     let (attempts, _, _, decisions) = play::<S>(cfg, deadline_ms, failures);
     if attempts > cfg.max_attempts {
         return Err(format!("{attempts} attempts, at most {} allowed", cfg.max_attempts));
@@ -138,7 +182,11 @@ pub fn backoff_within_bound<S: Schedule>(cfg: &RetryConfig, unit: f64) -> Result
 /// Property 8: A `Retry-After` is honoured: no retry on that provider before it has
 /// passed; one longer than the cap, or than what is left of the deadline,
 /// moves the request on instead of waiting.
-pub fn retry_after_is_honoured<S: Schedule>(cfg: &RetryConfig, deadline_ms: u64, failures: &[(Class, u64, Option<u64>, f64)]) -> Result<(), String> {
+pub fn retry_after_is_honoured<S: Schedule>(
+    cfg: &RetryConfig,
+    deadline_ms: u64,
+    failures: &[(Class, u64, Option<u64>, f64)],
+) -> Result<(), String> {
     let (_, _, deadline, decisions) = play::<S>(cfg, deadline_ms, failures);
     for (class, ra, at, next) in decisions {
         let Some(asked) = ra else { continue };
@@ -147,12 +195,14 @@ pub fn retry_after_is_honoured<S: Schedule>(cfg: &RetryConfig, deadline_ms: u64,
         }
         match next {
             Next::RetryAt(when) if when < at + asked => {
-                return Err(format!("retried {:?} after a failure that asked for {asked:?}", when - at))
+                return Err(format!("retried {:?} after a failure that asked for {asked:?}", when - at));
             }
             Next::RetryAt(_) if asked > cfg.retry_after_cap => {
-                return Err(format!("waited for a Retry-After of {asked:?}, above the cap {:?}", cfg.retry_after_cap))
+                return Err(format!("waited for a Retry-After of {asked:?}, above the cap {:?}", cfg.retry_after_cap));
             }
-            Next::RetryAt(_) if at + asked >= deadline => return Err("waited past the deadline for a Retry-After".into()),
+            Next::RetryAt(_) if at + asked >= deadline => {
+                return Err("waited past the deadline for a Retry-After".into());
+            }
             _ => {}
         }
     }
@@ -161,12 +211,19 @@ pub fn retry_after_is_honoured<S: Schedule>(cfg: &RetryConfig, deadline_ms: u64,
 
 /// Property 9: The total time spent on one request never exceeds its deadline: no
 /// retry is planned at or after it.
-pub fn deadline_is_respected<S: Schedule>(cfg: &RetryConfig, deadline_ms: u64, failures: &[(Class, u64, Option<u64>, f64)]) -> Result<(), String> {
+pub fn deadline_is_respected<S: Schedule>(
+    cfg: &RetryConfig,
+    deadline_ms: u64,
+    failures: &[(Class, u64, Option<u64>, f64)],
+) -> Result<(), String> {
     let (_, start, deadline, decisions) = play::<S>(cfg, deadline_ms, failures);
     for (_, _, _, next) in decisions {
         if let Next::RetryAt(at) = next {
             if at >= deadline {
-                return Err(format!("a retry planned {:?} after the start, the deadline is {deadline_ms} ms", at - start));
+                return Err(format!(
+                    "a retry planned {:?} after the start, the deadline is {deadline_ms} ms",
+                    at - start
+                ));
             }
         }
     }

@@ -83,7 +83,13 @@ pub fn breakers(cfg: &BreakerConfig, histories: &[Vec<(u64, Option<bool>)>], t0:
 /// Property 12: Routing never picks a provider whose breaker does not admit the call,
 /// never one already tried, and otherwise picks the first admitting provider in
 /// chain order.
-pub fn routing_picks_first_admitting(route: Router, mut chain: Vec<Breaker>, tried_mask: u64, now: Instant, draw: f64) -> Result<(), String> {
+pub fn routing_picks_first_admitting(
+    route: Router,
+    mut chain: Vec<Breaker>,
+    tried_mask: u64,
+    now: Instant,
+    draw: f64,
+) -> Result<(), String> {
     let mut tried = Tried::default();
     for i in 0..chain.len() {
         if tried_mask & (1 << i) != 0 {

@@ -40,29 +40,36 @@ pub fn ops() -> impl Strategy<Value = Vec<Op>> {
 pub fn configs() -> impl Strategy<Value = BreakerConfig> {
     let ms = Duration::from_millis;
     (
-        (50u64..2_000, 1u32..8, prop_oneof![Just(250_000u32), Just(500_000), Just(750_000), Just(1_000_000), 1u32..=1_000_000]),
+        (
+            50u64..2_000,
+            1u32..8,
+            prop_oneof![Just(250_000u32), Just(500_000), Just(750_000), Just(1_000_000), 1u32..=1_000_000],
+        ),
         (10u64..500, 1u32..5, 1u32..4, 10u64..400, 100u64..3_000),
         (prop_oneof![Just(0u64), 50u64..400], 1u32..5),
     )
-        .prop_map(move |((window, min_calls, threshold_ppm), (open, growth, probes, probe_timeout, reset), (ramp, steps))| {
-            BreakerConfig {
-                window: ms(window),
-                min_calls,
-                threshold_ppm,
-                open: ms(open),
-                open_max: ms(open * growth as u64),
-                half_open_probes: probes,
-                probe_timeout: ms(probe_timeout),
-                backoff_reset: ms(reset),
-                ramp: ms(ramp),
-                ramp_steps: steps,
-            }
-        })
+        .prop_map(
+            move |((window, min_calls, threshold_ppm), (open, growth, probes, probe_timeout, reset), (ramp, steps))| {
+                BreakerConfig {
+                    window: ms(window),
+                    min_calls,
+                    threshold_ppm,
+                    open: ms(open),
+                    open_max: ms(open * growth as u64),
+                    half_open_probes: probes,
+                    probe_timeout: ms(probe_timeout),
+                    backoff_reset: ms(reset),
+                    ramp: ms(ramp),
+                    ramp_steps: steps,
+                }
+            },
+        )
 }
 
 /// A config with a failback ramp.
 pub fn ramp_configs() -> impl Strategy<Value = BreakerConfig> {
-    configs().prop_map(|c| BreakerConfig { ramp: if c.ramp.is_zero() { Duration::from_millis(200) } else { c.ramp }, ..c })
+    configs()
+        .prop_map(|c| BreakerConfig { ramp: if c.ramp.is_zero() { Duration::from_millis(200) } else { c.ramp }, ..c })
 }
 
 /// What happened at one step.

@@ -105,7 +105,9 @@ pub fn run(script: &Script, variant: Variant) -> Option<Seen> {
                     Box::pin(async move {
                         *opened.lock().unwrap() += 1;
                         let second = Script { chunks: vec![false, true], garbage_at: None, end: End::Done };
-                        relay::open(upstream(&second, "mock:second"), Instant::now() + Duration::from_secs(1)).await.ok()
+                        relay::open(upstream(&second, "mock:second"), Instant::now() + Duration::from_secs(1))
+                            .await
+                            .ok()
                     })
                 });
                 Options { splice: Some(splice), ..Options::default() }
@@ -131,7 +133,10 @@ fn ended_cleanly(script: &Script) -> bool {
 pub fn no_second_upstream(script: &Script, variant: Variant) -> Result<(), String> {
     let Some(seen) = run(script, variant) else { return Ok(()) };
     if seen.opened != 1 || seen.text.contains("mock:second") {
-        return Err(format!("{} upstream streams opened after the first byte; the client got: {}", seen.opened, seen.text));
+        return Err(format!(
+            "{} upstream streams opened after the first byte; the client got: {}",
+            seen.opened, seen.text
+        ));
     }
     Ok(())
 }

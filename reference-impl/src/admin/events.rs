@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Query, State};
 use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -17,10 +17,15 @@ pub(crate) struct Since {
     since: Option<u64>,
 }
 
-pub(crate) async fn events(State(gateway): State<Arc<Gateway>>, query: Result<Query<Since>, QueryRejection>) -> Response {
+pub(crate) async fn events(
+    State(gateway): State<Arc<Gateway>>,
+    query: Result<Query<Since>, QueryRejection>,
+) -> Response {
     let since = match query {
         Ok(Query(q)) => q.since.unwrap_or(0),
-        Err(e) => return ApiError::bad_request(format!("{e}; use ?since=<sequence number>"), Some("since")).into_response(),
+        Err(e) => {
+            return ApiError::bad_request(format!("{e}; use ?since=<sequence number>"), Some("since")).into_response();
+        }
     };
     let (events, next_seq) = gateway.events.since(since);
     Json(json!({ "events": events, "next_seq": next_seq })).into_response()

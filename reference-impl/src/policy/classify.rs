@@ -106,7 +106,11 @@ impl Class {
     pub const fn retry_same_provider(self) -> bool {
         matches!(
             self,
-            Class::RateLimited | Class::Timeout | Class::ServerError | Class::ConnectionFailed | Class::MalformedResponse
+            Class::RateLimited
+                | Class::Timeout
+                | Class::ServerError
+                | Class::ConnectionFailed
+                | Class::MalformedResponse
         )
     }
 

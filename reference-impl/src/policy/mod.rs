@@ -7,8 +7,8 @@ pub mod classify;
 pub mod retry;
 pub mod routing;
 
-pub use budget::{BudgetConfig, RetryBudget};
 pub use breaker::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Transition};
+pub use budget::{BudgetConfig, RetryBudget};
 pub use classify::{Class, TransportFailure, Verdict, classify_status, classify_transport};
 pub use retry::{MoveOn, Next, RetryConfig};
 pub use routing::{Selection, Tried, select};

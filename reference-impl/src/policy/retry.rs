@@ -141,7 +141,13 @@ mod tests {
     fn non_retryable_classes_and_spent_attempts_move_on() {
         let now = Instant::now();
         let later = now + Duration::from_secs(1);
-        assert_eq!(after_failure(&CONFIG, Class::AuthError, 1, None, now, later, 0.5), Next::MoveOn(MoveOn::NotRetryable));
-        assert_eq!(after_failure(&CONFIG, Class::ServerError, 3, None, now, later, 0.5), Next::MoveOn(MoveOn::AttemptsExhausted));
+        assert_eq!(
+            after_failure(&CONFIG, Class::AuthError, 1, None, now, later, 0.5),
+            Next::MoveOn(MoveOn::NotRetryable)
+        );
+        assert_eq!(
+            after_failure(&CONFIG, Class::ServerError, 3, None, now, later, 0.5),
+            Next::MoveOn(MoveOn::AttemptsExhausted)
+        );
     }
 }

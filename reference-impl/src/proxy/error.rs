@@ -60,11 +60,12 @@ impl ApiError {
 
     /// 404: a model the config does not know.
     pub fn unknown_model(model: &str, known: &[&str]) -> Self {
-        let message = format!(
-            "model \"{model}\" is not configured on this gateway; configured models: {}",
-            known.join(", ")
-        );
-        Self { param: Some("model"), ..Self::new(StatusCode::NOT_FOUND, "invalid_request_error", "model_not_found", message) }
+        let message =
+            format!("model \"{model}\" is not configured on this gateway; configured models: {}", known.join(", "));
+        Self {
+            param: Some("model"),
+            ..Self::new(StatusCode::NOT_FOUND, "invalid_request_error", "model_not_found", message)
+        }
     }
 
     /// 404: a path the gateway does not serve.
@@ -108,7 +109,9 @@ impl ApiError {
     /// `provider`, so it was neither retried nor failed over.
     pub fn not_retried(provider: &str, class: crate::policy::Class, why_not_idempotent: &str) -> Self {
         let (status, what) = match class {
-            crate::policy::Class::Timeout => (StatusCode::GATEWAY_TIMEOUT, "did not answer in time after the request was sent"),
+            crate::policy::Class::Timeout => {
+                (StatusCode::GATEWAY_TIMEOUT, "did not answer in time after the request was sent")
+            }
             _ => (StatusCode::BAD_GATEWAY, "broke the connection after the request was sent"),
         };
         let message = format!(
@@ -119,14 +122,23 @@ impl ApiError {
 
     /// 422: an `Idempotency-Key` reused with a different body.
     pub fn idempotency_mismatch(key: &str) -> Self {
-        let message = format!("Idempotency-Key \"{key}\" was already used with a different request body; use a new key for a new request");
-        Self { param: Some("Idempotency-Key"), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", "idempotency_key_reused", message) }
+        let message = format!(
+            "Idempotency-Key \"{key}\" was already used with a different request body; use a new key for a new request"
+        );
+        Self {
+            param: Some("Idempotency-Key"),
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", "idempotency_key_reused", message)
+        }
     }
 
     /// 409: an `Idempotency-Key` whose first request is still running.
     pub fn idempotency_in_progress(key: &str) -> Self {
-        let message = format!("a request with Idempotency-Key \"{key}\" is still in progress; retry after it has finished");
-        Self { param: Some("Idempotency-Key"), ..Self::new(StatusCode::CONFLICT, "invalid_request_error", "idempotency_key_in_progress", message) }
+        let message =
+            format!("a request with Idempotency-Key \"{key}\" is still in progress; retry after it has finished");
+        Self {
+            param: Some("Idempotency-Key"),
+            ..Self::new(StatusCode::CONFLICT, "invalid_request_error", "idempotency_key_in_progress", message)
+        }
     }
 
     /// The status this error is answered with.

@@ -109,12 +109,14 @@ async fn attempt_hop(
         attempt += 1;
         trail.attempts += 1;
         let attempt_deadline = deadline.min(Instant::now() + limit);
-        let result = gateway.client.send(uri, &upstream.authorization, body.clone(), attempt_deadline, inbound.stream).await;
+        let result =
+            gateway.client.send(uri, &upstream.authorization, body.clone(), attempt_deadline, inbound.stream).await;
         // Whether the provider may have acted on the request: it was sent, and
         // no answer says what became of it.
         let (class, mut answer, outcome_unknown) = match result {
             Ok(answer) => {
-                let class = gateway.sabotage.reclassify(classify_status(answer.status.as_u16(), answer.complete_body()));
+                let class =
+                    gateway.sabotage.reclassify(classify_status(answer.status.as_u16(), answer.complete_body()));
                 match answer.body {
                     AnswerBody::Streaming(incoming) => match relay::open(incoming, attempt_deadline).await {
                         Ok(opened) => return HopEnd::Streaming(opened, permit),
@@ -142,8 +144,15 @@ async fn attempt_hop(
             return HopEnd::Answered(error.into_response());
         }
         let retry_after = gateway.sabotage.retry_after(answer.as_ref().and_then(|a| a.retry_after));
-        let mut next =
-            retry::after_failure(&settings.policy.retry, class, attempt, retry_after, finished, deadline, fastrand::f64());
+        let mut next = retry::after_failure(
+            &settings.policy.retry,
+            class,
+            attempt,
+            retry_after,
+            finished,
+            deadline,
+            fastrand::f64(),
+        );
         if gateway.sabotage.retries_everything() && attempt < settings.policy.retry.max_attempts {
             next = Next::RetryAt(finished);
         }

@@ -49,7 +49,12 @@ enum Read {
     Silent,
 }
 
-async fn read<B: Upstream>(incoming: &mut B, parser: &mut Parser, pending: &mut VecDeque<Event>, until: Instant) -> Read {
+async fn read<B: Upstream>(
+    incoming: &mut B,
+    parser: &mut Parser,
+    pending: &mut VecDeque<Event>,
+    until: Instant,
+) -> Read {
     loop {
         if let Some(event) = pending.pop_front().or_else(|| parser.next_event()) {
             return Read::Event(event);
@@ -145,7 +150,10 @@ impl<B: Upstream, F: OnEnd> Relay<B, F> {
 
     fn fail(&mut self, class: Class, code: &'static str, why: &str) -> Bytes {
         self.end(Verdict::Failure, Some(class), code);
-        error_event(code, &format!("provider \"{}\" {why} after {} events; the answer is incomplete", self.provider, self.events))
+        error_event(
+            code,
+            &format!("provider \"{}\" {why} after {} events; the answer is incomplete", self.provider, self.events),
+        )
     }
 
     /// The next bytes for the client, or `None` once the stream is over.
@@ -174,13 +182,19 @@ impl<B: Upstream, F: OnEnd> Relay<B, F> {
                     self.end(Verdict::Success, None, "served");
                     return Some(Bytes::from_static(DONE));
                 }
-                Read::Event(Event::ProviderError(_)) => (Class::ServerError, "provider_error", "sent an error event".to_owned()),
+                Read::Event(Event::ProviderError(_)) => {
+                    (Class::ServerError, "provider_error", "sent an error event".to_owned())
+                }
                 Read::Event(Event::Malformed(_)) => {
                     (Class::MalformedResponse, "stream_malformed", "sent an event that is not JSON".to_owned())
                 }
                 Read::Broken => (Class::ConnectionFailed, "stream_interrupted", "broke the connection".to_owned()),
-                Read::Silent => (Class::Timeout, "stream_stalled", format!("sent nothing for {} ms", self.idle.as_millis())),
-                Read::Ended => (Class::ConnectionFailed, "stream_truncated", "ended the stream without a finish_reason".to_owned()),
+                Read::Silent => {
+                    (Class::Timeout, "stream_stalled", format!("sent nothing for {} ms", self.idle.as_millis()))
+                }
+                Read::Ended => {
+                    (Class::ConnectionFailed, "stream_truncated", "ended the stream without a finish_reason".to_owned())
+                }
             };
             if let Some(splice) = self.options.splice.take() {
                 if let Some(other) = splice().await {
@@ -222,7 +236,13 @@ pub fn error_event(code: &str, message: &str) -> Bytes {
 
 /// The client's body for an opened stream: its events as they come, then the
 /// judged ending. `on_end` hears how it ended.
-pub fn relay<B: Upstream, F: OnEnd>(opened: Opened<B>, idle: Duration, provider: &str, options: Options<B>, on_end: F) -> axum::body::Body {
+pub fn relay<B: Upstream, F: OnEnd>(
+    opened: Opened<B>,
+    idle: Duration,
+    provider: &str,
+    options: Options<B>,
+    on_end: F,
+) -> axum::body::Body {
     axum::body::Body::from_stream(frames(opened, idle, provider, options, on_end))
 }
 
@@ -234,12 +254,21 @@ pub fn frames<B: Upstream, F: OnEnd>(
     options: Options<B>,
     on_end: F,
 ) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send + use<B, F> {
-    let relay =
-        Relay { opened, idle, provider: provider.to_owned(), events: 0, finished_seen: false, options, on_end: Some(on_end) };
+    let relay = Relay {
+        opened,
+        idle,
+        provider: provider.to_owned(),
+        events: 0,
+        finished_seen: false,
+        options,
+        on_end: Some(on_end),
+    };
     futures_unfold(relay)
 }
 
-fn futures_unfold<B: Upstream, F: OnEnd>(relay: Relay<B, F>) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+fn futures_unfold<B: Upstream, F: OnEnd>(
+    relay: Relay<B, F>,
+) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
     futures_util::stream::unfold(relay, |mut relay| async move {
         if relay.options.buffer_until_end {
             let mut all = BytesMut::new();

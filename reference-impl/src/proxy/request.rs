@@ -102,7 +102,9 @@ mod tests {
 
     #[test]
     fn mapping_the_model_changes_only_the_model() {
-        let body = Bytes::from_static(br#"{"messages":[{"role":"user","content":"hi \"gpt\""}], "model" : "gpt-4o","stream":true}"#);
+        let body = Bytes::from_static(
+            br#"{"messages":[{"role":"user","content":"hi \"gpt\""}], "model" : "gpt-4o","stream":true}"#,
+        );
         let inbound = Inbound::parse(body.clone()).unwrap();
         assert_eq!(inbound.model, "gpt-4o");
         assert!(inbound.stream);
@@ -115,7 +117,9 @@ mod tests {
 
     #[test]
     fn bad_bodies_say_what_is_wrong() {
-        assert!(matches!(Inbound::parse(Bytes::from_static(b"{\"model\": ")), Err(BadBody::Malformed(m)) if m.contains("EOF")));
+        assert!(
+            matches!(Inbound::parse(Bytes::from_static(b"{\"model\": ")), Err(BadBody::Malformed(m)) if m.contains("EOF"))
+        );
         assert_eq!(Inbound::parse(Bytes::from_static(b"{}")).unwrap_err(), BadBody::MissingModel);
         assert_eq!(Inbound::parse(Bytes::from_static(b"{\"model\": 4}")).unwrap_err(), BadBody::ModelNotString);
         assert!(matches!(Inbound::parse(Bytes::from_static(b"[1]")), Err(BadBody::Malformed(_))));

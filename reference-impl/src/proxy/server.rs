@@ -7,9 +7,9 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderValue, Method, Uri};
-use std::time::Instant;
 use http_body_util::LengthLimitError;
 use serde_json::json;
+use std::time::Instant;
 
 use super::error::ApiError;
 use super::forward::{Endpoint, forward};
@@ -71,9 +71,19 @@ const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Serves a request carrying an `Idempotency-Key`: runs it once, replays its
 /// answer to repeats (see `idempotency`).
-async fn with_idempotency_key(gateway: &Arc<Gateway>, key: &HeaderValue, route: usize, inbound: Inbound, endpoint: Endpoint) -> Response {
+async fn with_idempotency_key(
+    gateway: &Arc<Gateway>,
+    key: &HeaderValue,
+    route: usize,
+    inbound: Inbound,
+    endpoint: Endpoint,
+) -> Response {
     let Ok(key) = key.to_str().map(str::to_owned) else {
-        return ApiError::bad_request("the Idempotency-Key header must be printable ASCII".into(), Some("Idempotency-Key")).into_response();
+        return ApiError::bad_request(
+            "the Idempotency-Key header must be printable ASCII".into(),
+            Some("Idempotency-Key"),
+        )
+        .into_response();
     };
     if inbound.stream {
         let message = "Idempotency-Key is not supported with \"stream\": true: a stream cannot be replayed; drop the key or the stream flag".into();
@@ -125,7 +135,9 @@ fn is_length_limit(e: &axum::Error) -> bool {
 
 fn bad_body(bad: BadBody) -> ApiError {
     match bad {
-        BadBody::Malformed(why) => ApiError::bad_request(format!("the request body is not a valid JSON object: {why}"), None),
+        BadBody::Malformed(why) => {
+            ApiError::bad_request(format!("the request body is not a valid JSON object: {why}"), None)
+        }
         BadBody::MissingModel => ApiError::bad_request("the request body has no \"model\" field".into(), Some("model")),
         BadBody::ModelNotString => ApiError::bad_request("\"model\" must be a string".into(), Some("model")),
     }

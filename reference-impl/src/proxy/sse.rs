@@ -146,7 +146,10 @@ mod tests {
 
     #[test]
     fn events_split_across_reads_are_joined() {
-        let got = events(&[b"data: {\"choices\":[{\"delta\":{}}]}\n", b"\ndata: {\"choices\":[{\"finish_reason\":\"stop\"}]}\r\n\r\n: ping\n\ndata: [DONE]\n\n"]);
+        let got = events(&[
+            b"data: {\"choices\":[{\"delta\":{}}]}\n",
+            b"\ndata: {\"choices\":[{\"finish_reason\":\"stop\"}]}\r\n\r\n: ping\n\ndata: [DONE]\n\n",
+        ]);
         assert!(matches!(&got[0], Event::Chunk { finished: false, .. }));
         assert!(matches!(&got[1], Event::Chunk { finished: true, .. }));
         assert_eq!(got[2], Event::Done);

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-
 use crate::Gateway;
 use crate::events::{EventKind, FailedAttempt};
 use crate::policy::{Class, Transition};

@@ -12,8 +12,8 @@ use http::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
@@ -64,11 +64,8 @@ impl Default for UpstreamClient {
         http.set_nodelay(true);
         http.enforce_http(false);
         // Plain HTTP for local providers, TLS (Mozilla's roots, compiled in) for the rest.
-        let connector = HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let connector =
+            HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(256)
@@ -94,9 +91,11 @@ impl UpstreamClient {
             .body(Full::new(body))
             .expect("request parts are valid by construction");
         let exchange = async {
-            let response = self.client.request(request).await.map_err(|e| {
-                if e.is_connect() { TransportFailure::Refused } else { TransportFailure::Reset }
-            })?;
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| if e.is_connect() { TransportFailure::Refused } else { TransportFailure::Reset })?;
             let (parts, incoming) = response.into_parts();
             let retry_after = retry_after(&parts.headers);
             let content_type = parts.headers.get(CONTENT_TYPE).cloned();
