@@ -2,19 +2,53 @@
 //! run's task so that the self-tests can run several at once.
 use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use reference_gateway::Sabotage;
+use failover_contract::GatewayConfig;
+use tokio::net::TcpListener;
+
+/// A running in-process gateway: whatever keeps it serving, until dropped.
+pub type Started = Box<dyn std::any::Any + Send>;
+
+/// How an in-process gateway is put together and started. The suite runs the
+/// reference gateway as it ships ([`Reference`]); its self-test assembles
+/// variants that lack one behaviour each, from the outside.
+pub trait Assembly: Send + Sync + std::fmt::Debug {
+    /// Starts a gateway for `config`, serving on `listener`.
+    fn start<'a>(
+        &'a self,
+        config: &'a GatewayConfig,
+        listener: TcpListener,
+    ) -> Pin<Box<dyn Future<Output = Result<Started, String>> + Send + 'a>>;
+}
+
+/// The reference gateway as it ships.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reference;
+
+impl Assembly for Reference {
+    fn start<'a>(
+        &'a self,
+        config: &'a GatewayConfig,
+        listener: TcpListener,
+    ) -> Pin<Box<dyn Future<Output = Result<Started, String>> + Send + 'a>> {
+        Box::pin(async move {
+            let options = reference_gateway::Options::default();
+            let gateway = reference_gateway::Gateway::new(config, options)
+                .map_err(|e| format!("the gateway refused its config: {e}"))?;
+            let running = reference_gateway::serve(gateway, listener).map_err(|e| format!("cannot serve: {e}"))?;
+            Ok(Box::new(running) as Started)
+        })
+    }
+}
 
 /// Which gateway the scenarios start.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Target {
-    /// The bundled reference gateway, in-process; `sabotage` breaks one
-    /// behaviour on purpose for the suite's self-tests (`Sabotage::None`: none).
-    Bundled {
-        /// The deliberate defect, if any.
-        sabotage: Sabotage,
-    },
+    /// A gateway in-process, put together by an [`Assembly`].
+    Bundled(Arc<dyn Assembly>),
     /// A gateway started per scenario by a command template with `{config}` and
     /// `{port}` placeholders.
     External {
@@ -24,10 +58,15 @@ pub enum Target {
 }
 
 impl Target {
+    /// The bundled reference gateway.
+    pub fn reference() -> Self {
+        Target::Bundled(Arc::new(Reference))
+    }
+
     /// `bundled` or `external`, for reports.
     pub fn mode(&self) -> &'static str {
         match self {
-            Target::Bundled { .. } => "bundled",
+            Target::Bundled(_) => "bundled",
             Target::External { .. } => "external",
         }
     }
@@ -62,7 +101,7 @@ pub struct RunContext {
 impl Default for RunContext {
     fn default() -> Self {
         Self {
-            target: Target::Bundled { sabotage: Sabotage::None },
+            target: Target::reference(),
             timing: Timing::default(),
             artifacts: std::env::temp_dir().join(format!("failover-conformance-{}", std::process::id())),
         }

@@ -37,6 +37,10 @@ impl FromStr for Chain {
     }
 }
 
+/// The seed every scenario's gateway draws its random numbers from, so that
+/// a failing scenario can be run again decision for decision.
+pub const SEED: u64 = 0x5EED_F00D;
+
 /// Everything but the providers' addresses, which the mocks know.
 #[derive(Clone, Debug)]
 pub struct Draft {
@@ -75,6 +79,7 @@ impl Default for Draft {
                 failback: FailbackConfig { ramp_ms: 0, ramp_steps: 4 },
                 streaming: StreamingConfig { first_byte_timeout_ms: None, idle_timeout_ms: 1_000 },
                 idempotency: IdempotencyConfig { window_ms: 60_000, capacity: 1_000 },
+                random_seed: Some(SEED),
             },
             limits: LimitsConfig::default(),
         }

@@ -9,12 +9,11 @@ use std::process::ExitCode;
 use failover_conformance::context::Target;
 use failover_conformance::report::{self, Reproduce};
 use failover_conformance::run::{self, Plan, RunSettings};
-use reference_gateway::Sabotage;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     run::quiet_step_panics();
-    let mut plan = Plan::bundled(Target::Bundled { sabotage: Sabotage::None });
+    let mut plan = Plan::bundled(Target::reference());
     plan.report_dir = plan.report_dir.join("snapshot");
     let outcome = match run::run::<steps::FailoverWorld>(&RunSettings::quiet(plan)).await {
         Ok(outcome) => outcome,

@@ -92,6 +92,11 @@ pub struct PolicyConfig {
     pub streaming: StreamingConfig,
     /// Replays for requests carrying an `Idempotency-Key` header.
     pub idempotency: IdempotencyConfig,
+    /// Seed for the gateway's random draws (backoff jitter, the failback
+    /// ramp), so that a run can be repeated decision for decision; absent means
+    /// a fresh seed from entropy. A gateway without random draws ignores it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub random_seed: Option<u64>,
 }
 
 impl Default for PolicyConfig {
@@ -104,6 +109,7 @@ impl Default for PolicyConfig {
             failback: FailbackConfig::default(),
             streaming: StreamingConfig::default(),
             idempotency: IdempotencyConfig::default(),
+            random_seed: None,
         }
     }
 }

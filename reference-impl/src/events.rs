@@ -9,6 +9,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use failover_policy::stream::StreamFailure;
+use failover_policy::{Class, MoveOn, Reason, State};
 use serde::Serialize;
 
 /// One decision.
@@ -29,10 +31,41 @@ pub struct FailedAttempt {
     /// Provider id.
     pub provider: Arc<str>,
     /// Failure class (see the classification table).
-    pub class: &'static str,
+    pub class: Class,
     /// HTTP status, when the provider answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+}
+
+/// How a request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
+pub enum Outcome {
+    /// A provider's answer reached the client (for a stream: all of it).
+    Served,
+    /// The client's own error came back from the provider unchanged.
+    ClientError,
+    /// Not replayed: the request must not run twice and a provider may have run it.
+    NotRetried,
+    /// No provider could serve it.
+    Exhausted,
+    /// The client went away before the stream ended.
+    ClientDisconnected,
+    /// The stream failed after its first event.
+    StreamFailed(StreamFailure),
+}
+
+impl From<Outcome> for &'static str {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Served => "served",
+            Outcome::ClientError => "client_error",
+            Outcome::NotRetried => "not_retried",
+            Outcome::Exhausted => "exhausted",
+            Outcome::ClientDisconnected => "client_disconnected",
+            Outcome::StreamFailed(failure) => failure.as_str(),
+        }
+    }
 }
 
 /// What was decided.
@@ -46,11 +79,11 @@ pub enum EventKind {
         /// Provider id.
         provider: Arc<str>,
         /// State before.
-        from: &'static str,
+        from: State,
         /// State after.
-        to: &'static str,
+        to: State,
         /// Why.
-        reason: &'static str,
+        reason: Reason,
         /// Failures counted at the time.
         failures: u32,
         /// Calls counted at the time.
@@ -79,7 +112,7 @@ pub enum EventKind {
         /// The attempt about to be made on this provider (2 = first retry).
         attempt: u32,
         /// Class of the failure that caused it.
-        class: &'static str,
+        class: Class,
         /// Backoff before it.
         delay_ms: f64,
     },
@@ -94,9 +127,9 @@ pub enum EventKind {
         /// Provider tried next, if any could be.
         to: Option<Arc<str>>,
         /// Class of the last failure on `from`.
-        class: &'static str,
+        class: Class,
         /// Why no further attempt on `from`.
-        reason: &'static str,
+        reason: MoveOn,
     },
     /// A request finished.
     Request {
@@ -104,8 +137,8 @@ pub enum EventKind {
         request_id: u64,
         /// Model name as the client asked.
         model: Arc<str>,
-        /// `served`, `client_error` or `exhausted`.
-        outcome: &'static str,
+        /// How it ended.
+        outcome: Outcome,
         /// HTTP status returned to the client.
         status: u16,
         /// Provider whose answer the client got.
@@ -156,9 +189,9 @@ impl EventLog {
         Self { started: Instant::now(), capacity: capacity.max(1), ring: Mutex::new(ring), lines }
     }
 
-    /// Appends one event, stamped with its sequence number and time.
-    pub fn push(&self, kind: EventKind) {
-        let at_ms = self.started.elapsed().as_secs_f64() * 1e3;
+    /// Appends one event that happened `at`, stamped with its sequence number.
+    pub fn push(&self, kind: EventKind, at: Instant) {
+        let at_ms = at.saturating_duration_since(self.started).as_secs_f64() * 1e3;
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         let event = Event { seq: ring.next_seq, at_ms, kind };
         ring.next_seq += 1;

@@ -2,32 +2,33 @@
 //! fallback chains, circuit breakers and gradual failback, built to pass the
 //! failover conformance suite.
 //!
-//! `policy` holds every decision, free of I/O and of the clock; `proxy` is the
-//! HTTP shell around it; `events` is the decision log that `/admin/events` serves.
+//! Every decision lives in the `failover-policy` crate, free of I/O and of the
+//! clock; this crate is the shell around it: `proxy` serves HTTP and carries
+//! requests to providers, asking the policy ([`Decide`]) at every turn;
+//! `deadlines` wakes the policy when time alone decides something; `events` is
+//! the decision log that `/admin/events` serves.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod admin;
+mod deadlines;
 pub mod events;
-pub mod policy;
 pub mod proxy;
-pub mod sabotage;
 pub mod settings;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use failover_contract::{ConfigError, GatewayConfig};
+pub use failover_policy as policy;
+use failover_policy::{Breaker, Decide, RetryBudget, Standard};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 
 use events::{EventLog, LineSink};
-use policy::Breaker;
 use proxy::upstream::UpstreamClient;
-pub use sabotage::Sabotage;
 use settings::Settings;
 
 /// How to run a gateway, beyond its config.
@@ -36,24 +37,17 @@ pub struct Options {
     pub event_lines: LineSink,
     /// How many recent events `/admin/events` keeps.
     pub event_capacity: usize,
-    /// A deliberate defect, for the suite's self-tests.
-    #[cfg(feature = "sabotage")]
-    pub sabotage: Sabotage,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self {
-            event_lines: LineSink::None,
-            event_capacity: 10_000,
-            #[cfg(feature = "sabotage")]
-            sabotage: Sabotage::None,
-        }
+        Self { event_lines: LineSink::None, event_capacity: 10_000 }
     }
 }
 
-/// The shared state of a running gateway.
-pub struct Gateway {
+/// The shared state of a running gateway, deciding with `D`.
+pub struct Gateway<D = Standard> {
+    decide: D,
     settings: Settings,
     /// One breaker per (model, chain position), locked per model.
     breakers: Vec<Mutex<Vec<Breaker>>>,
@@ -61,39 +55,44 @@ pub struct Gateway {
     events: EventLog,
     idempotency: proxy::idempotency::Store,
     /// The retry budget shared by every request, if configured.
-    budget: Option<Mutex<policy::RetryBudget>>,
-    sabotage: Sabotage,
-    /// Routing decisions made, for the no-cooldown defect.
-    sabotage_decisions: AtomicU64,
+    budget: Option<Mutex<RetryBudget>>,
+    /// Woken when a breaker may have a new deadline.
+    deadlines: Notify,
+    /// Seeds each request's random draws: `policy.random_seed`, or entropy.
+    seed: u64,
     next_request: AtomicU64,
 }
 
-impl Gateway {
-    /// Builds a gateway from a config, rejecting an invalid one.
+impl Gateway<Standard> {
+    /// Builds a gateway with the standard policy, rejecting an invalid config.
     pub fn new(config: &GatewayConfig, options: Options) -> Result<Arc<Self>, ConfigError> {
-        let mut settings = Settings::from_config(config)?;
-        #[cfg(feature = "sabotage")]
-        let sabotage = options.sabotage;
-        #[cfg(not(feature = "sabotage"))]
-        let sabotage = Sabotage::None;
-        sabotage.adjust_policy(&mut settings.policy);
+        Self::with_policy(config, options, Standard)
+    }
+}
+
+impl<D: Decide> Gateway<D> {
+    /// Builds a gateway that asks `decide` for every decision.
+    pub fn with_policy(config: &GatewayConfig, options: Options, decide: D) -> Result<Arc<Self>, ConfigError> {
+        let settings = Settings::from_config(config)?;
         let breakers = settings
             .routes
             .iter()
-            .map(|r| Mutex::new(r.hops.iter().map(|_| Breaker::new(settings.policy.breaker)).collect()))
+            .map(|r| Mutex::new(r.hops.iter().map(|_| decide.breaker(settings.policy.breaker)).collect()))
             .collect();
         let idempotency =
             proxy::idempotency::Store::new(settings.policy.idempotency_window, settings.policy.idempotency_capacity);
-        let budget = settings.policy.budget.map(|b| Mutex::new(policy::RetryBudget::new(b)));
+        let budget = settings.policy.budget.map(|b| Mutex::new(RetryBudget::new(b)));
+        let seed = settings.policy.random_seed.unwrap_or_else(|| fastrand::u64(..));
         Ok(Arc::new(Self {
+            decide,
             budget,
             settings,
             breakers,
             client: UpstreamClient::default(),
             events: EventLog::new(options.event_capacity, options.event_lines),
             idempotency,
-            sabotage,
-            sabotage_decisions: AtomicU64::new(0),
+            deadlines: Notify::new(),
+            seed,
             next_request: AtomicU64::new(1),
         }))
     }
@@ -104,38 +103,37 @@ impl Gateway {
     }
 
     /// The breakers of a model's chain, locked.
-    fn breakers(&self, route: usize) -> std::sync::MutexGuard<'_, Vec<Breaker>> {
-        self.breakers[route].lock().unwrap_or_else(|e| e.into_inner())
+    fn breakers(&self, route: usize) -> MutexGuard<'_, Vec<Breaker>> {
+        lock(&self.breakers[route])
     }
 
-    /// A request came in: it pays its share into the retry budget.
-    fn deposit(&self, now: std::time::Instant) {
-        if let Some(budget) = &self.budget {
-            budget.lock().unwrap_or_else(|e| e.into_inner()).deposit(now);
-        }
+    /// The retry budget, locked, if there is one.
+    fn budget(&self) -> Option<MutexGuard<'_, RetryBudget>> {
+        self.budget.as_ref().map(lock)
     }
 
-    /// Whether the retry budget pays for a retry now (always, without a budget).
-    fn retry_paid(&self, now: std::time::Instant) -> bool {
-        if self.sabotage.ignores_retry_budget() {
-            return true;
-        }
-        self.budget.as_ref().is_none_or(|b| b.lock().unwrap_or_else(|e| e.into_inner()).try_withdraw(now))
+    /// A new request's id and its own random generator: seeded from the
+    /// gateway's seed and the request's number, so that a seeded gateway draws
+    /// the same numbers for the same sequence of requests.
+    fn next_request(&self) -> (u64, fastrand::Rng) {
+        let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+        (id, fastrand::Rng::with_seed(self.seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
     }
+}
 
-    fn next_request_id(&self) -> u64 {
-        self.next_request.fetch_add(1, Ordering::Relaxed)
-    }
+/// Locks `mutex`, surviving a panic elsewhere: breaker and budget state stay
+/// valid between calls.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A gateway serving on a socket; dropping it stops accepting connections.
 pub struct Running {
     /// The address it listens on.
     pub addr: SocketAddr,
-    /// Its state.
-    pub gateway: Arc<Gateway>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    deadlines: JoinHandle<()>,
 }
 
 impl Running {
@@ -144,21 +142,34 @@ impl Running {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        (&mut self.task).await.unwrap_or(Ok(()))
+        let served = (&mut self.task).await.unwrap_or(Ok(()));
+        self.deadlines.abort();
+        served
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         self.task.abort();
+        self.deadlines.abort();
     }
 }
 
 /// Serves `gateway` on `listener` in a background task.
-pub fn serve(gateway: Arc<Gateway>, listener: TcpListener) -> std::io::Result<Running> {
+pub fn serve<D: Decide>(gateway: Arc<Gateway<D>>, listener: TcpListener) -> std::io::Result<Running> {
+    serve_app(gateway.clone(), proxy::app(gateway), listener)
+}
+
+/// Serves `app`, a router built around `gateway` (by [`proxy::app`], perhaps
+/// with layers of its own), on `listener`; the gateway's deadlines are driven
+/// beside it.
+pub fn serve_app<D: Decide>(
+    gateway: Arc<Gateway<D>>,
+    app: axum::Router,
+    listener: TcpListener,
+) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();
-    let app = proxy::app(gateway.clone());
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -166,5 +177,6 @@ pub fn serve(gateway: Arc<Gateway>, listener: TcpListener) -> std::io::Result<Ru
             })
             .await
     });
-    Ok(Running { addr, gateway, shutdown: Some(tx), task })
+    let deadlines = tokio::spawn(deadlines::drive(gateway));
+    Ok(Running { addr, shutdown: Some(tx), task, deadlines })
 }

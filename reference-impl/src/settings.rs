@@ -8,8 +8,8 @@ use std::time::Duration;
 use failover_contract::{ConfigError, GatewayConfig};
 use http::{HeaderValue, Uri};
 
-use crate::policy::routing::MAX_CHAIN;
-use crate::policy::{BreakerConfig, BudgetConfig, RetryConfig};
+use failover_policy::routing::MAX_CHAIN;
+use failover_policy::{BreakerConfig, BudgetConfig, RetryConfig};
 
 /// One upstream provider.
 #[derive(Debug)]
@@ -67,6 +67,8 @@ pub struct Policy {
     pub budget: Option<BudgetConfig>,
     /// Breaker knobs (with the failback ramp).
     pub breaker: BreakerConfig,
+    /// Seed of the random draws (jitter, ramp), if the config fixes one.
+    pub random_seed: Option<u64>,
 }
 
 /// Everything the gateway needs from its config.
@@ -144,9 +146,17 @@ impl Settings {
                 ramp: ms(p.failback.ramp_ms),
                 ramp_steps: p.failback.ramp_steps,
             },
+            random_seed: p.random_seed,
         };
         let max_body_bytes = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
         Ok(Self { upstreams, routes, by_model, policy, max_body_bytes })
+    }
+}
+
+impl Settings {
+    /// The provider at chain position `hop` of `route`.
+    pub fn provider_of(&self, route: usize, hop: usize) -> &Upstream {
+        &self.upstreams[self.routes[route].hops[hop].upstream]
     }
 }
 

@@ -4,8 +4,8 @@ mod external;
 
 use std::time::Duration;
 
+use crate::context::Started;
 use failover_contract::GatewayConfig;
-use reference_gateway::{Gateway, Options, Running};
 
 use crate::context::{self, Target};
 use crate::wait;
@@ -13,7 +13,7 @@ use crate::wait;
 pub use external::stop_all;
 
 enum Process {
-    Bundled(#[allow(dead_code)] Running),
+    Bundled(#[allow(dead_code)] Started),
     External(#[allow(dead_code)] external::Child),
 }
 
@@ -48,16 +48,13 @@ impl GatewayUnderTest {
         let context = context::current();
         let within = context.timing.start_timeout;
         match &context.target {
-            Target::Bundled { sabotage } => {
-                #[allow(clippy::needless_update)]
-                let options = Options { sabotage: *sabotage, ..Options::default() };
-                let gateway =
-                    Gateway::new(config, options).map_err(|e| format!("the gateway refused its config: {e}"))?;
+            Target::Bundled(assembly) => {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .map_err(|e| format!("cannot bind a port for the gateway: {e}"))?;
-                let running = reference_gateway::serve(gateway, listener).map_err(|e| format!("cannot serve: {e}"))?;
-                let base_url = format!("http://{}", running.addr);
+                let addr = listener.local_addr().map_err(|e| format!("cannot read the gateway's address: {e}"))?;
+                let running = assembly.start(config, listener).await?;
+                let base_url = format!("http://{addr}");
                 healthy(http, &base_url, within)
                     .await
                     .map_err(|last| format!("the gateway did not become healthy within {within:?}: {last}"))?;

@@ -262,7 +262,7 @@ pub fn build(outcome: &Outcome, date: String, reproduce: Reproduce) -> Report {
         })
         .collect();
     let (mode, gateway_command) = match &plan.context.target {
-        crate::context::Target::Bundled { .. } => ("bundled", None),
+        crate::context::Target::Bundled(_) => ("bundled", None),
         crate::context::Target::External { command } => ("external", Some(command.clone())),
     };
     let implementation = match (&plan.manifest, mode) {

@@ -48,6 +48,8 @@ pub struct RunSettings {
     /// The plan; `None` reads it, and cucumber's options, from the command line
     /// and the environment.
     pub plan: Option<Plan>,
+    /// Only scenarios whose names match, as `--name` does (for self-tests).
+    pub name: Option<cucumber::codegen::Regex>,
 }
 
 impl RunSettings {
@@ -58,6 +60,7 @@ impl RunSettings {
             console: true,
             concurrency: 16,
             plan: None,
+            name: None,
         }
     }
 
@@ -142,7 +145,7 @@ where
         None => Plan::from_cli(&opts.custom)?,
     };
     let selection = Selection {
-        name: opts.re_filter.take(),
+        name: opts.re_filter.take().or_else(|| settings.name.clone()),
         tags: opts.tags_filter.take(),
         profile: plan.profile.clone(),
         capabilities: plan.capabilities.clone(),

@@ -87,7 +87,7 @@ impl Plan {
             }
         }
         let (target, capabilities, manifest) = match &cli.gateway_cmd {
-            None => (Target::Bundled { sabotage: reference_gateway::Sabotage::None }, Declared::bundled(), None),
+            None => (Target::reference(), Declared::bundled(), None),
             Some(command) => {
                 if !command.contains("{port}") {
                     return Err(format!(

@@ -11,14 +11,15 @@ use serde_json::json;
 
 use crate::Gateway;
 use crate::proxy::error::ApiError;
+use failover_policy::Decide;
 
 #[derive(Deserialize)]
 pub(crate) struct Since {
     since: Option<u64>,
 }
 
-pub(crate) async fn events(
-    State(gateway): State<Arc<Gateway>>,
+pub(crate) async fn events<D: Decide>(
+    State(gateway): State<Arc<Gateway<D>>>,
     query: Result<Query<Since>, QueryRejection>,
 ) -> Response {
     let since = match query {

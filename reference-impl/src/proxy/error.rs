@@ -107,9 +107,9 @@ impl ApiError {
 
     /// 504 or 502: a request that must not run twice may have been acted on by
     /// `provider`, so it was neither retried nor failed over.
-    pub fn not_retried(provider: &str, class: crate::policy::Class, why_not_idempotent: &str) -> Self {
+    pub fn not_retried(provider: &str, class: failover_policy::Class, why_not_idempotent: &str) -> Self {
         let (status, what) = match class {
-            crate::policy::Class::Timeout => {
+            failover_policy::Class::Timeout => {
                 (StatusCode::GATEWAY_TIMEOUT, "did not answer in time after the request was sent")
             }
             _ => (StatusCode::BAD_GATEWAY, "broke the connection after the request was sent"),
@@ -118,6 +118,12 @@ impl ApiError {
             "provider \"{provider}\" {what}, so it may have processed the request; it was not retried and not sent to another provider because {why_not_idempotent}"
         );
         Self::new(status, "upstream_error", "not_retried_unknown_outcome", message)
+    }
+
+    /// 502: a provider's answer that the gateway could not read to the end.
+    pub fn unreadable_answer(why: &str) -> Self {
+        let message = format!("the provider's answer could not be read: {why}");
+        Self::new(StatusCode::BAD_GATEWAY, "upstream_error", "unreadable_answer", message)
     }
 
     /// 422: an `Idempotency-Key` reused with a different body.
@@ -144,12 +150,6 @@ impl ApiError {
     /// The status this error is answered with.
     pub fn status(&self) -> StatusCode {
         self.status
-    }
-
-    /// Overrides the status (used by the self-tests' sabotaged gateways only).
-    pub fn with_status(mut self, status: StatusCode) -> Self {
-        self.status = status;
-        self
     }
 }
 

@@ -1,34 +1,33 @@
 //! The attempt loop: carries one client request down its model's chain.
 //!
-//! 1. Ask routing for the first untried provider whose breaker admits the call.
-//! 2. Attempt it, bounded by the attempt timeout (for a stream: the first-byte
-//!    timeout) and the request deadline, and classify the result; the breaker
-//!    hears every counted outcome (a stream's, when it ends).
-//! 3. Success and client errors go back to the client as the provider sent them;
-//!    a stream goes back event by event once its first event is in.
-//! 4. Otherwise: if the provider may have acted on a request that must not run
-//!    twice (not idempotent, and it timed out or broke after it was sent), stop
-//!    and say so. Else the retry schedule decides between the same provider again
-//!    (after a backoff, and only if its breaker still admits) and the next one.
-//! 5. When no provider is left, or the deadline has passed, answer 503 naming the
-//!    model and the last failure, with a `Retry-After`.
+//! The loop does the I/O and nothing else: it asks the request's
+//! [`Journey`] what to do, does it (sends an attempt, or waits out a backoff),
+//! reads the clock once when it is done, and tells the journey what happened.
+//! Which provider comes next and when, whether a failure may be replayed, and
+//! how a stream ends are the policy's decisions (`failover_policy`).
+//!
+//! An answer the client gets (a success, or the client's own 4xx) goes back
+//! as the provider sent it; a stream goes back event by event once its first
+//! event is in. When no provider is left, the client gets a 503 naming the
+//! model and the last failure, with a `Retry-After`.
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
+use failover_policy::stream::{Read, Step};
+use failover_policy::{Action, Class, Decide, Failure, Journey, Permit, Verdict};
+use http::HeaderValue;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use http::{HeaderValue, StatusCode};
+use serde::de::IgnoredAny;
 
 use super::error::{ApiError, FailoverDetail};
-use super::relay::{self, Ending, OnEnd, Opened};
+use super::relay::{self, Ending, Opened, Watch};
 use super::request::Inbound;
-use super::trail::Trail;
+use super::trail::{Trail, log_transition};
 use super::upstream::{Answer, AnswerBody};
 use crate::Gateway;
-use crate::policy::{
-    Admission, Class, Next, Permit, TransportFailure, Tried, classify_status, classify_transport, retry, select,
-};
+use crate::events::Outcome;
 
 /// Which OpenAI endpoint a request is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,147 +43,115 @@ pub const SERVED_BY: &str = "x-failover-served-by";
 /// Response header counting the upstream attempts made.
 pub const ATTEMPTS: &str = "x-failover-attempts";
 
-enum HopEnd {
-    Answered(Response),
-    Streaming(Opened, Permit),
-    MovedOn,
+/// What one attempt came to, and when.
+enum Attempted {
+    /// An answer the client gets as it is, of class `Success` or `ClientError`.
+    Answer(Answer, Class),
+    /// A stream whose first event has arrived.
+    Stream(Opened),
+    /// A failed attempt (with the provider's status, if it answered one).
+    Failed(Failure, Option<u16>),
 }
 
 /// Serves one parsed request for the model at `route`.
-pub async fn forward(gateway: &Arc<Gateway>, route: usize, inbound: Inbound, endpoint: Endpoint) -> Response {
-    let started = Instant::now();
-    let deadline = started + gateway.settings.policy.request_timeout;
-    gateway.deposit(started);
-    let mut trail = Trail::new(gateway.clone(), route, started);
-    let mut tried = Tried::default();
-    let mut earliest_retry: Option<Instant> = None;
-    loop {
-        let now = Instant::now();
-        if now >= deadline {
-            break;
-        }
-        let routing_now = gateway.sabotage.routing_clock(now, &gateway.sabotage_decisions);
-        let selection = select(&mut gateway.breakers(route), tried, routing_now, fastrand::f64());
-        for &(hop, t) in &selection.transitions {
-            trail.transition(hop, t);
-        }
-        for skip in &selection.skipped {
-            trail.skipped(skip.index);
-        }
-        earliest_retry = earliest_retry.into_iter().chain(selection.earliest_retry()).min();
-        let Some((hop, permit)) = selection.chosen else { break };
-        tried.insert(hop);
-        trail.arrive(hop);
-        match attempt_hop(gateway, &mut trail, route, hop, permit, &inbound, endpoint, deadline).await {
-            HopEnd::Answered(response) => return response,
-            HopEnd::Streaming(opened, permit) => return stream(gateway, trail, route, hop, permit, opened, &inbound),
-            HopEnd::MovedOn => {}
-        }
+pub async fn forward<D: Decide>(
+    gateway: &Arc<Gateway<D>>,
+    route: usize,
+    inbound: Inbound,
+    endpoint: Endpoint,
+) -> Response {
+    let mut now = Instant::now();
+    let policy = &gateway.settings.policy;
+    if let Some(mut budget) = gateway.budget() {
+        budget.deposit(now);
     }
-    exhausted(trail, earliest_retry)
+    let (request_id, mut rng) = gateway.next_request();
+    let mut trail = Trail::new(gateway.clone(), route, request_id, now);
+    let mut journey = Journey::new(policy.retry, now + policy.request_timeout, inbound.idempotent);
+    let mut action = journey.start(&gateway.decide, &mut gateway.breakers(route), now, rng.f64());
+    loop {
+        trail.decided(journey.drain(), now);
+        action = match action {
+            Action::Attempt { hop, permit } => {
+                let attempted = attempt(gateway, route, hop, &inbound, endpoint, journey.deadline()).await;
+                now = Instant::now();
+                match attempted {
+                    Attempted::Answer(answer, class) => {
+                        journey.answered(&gateway.decide, &mut gateway.breakers(route), permit, class, now);
+                        trail.decided(journey.drain(), now);
+                        let outcome = if class == Class::Success { Outcome::Served } else { Outcome::ClientError };
+                        trail.finish(outcome, answer.status.as_u16(), Some(hop), journey.attempts(), now);
+                        let served_by = &gateway.settings.provider_of(route, hop).id_header;
+                        return relay_whole(answer, served_by, journey.attempts());
+                    }
+                    Attempted::Stream(opened) => return stream(trail, route, hop, permit, opened, journey.attempts()),
+                    Attempted::Failed(failure, status) => {
+                        trail.failed(hop, failure.class, status);
+                        let draws = (rng.f64(), rng.f64());
+                        let mut chain = gateway.breakers(route);
+                        let mut budget = gateway.budget();
+                        journey.failed(&gateway.decide, &mut chain, permit, failure, now, budget.as_deref_mut(), draws)
+                    }
+                }
+            }
+            Action::Wait { until } => {
+                tokio::time::sleep_until(until.into()).await;
+                now = Instant::now();
+                journey.resume(&gateway.decide, &mut gateway.breakers(route), now, rng.f64())
+            }
+            Action::NotReplayed { hop, class } => {
+                let upstream = gateway.settings.provider_of(route, hop);
+                let error = ApiError::not_retried(&upstream.id, class, inbound.why_not_idempotent());
+                trail.finish(Outcome::NotRetried, error.status().as_u16(), None, journey.attempts(), now);
+                return error.into_response();
+            }
+            Action::Exhausted { retry_at } => return exhausted(trail, &journey, retry_at, now),
+        };
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn attempt_hop(
-    gateway: &Gateway,
-    trail: &mut Trail,
+/// Sends one attempt to chain position `hop`, bounded by the attempt timeout
+/// (for a stream: until its first event) and the request's deadline.
+async fn attempt<D: Decide>(
+    gateway: &Gateway<D>,
     route: usize,
     hop: usize,
-    mut permit: Permit,
     inbound: &Inbound,
     endpoint: Endpoint,
     deadline: Instant,
-) -> HopEnd {
+) -> Attempted {
     let settings = &gateway.settings;
-    let step = &settings.routes[route].hops[hop];
-    let upstream = &settings.upstreams[step.upstream];
+    let upstream = settings.provider_of(route, hop);
     let uri = match endpoint {
         Endpoint::Chat => &upstream.chat_uri,
         Endpoint::Embeddings => &upstream.embeddings_uri,
     };
-    let body = gateway.sabotage.body_after_failover(inbound.body_for(step.model.as_deref()), trail.failed_over());
+    let body = inbound.body_for(settings.routes[route].hops[hop].model.as_deref());
     let limit = if inbound.stream { settings.policy.first_byte_timeout } else { settings.policy.attempt_timeout };
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        trail.attempts += 1;
-        let attempt_deadline = deadline.min(Instant::now() + limit);
-        let result =
-            gateway.client.send(uri, &upstream.authorization, body.clone(), attempt_deadline, inbound.stream).await;
-        // Whether the provider may have acted on the request: it was sent, and
-        // no answer says what became of it.
-        let (class, mut answer, outcome_unknown) = match result {
-            Ok(answer) => {
-                let class =
-                    gateway.sabotage.reclassify(classify_status(answer.status.as_u16(), answer.complete_body()));
-                match answer.body {
-                    AnswerBody::Streaming(incoming) => match relay::open(incoming, attempt_deadline).await {
-                        Ok(opened) => return HopEnd::Streaming(opened, permit),
-                        Err((class, _why)) => (class, None, true),
-                    },
-                    AnswerBody::Complete(_) => (class, Some(answer), false),
-                }
+    let attempt_deadline = deadline.min(Instant::now() + limit);
+    let answer = match gateway.client.send(uri, &upstream.authorization, body, attempt_deadline, inbound.stream).await {
+        Ok(answer) => answer,
+        Err(failure) => return Attempted::Failed(Failure::transport(failure), None),
+    };
+    let status = answer.status.as_u16();
+    match answer.body {
+        AnswerBody::Streaming(incoming) => match relay::open(incoming, attempt_deadline, &gateway.decide).await {
+            Ok(opened) => Attempted::Stream(opened),
+            Err(failure) => Attempted::Failed(failure, Some(status)),
+        },
+        AnswerBody::Complete(ref bytes) => {
+            let class = gateway.decide.classify(status, bytes);
+            let readable = !answer.status.is_success() || is_json(bytes);
+            match gateway.decide.answer(class, readable, answer.retry_after) {
+                Ok(class) => Attempted::Answer(answer, class),
+                Err(failure) => Attempted::Failed(failure, Some(status)),
             }
-            Err(failure) => (classify_transport(failure), None, failure != TransportFailure::Refused),
-        };
-        let finished = Instant::now();
-        let transition = gateway.breakers(route)[hop].record(permit, gateway.sabotage.verdict(class), finished);
-        if let Some(t) = transition {
-            trail.transition(hop, t);
         }
-        if let Some(answer) = answer.take_if(|_| matches!(class, Class::Success | Class::ClientError)) {
-            let outcome = if class == Class::Success { "served" } else { "client_error" };
-            trail.finish(outcome, answer.status.as_u16(), Some(hop));
-            return HopEnd::Answered(relay_whole(answer, &upstream.id_header, trail.attempts));
-        }
-        trail.failed(hop, class, answer.as_ref().map(|a| a.status.as_u16()));
-        if outcome_unknown && !inbound.idempotent && !gateway.sabotage.replays_non_idempotent() {
-            let error = ApiError::not_retried(&upstream.id, class, inbound.why_not_idempotent());
-            trail.finish("not_retried", error.status().as_u16(), None);
-            return HopEnd::Answered(error.into_response());
-        }
-        let retry_after = gateway.sabotage.retry_after(answer.as_ref().and_then(|a| a.retry_after));
-        let mut next = retry::after_failure(
-            &settings.policy.retry,
-            class,
-            attempt,
-            retry_after,
-            finished,
-            deadline,
-            fastrand::f64(),
-        );
-        if gateway.sabotage.retries_everything() && attempt < settings.policy.retry.max_attempts {
-            next = Next::RetryAt(finished);
-        }
-        let reason = match next {
-            Next::RetryAt(_) if !gateway.retry_paid(finished) => "retry_budget_exhausted",
-            Next::RetryAt(at) => {
-                trail.retry(hop, attempt + 1, class, (at - finished).as_secs_f64() * 1e3);
-                tokio::time::sleep_until(at.into()).await;
-                let (admission, t) = gateway.breakers(route)[hop].admit(Instant::now(), fastrand::f64());
-                if let Some(t) = t {
-                    trail.transition(hop, t);
-                }
-                match admission {
-                    Admission::Admitted(next_permit) => {
-                        permit = next_permit;
-                        continue;
-                    }
-                    Admission::Rejected { .. } => "breaker_rejected_retry",
-                }
-            }
-            Next::MoveOn(why) => why.as_str(),
-        };
-        if gateway.sabotage.never_fails_over() {
-            trail.finish("exhausted", 502, None);
-            return HopEnd::Answered(match answer {
-                Some(answer) => relay_whole(answer, &upstream.id_header, trail.attempts),
-                None => (StatusCode::BAD_GATEWAY, "upstream failed").into_response(),
-            });
-        }
-        trail.leave(hop, class, reason);
-        return HopEnd::MovedOn;
     }
+}
+
+fn is_json(body: &[u8]) -> bool {
+    serde_json::from_slice::<IgnoredAny>(body).is_ok()
 }
 
 fn with_gateway_headers(mut response: Response, served_by: &HeaderValue, attempts: u32) -> Response {
@@ -208,48 +175,54 @@ fn relay_whole(answer: Answer, served_by: &HeaderValue, attempts: u32) -> Respon
     with_gateway_headers(response, served_by, attempts)
 }
 
-/// Hears how a relayed stream ended and tells the breaker and the decision log.
-struct StreamEnd {
-    gateway: Arc<Gateway>,
+/// Judges a relayed stream with the gateway's policy and tells the provider's
+/// breaker and the decision log how it ended.
+struct StreamWatch<D> {
+    trail: Trail<D>,
     route: usize,
     hop: usize,
     permit: Permit,
-    trail: Trail,
+    attempts: u32,
 }
 
-impl OnEnd for StreamEnd {
-    fn ended(&mut self, ending: Ending) {
-        let verdict = match ending.class {
-            Some(class) => self.gateway.sabotage.verdict(class),
-            None => ending.verdict,
+impl<D: Decide> Watch for StreamWatch<D> {
+    fn step(&self, read: Read, finished_seen: bool) -> Step {
+        self.trail.gateway().decide.stream_step(read, finished_seen)
+    }
+
+    fn ended(&mut self, ending: Ending, _events: u32) {
+        let now = Instant::now();
+        let gateway = self.trail.gateway().clone();
+        let (verdict, outcome) = match ending {
+            Ending::Complete => (Verdict::Success, Outcome::Served),
+            Ending::Failed(failure) => (gateway.decide.verdict(failure.class()), Outcome::StreamFailed(failure)),
+            Ending::ClientGone => (Verdict::Ignored, Outcome::ClientDisconnected),
         };
-        let transition = self.gateway.breakers(self.route)[self.hop].record(self.permit, verdict, Instant::now());
+        let transition = gateway.breakers(self.route)[self.hop].record(self.permit, verdict, now);
         if let Some(t) = transition {
-            self.trail.transition(self.hop, t);
+            log_transition(&gateway, self.route, self.hop, t);
         }
-        if let Some(class) = ending.class {
-            self.trail.failed(self.hop, class, None);
+        if let Ending::Failed(failure) = ending {
+            self.trail.failed(self.hop, failure.class(), None);
         }
-        self.trail.finish(ending.outcome, 200, Some(self.hop));
+        self.trail.finish(outcome, 200, Some(self.hop), self.attempts, now);
     }
 }
 
 /// The client's response for a stream whose first event has arrived.
-fn stream(
-    gateway: &Arc<Gateway>,
-    trail: Trail,
+fn stream<D: Decide>(
+    trail: Trail<D>,
     route: usize,
     hop: usize,
     permit: Permit,
     opened: Opened,
-    inbound: &Inbound,
+    attempts: u32,
 ) -> Response {
-    let upstream = &gateway.settings.upstreams[gateway.settings.routes[route].hops[hop].upstream];
-    let attempts = trail.attempts;
+    let gateway = trail.gateway().clone();
+    let upstream = gateway.settings.provider_of(route, hop);
     let idle = gateway.settings.policy.stream_idle_timeout;
-    let on_end = StreamEnd { gateway: gateway.clone(), route, hop, permit, trail };
-    let options = gateway.sabotage.relay_options(gateway, route, hop, inbound.body.clone());
-    let body = relay::relay(opened, idle, &upstream.id, options, on_end);
+    let watch = StreamWatch { trail, route, hop, permit, attempts };
+    let body = relay::relay(opened, idle, &upstream.id, watch);
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
@@ -258,19 +231,19 @@ fn stream(
 }
 
 /// The 503 for a request no provider could serve.
-fn exhausted(mut trail: Trail, earliest_retry: Option<Instant>) -> Response {
-    let retry_after_secs = earliest_retry
-        .map(|at| at.saturating_duration_since(Instant::now()))
+fn exhausted<D: Decide>(mut trail: Trail<D>, journey: &Journey, retry_at: Option<Instant>, now: Instant) -> Response {
+    let retry_after_secs = retry_at
+        .map(|at| at.saturating_duration_since(now))
         .map_or(1, |d| d.as_secs() + u64::from(d.subsec_nanos() > 0))
         .max(1);
-    let last = trail.last_failure().cloned();
+    let last = trail.last_failure();
     let detail = FailoverDetail {
         model: trail.model().to_string(),
-        last_failure_class: last.as_ref().map_or("circuit_open", |f| f.class),
+        last_failure_class: last.map_or("circuit_open", |f| f.class.as_str()),
         last_provider: last.map(|f| f.provider.to_string()),
-        attempts: trail.attempts,
+        attempts: journey.attempts(),
     };
-    let error = trail.gateway().sabotage.exhausted_status(ApiError::exhausted(detail, retry_after_secs));
-    trail.finish("exhausted", error.status().as_u16(), None);
+    let error = ApiError::exhausted(detail, retry_after_secs);
+    trail.finish(Outcome::Exhausted, error.status().as_u16(), None, journey.attempts(), now);
     error.into_response()
 }

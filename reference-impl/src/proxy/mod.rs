@@ -6,7 +6,7 @@ pub mod relay;
 pub mod request;
 mod server;
 pub mod sse;
-mod trail;
+pub(crate) mod trail;
 pub mod upstream;
 
 pub use server::app;

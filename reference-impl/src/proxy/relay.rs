@@ -1,31 +1,24 @@
 //! Relaying a streamed answer, event by event, as it arrives.
 //!
-//! 1. [`open`] waits for the stream's first event. Until then nothing has
-//!    reached the client, so a failure (an error, a timeout, an empty or
-//!    malformed start) is an ordinary failed attempt and the request can still
-//!    fail over.
-//! 2. Once the first event is in, the client's response starts and the stream
-//!    belongs to this provider: [`relay`] passes each event on as it comes. A
-//!    later failure ends the client's stream with an error event in OpenAI's
-//!    shape and no `[DONE]`; output from another provider is never spliced in.
-//! 3. The end is judged, never assumed: `[DONE]` is a clean end; a body that
-//!    ends after a chunk with `finish_reason` is finalised with the `[DONE]` the
-//!    provider forgot; a body that ends without one is a truncated answer and is
-//!    reported as such. Silence longer than the idle timeout ends the stream.
-//! 4. The provider's breaker hears the outcome when the stream ends; a client
-//!    that goes away first makes it an ignored (cancelled) call.
+//! The relay reads; the policy judges (`failover_policy::stream`). [`open`]
+//! waits for the first event of a successful streaming answer: until it is in,
+//! nothing has reached the client and a failure is an ordinary failed attempt.
+//! [`relay`] then passes each event on as it comes and ends the client's
+//! stream as the policy says: with `[DONE]` when the answer is complete, with
+//! an error event in OpenAI's shape and no `[DONE]` when it failed. Its
+//! [`Watch`] judges each read and hears how the stream ended, exactly once; a
+//! client that goes away first makes it an ignored (cancelled) call.
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use failover_policy::stream::{Read, Step, StreamFailure};
+use failover_policy::{Decide, Failure};
 use http_body_util::BodyExt;
 use hyper::body::{Body, Incoming};
 use serde_json::json;
 
 use super::sse::{Event, Parser};
-use crate::policy::{Class, Verdict};
 
 /// A provider's streaming body: hyper's in the gateway, any body in tests.
 pub trait Upstream: Body<Data = Bytes> + Unpin + Send + 'static {}
@@ -39,30 +32,21 @@ pub struct Opened<B = Incoming> {
     pending: VecDeque<Event>,
 }
 
-/// Why a stream could not be opened: the class of the failed attempt.
-pub type OpenFailure = (Class, &'static str);
-
-enum Read {
-    Event(Event),
-    Broken,
-    Ended,
-    Silent,
-}
-
+/// What the relay read, and the event's bytes when it is one.
 async fn read<B: Upstream>(
     incoming: &mut B,
     parser: &mut Parser,
     pending: &mut VecDeque<Event>,
     until: Instant,
-) -> Read {
+) -> (Read, Option<Event>) {
     loop {
         if let Some(event) = pending.pop_front().or_else(|| parser.next_event()) {
-            return Read::Event(event);
+            return (event.read(), Some(event));
         }
         match tokio::time::timeout_at(until.into(), incoming.frame()).await {
-            Err(_) => return Read::Silent,
-            Ok(None) => return Read::Ended,
-            Ok(Some(Err(_))) => return Read::Broken,
+            Err(_) => return (Read::Silent, None),
+            Ok(None) => return (Read::Ended { partial: parser.has_partial_event() }, None),
+            Ok(Some(Err(_))) => return (Read::Broken, None),
             Ok(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     parser.push(data);
@@ -72,149 +56,107 @@ async fn read<B: Upstream>(
     }
 }
 
-/// Waits until `deadline` for the first event of a successful streaming answer.
-pub async fn open<B: Upstream>(mut incoming: B, deadline: Instant) -> Result<Opened<B>, OpenFailure> {
+/// Waits until `deadline` for the first event of a successful streaming
+/// answer; the policy judges it.
+pub async fn open<B: Upstream, D: Decide>(
+    mut incoming: B,
+    deadline: Instant,
+    decide: &D,
+) -> Result<Opened<B>, Failure> {
     let mut parser = Parser::default();
     let mut pending = VecDeque::new();
-    match read(&mut incoming, &mut parser, &mut pending, deadline).await {
-        Read::Event(Event::Malformed(_)) => Err((Class::MalformedResponse, "first event is not JSON")),
-        Read::Event(Event::ProviderError(_)) => Err((Class::ServerError, "first event is an error")),
-        Read::Event(first) => {
-            pending.push_front(first);
-            Ok(Opened { incoming, parser, pending })
-        }
-        Read::Broken => Err((Class::ConnectionFailed, "stream broke before its first event")),
-        Read::Ended => Err((Class::ConnectionFailed, "stream ended before its first event")),
-        Read::Silent => Err((Class::Timeout, "no first event within the first-byte timeout")),
-    }
+    let (first, event) = read(&mut incoming, &mut parser, &mut pending, deadline).await;
+    decide.stream_open(first)?;
+    pending.extend(event);
+    Ok(Opened { incoming, parser, pending })
 }
 
 /// How a relayed stream ended, for the breaker and the decision log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ending {
-    /// What the provider's breaker hears.
-    pub verdict: Verdict,
-    /// The failure class, if it failed.
-    pub class: Option<Class>,
-    /// `served`, or why the stream was cut short.
-    pub outcome: &'static str,
-    /// Content events relayed.
-    pub events: u32,
+pub enum Ending {
+    /// Complete: `[DONE]` reached the client.
+    Complete,
+    /// Failed after its first event: an error event reached the client.
+    Failed(StreamFailure),
+    /// The client went away first.
+    ClientGone,
 }
 
-/// Receives the stream's ending exactly once; dropped without one, it is told
-/// the client went away.
-pub trait OnEnd: Send + 'static {
-    /// Called when the stream has ended.
-    fn ended(&mut self, ending: Ending);
+/// The relay's partner: judges what was read, and hears how the stream ended.
+pub trait Watch: Send + 'static {
+    /// What the client gets for `read`; `finished_seen` tells whether a chunk
+    /// with a `finish_reason` came before.
+    fn step(&self, read: Read, finished_seen: bool) -> Step;
+    /// Called once, when the stream has ended; `events` content events were relayed.
+    fn ended(&mut self, ending: Ending, events: u32);
 }
 
-/// Opens another provider's stream (used only by a sabotaged gateway).
-pub type Splice<B = Incoming> = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = Option<Opened<B>>> + Send>> + Send>;
-
-/// Deliberate defects of the relay, for the suite's self-tests; the real
-/// gateway uses the default, which has none.
-pub struct Options<B = Incoming> {
-    /// Ends a broken or truncated stream with `[DONE]`, as if it were complete.
-    pub clean_end_on_failure: bool,
-    /// On a failure mid-stream, carries on with another provider's stream.
-    pub splice: Option<Splice<B>>,
-    /// Sends nothing until the stream has ended, then everything at once.
-    pub buffer_until_end: bool,
-    /// Treats a complete stream without `[DONE]` as silent until the idle timeout.
-    pub wait_for_missing_done: bool,
-}
-
-impl<B> Default for Options<B> {
-    fn default() -> Self {
-        Self { clean_end_on_failure: false, splice: None, buffer_until_end: false, wait_for_missing_done: false }
-    }
-}
-
-struct Relay<B: Upstream, F: OnEnd> {
+struct Relay<B: Upstream, W: Watch> {
     opened: Opened<B>,
     idle: Duration,
     provider: String,
     events: u32,
     finished_seen: bool,
-    options: Options<B>,
-    on_end: Option<F>,
+    watch: Option<W>,
 }
 
-impl<B: Upstream, F: OnEnd> Relay<B, F> {
-    fn end(&mut self, verdict: Verdict, class: Option<Class>, outcome: &'static str) {
-        if let Some(mut on_end) = self.on_end.take() {
-            on_end.ended(Ending { verdict, class, outcome, events: self.events });
+impl<B: Upstream, W: Watch> Relay<B, W> {
+    fn end(&mut self, ending: Ending) {
+        if let Some(mut watch) = self.watch.take() {
+            watch.ended(ending, self.events);
         }
-    }
-
-    fn fail(&mut self, class: Class, code: &'static str, why: &str) -> Bytes {
-        self.end(Verdict::Failure, Some(class), code);
-        error_event(
-            code,
-            &format!("provider \"{}\" {why} after {} events; the answer is incomplete", self.provider, self.events),
-        )
     }
 
     /// The next bytes for the client, or `None` once the stream is over.
     async fn next(&mut self) -> Option<Bytes> {
         loop {
-            self.on_end.as_ref()?;
+            self.watch.as_ref()?;
             let until = Instant::now() + self.idle;
             let opened = &mut self.opened;
-            let read = read(&mut opened.incoming, &mut opened.parser, &mut opened.pending, until).await;
-            let failure = match read {
-                Read::Event(Event::Chunk { data, finished }) => {
+            let (read, event) = read(&mut opened.incoming, &mut opened.parser, &mut opened.pending, until).await;
+            let step = self.watch.as_ref()?.step(read, self.finished_seen);
+            return match (step, event) {
+                (Step::Relay, None) => continue,
+                (Step::Relay, Some(event)) => {
                     self.events += 1;
-                    self.finished_seen |= finished;
-                    return Some(frame(&data));
+                    self.finished_seen |= matches!(read, Read::Chunk { finished: true });
+                    Some(frame(event.data()))
                 }
-                Read::Event(Event::Done) => {
-                    self.end(Verdict::Success, None, "served");
-                    return Some(Bytes::from_static(DONE));
-                }
-                Read::Ended if self.options.wait_for_missing_done => {
-                    tokio::time::sleep(self.idle).await;
-                    (Class::Timeout, "stream_stalled", format!("sent nothing for {} ms", self.idle.as_millis()))
-                }
-                Read::Ended if self.finished_seen && !self.opened.parser.has_partial_event() => {
-                    // Complete (finish_reason seen) but without the sentinel: finalise it.
-                    self.end(Verdict::Success, None, "served");
-                    return Some(Bytes::from_static(DONE));
-                }
-                Read::Event(Event::ProviderError(_)) => {
-                    (Class::ServerError, "provider_error", "sent an error event".to_owned())
-                }
-                Read::Event(Event::Malformed(_)) => {
-                    (Class::MalformedResponse, "stream_malformed", "sent an event that is not JSON".to_owned())
-                }
-                Read::Broken => (Class::ConnectionFailed, "stream_interrupted", "broke the connection".to_owned()),
-                Read::Silent => {
-                    (Class::Timeout, "stream_stalled", format!("sent nothing for {} ms", self.idle.as_millis()))
-                }
-                Read::Ended => {
-                    (Class::ConnectionFailed, "stream_truncated", "ended the stream without a finish_reason".to_owned())
-                }
+                (step, _) => self.finish(step),
             };
-            if let Some(splice) = self.options.splice.take() {
-                if let Some(other) = splice().await {
-                    self.opened = other;
-                    continue;
-                }
+        }
+    }
+
+    /// Ends the stream as `step` says.
+    fn finish(&mut self, step: Step) -> Option<Bytes> {
+        match step {
+            Step::Relay => None,
+            Step::Complete => {
+                self.end(Ending::Complete);
+                Some(Bytes::from_static(DONE))
             }
-            if self.options.clean_end_on_failure {
-                self.end(Verdict::Success, None, "served");
-                return Some(Bytes::from_static(DONE));
+            Step::Fail(failure) => {
+                self.end(Ending::Failed(failure));
+                let why = match failure {
+                    StreamFailure::Interrupted => "broke the connection".to_owned(),
+                    StreamFailure::Truncated => "ended the stream without a finish_reason".to_owned(),
+                    StreamFailure::Stalled => format!("sent nothing for {} ms", self.idle.as_millis()),
+                    StreamFailure::Malformed => "sent an event that is not JSON".to_owned(),
+                    StreamFailure::ProviderError => "sent an error event".to_owned(),
+                };
+                let message = format!(
+                    "provider \"{}\" {why} after {} events; the answer is incomplete",
+                    self.provider, self.events
+                );
+                Some(error_event(failure.as_str(), &message))
             }
-            let (class, code, why) = failure;
-            return Some(self.fail(class, code, &why));
         }
     }
 }
 
-impl<B: Upstream, F: OnEnd> Drop for Relay<B, F> {
+impl<B: Upstream, W: Watch> Drop for Relay<B, W> {
     fn drop(&mut self) {
-        self.end(Verdict::Ignored, None, "client_disconnected");
+        self.end(Ending::ClientGone);
     }
 }
 
@@ -235,49 +177,21 @@ pub fn error_event(code: &str, message: &str) -> Bytes {
 }
 
 /// The client's body for an opened stream: its events as they come, then the
-/// judged ending. `on_end` hears how it ended.
-pub fn relay<B: Upstream, F: OnEnd>(
-    opened: Opened<B>,
-    idle: Duration,
-    provider: &str,
-    options: Options<B>,
-    on_end: F,
-) -> axum::body::Body {
-    axum::body::Body::from_stream(frames(opened, idle, provider, options, on_end))
+/// judged ending.
+pub fn relay<B: Upstream, W: Watch>(opened: Opened<B>, idle: Duration, provider: &str, watch: W) -> axum::body::Body {
+    axum::body::Body::from_stream(frames(opened, idle, provider, watch))
 }
 
 /// The bytes the client gets for an opened stream, as a stream of chunks.
-pub fn frames<B: Upstream, F: OnEnd>(
+pub fn frames<B: Upstream, W: Watch>(
     opened: Opened<B>,
     idle: Duration,
     provider: &str,
-    options: Options<B>,
-    on_end: F,
-) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send + use<B, F> {
-    let relay = Relay {
-        opened,
-        idle,
-        provider: provider.to_owned(),
-        events: 0,
-        finished_seen: false,
-        options,
-        on_end: Some(on_end),
-    };
-    futures_unfold(relay)
-}
-
-fn futures_unfold<B: Upstream, F: OnEnd>(
-    relay: Relay<B, F>,
-) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send {
+    watch: W,
+) -> impl futures_core::Stream<Item = Result<Bytes, std::io::Error>> + Send + use<B, W> {
+    let relay =
+        Relay { opened, idle, provider: provider.to_owned(), events: 0, finished_seen: false, watch: Some(watch) };
     futures_util::stream::unfold(relay, |mut relay| async move {
-        if relay.options.buffer_until_end {
-            let mut all = BytesMut::new();
-            while let Some(bytes) = relay.next().await {
-                all.extend_from_slice(&bytes);
-            }
-            relay.options.buffer_until_end = false;
-            return (!all.is_empty()).then(|| (Ok(all.freeze()), relay));
-        }
         let bytes = relay.next().await?;
         Some((Ok(bytes), relay))
     })

@@ -64,12 +64,6 @@ impl Inbound {
         Ok(Self { model, stream: head.stream.unwrap_or(false), store, idempotent: !store, model_span, body })
     }
 
-    /// A body taken as it is for `model`, unread (only for the sabotaged
-    /// gateway that forwards what it cannot parse).
-    pub(crate) fn opaque(body: Bytes, model: &str) -> Self {
-        Self { body, model: model.to_owned(), stream: false, store: false, idempotent: true, model_span: 0..0 }
-    }
-
     /// Why the request must not be sent twice, in words for the client.
     pub fn why_not_idempotent(&self) -> &'static str {
         if self.store {

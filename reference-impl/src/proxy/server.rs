@@ -17,51 +17,49 @@ use super::idempotency::{self, Begin, Kept};
 use super::request::{BadBody, Inbound};
 use crate::Gateway;
 use crate::admin;
+use failover_policy::Decide;
 
 /// The gateway's HTTP application.
-pub fn app(gateway: Arc<Gateway>) -> Router {
+pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
     Router::new()
-        .route("/api/v1/chat/completions", post(chat))
-        .route("/api/v1/embeddings", post(embeddings))
+        .route("/api/v1/chat/completions", post(chat::<D>))
+        .route("/api/v1/embeddings", post(embeddings::<D>))
         .route("/healthz", get(healthz))
-        .route("/admin/events", get(admin::events::events))
+        .route("/admin/events", get(admin::events::events::<D>))
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .with_state(gateway)
 }
 
-async fn chat(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+async fn chat<D: Decide>(State(gateway): State<Arc<Gateway<D>>>, request: Request) -> Response {
     serve(&gateway, request, Endpoint::Chat).await
 }
 
-async fn embeddings(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
+async fn embeddings<D: Decide>(State(gateway): State<Arc<Gateway<D>>>, request: Request) -> Response {
     serve(&gateway, request, Endpoint::Embeddings).await
 }
 
-async fn serve(gateway: &Arc<Gateway>, request: Request, endpoint: Endpoint) -> Response {
+async fn serve<D: Decide>(gateway: &Arc<Gateway<D>>, request: Request, endpoint: Endpoint) -> Response {
     let (parts, body) = request.into_parts();
-    let lenient = gateway.sabotage.accepts_any_body();
-    let limit = if lenient { usize::MAX } else { gateway.settings.max_body_bytes };
+    let limit = gateway.settings.max_body_bytes;
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
         Err(e) if is_length_limit(&e) => return ApiError::too_large(limit).into_response(),
         Err(e) => return ApiError::bad_request(format!("could not read the request body: {e}"), None).into_response(),
     };
-    let mut inbound = match Inbound::parse(bytes.clone()) {
+    let mut inbound = match Inbound::parse(bytes) {
         Ok(inbound) => inbound,
-        Err(_) if lenient => Inbound::opaque(bytes, &gateway.settings.routes[0].model),
         Err(bad) => return bad_body(bad).into_response(),
     };
     let route = match gateway.settings.by_model.get(&inbound.model) {
         Some(&route) => route,
-        None if lenient => 0,
         None => {
             let known: Vec<&str> = gateway.settings.routes.iter().map(|r| &*r.model).collect();
             return ApiError::unknown_model(&inbound.model, &known).into_response();
         }
     };
     inbound.idempotent &= gateway.settings.routes[route].idempotent;
-    match parts.headers.get(IDEMPOTENCY_KEY).filter(|_| !gateway.sabotage.ignores_idempotency_key()) {
+    match parts.headers.get(IDEMPOTENCY_KEY) {
         None => forward(gateway, route, inbound, endpoint).await,
         Some(key) => with_idempotency_key(gateway, key, route, inbound, endpoint).await,
     }
@@ -71,8 +69,8 @@ const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Serves a request carrying an `Idempotency-Key`: runs it once, replays its
 /// answer to repeats (see `idempotency`).
-async fn with_idempotency_key(
-    gateway: &Arc<Gateway>,
+async fn with_idempotency_key<D: Decide>(
+    gateway: &Arc<Gateway<D>>,
     key: &HeaderValue,
     route: usize,
     inbound: Inbound,
@@ -117,7 +115,7 @@ async fn with_idempotency_key(
         }
         Err(e) => {
             gateway.idempotency.release(&key);
-            ApiError::bad_request(format!("could not read the answer: {e}"), None).into_response()
+            ApiError::unreadable_answer(&e.to_string()).into_response()
         }
     }
 }

@@ -7,6 +7,7 @@
 //! parser is written here, small and tested, rather than hidden in a generic
 //! event-source crate.
 use bytes::{Buf, Bytes, BytesMut};
+use failover_policy::stream::Read;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 
@@ -29,6 +30,26 @@ pub enum Event {
     ProviderError(Bytes),
     /// A payload that is not JSON, or an event too large.
     Malformed(Bytes),
+}
+
+impl Event {
+    /// What the policy is told about it.
+    pub fn read(&self) -> Read {
+        match self {
+            Event::Chunk { finished, .. } => Read::Chunk { finished: *finished },
+            Event::Done => Read::Done,
+            Event::ProviderError(_) => Read::ProviderError,
+            Event::Malformed(_) => Read::Malformed,
+        }
+    }
+
+    /// Its `data` payload.
+    pub fn data(&self) -> &[u8] {
+        match self {
+            Event::Chunk { data, .. } | Event::ProviderError(data) | Event::Malformed(data) => data,
+            Event::Done => b"[DONE]",
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -1,53 +1,60 @@
-//! The trail of one client request through the chain: attempts, failures and
-//! skipped providers, turned into decision events as they happen and into the
-//! request's final event and headers when it ends.
+//! The trail of one client request through the chain: the policy's decisions
+//! turned into decision events as they are taken, and the request's final
+//! event when it ends.
 use std::sync::Arc;
 use std::time::Instant;
 
+use failover_policy::{Class, Decide, Decision, Reason, Transition};
+
 use crate::Gateway;
-use crate::events::{EventKind, FailedAttempt};
-use crate::policy::{Class, Transition};
+use crate::events::{EventKind, FailedAttempt, Outcome};
 
 /// One request's history.
-pub struct Trail {
-    gateway: Arc<Gateway>,
+pub struct Trail<D> {
+    gateway: Arc<Gateway<D>>,
     route: usize,
-    /// Request id in events.
-    pub request_id: u64,
+    request_id: u64,
     started: Instant,
-    /// Upstream attempts made.
-    pub attempts: u32,
     failures: Vec<FailedAttempt>,
     skipped: Vec<Arc<str>>,
-    pending_failover: Option<(Arc<str>, Class, &'static str)>,
-    providers_reached: u32,
 }
 
-impl Trail {
-    /// Starts the trail of a request for `route`.
-    pub fn new(gateway: Arc<Gateway>, route: usize, started: Instant) -> Self {
-        let request_id = gateway.next_request_id();
-        Self {
-            gateway,
-            route,
-            request_id,
-            started,
-            attempts: 0,
-            failures: Vec::new(),
-            skipped: Vec::new(),
-            pending_failover: None,
-            providers_reached: 0,
-        }
+/// Logs a breaker transition of chain position `hop` of `route`; a half-open
+/// breaker closing is the failback decision and says so too. A transition may
+/// bring a new deadline: the deadline task is woken.
+pub(crate) fn log_transition<D>(gateway: &Gateway<D>, route: usize, hop: usize, t: Transition) {
+    let model = gateway.settings.routes[route].model.clone();
+    let provider = gateway.settings.provider_of(route, hop).id.clone();
+    let kind = EventKind::BreakerTransition {
+        model: model.clone(),
+        provider: provider.clone(),
+        from: t.from,
+        to: t.to,
+        reason: t.reason,
+        failures: t.failures,
+        calls: t.calls,
+        open_for_ms: t.open_for.map(|d| d.as_millis() as u64),
+    };
+    gateway.events.push(kind, t.at);
+    if t.reason == Reason::ProbesSucceeded {
+        gateway.events.push(EventKind::Failback { model, provider, probes: t.calls }, t.at);
+    }
+    gateway.deadlines.notify_one();
+}
+
+impl<D: Decide> Trail<D> {
+    /// Starts the trail of request `request_id` for `route`, received at `started`.
+    pub fn new(gateway: Arc<Gateway<D>>, route: usize, request_id: u64, started: Instant) -> Self {
+        Self { gateway, route, request_id, started, failures: Vec::new(), skipped: Vec::new() }
     }
 
     /// The gateway serving the request.
-    pub fn gateway(&self) -> &Gateway {
+    pub fn gateway(&self) -> &Arc<Gateway<D>> {
         &self.gateway
     }
 
-    /// Whether the request has already left a provider for another.
-    pub fn failed_over(&self) -> bool {
-        self.providers_reached > 1
+    fn provider(&self, hop: usize) -> Arc<str> {
+        self.gateway.settings.provider_of(self.route, hop).id.clone()
     }
 
     /// The client-facing model name.
@@ -55,103 +62,67 @@ impl Trail {
         self.gateway.settings.routes[self.route].model.clone()
     }
 
-    fn provider(&self, hop: usize) -> Arc<str> {
-        let upstream = self.gateway.settings.routes[self.route].hops[hop].upstream;
-        self.gateway.settings.upstreams[upstream].id.clone()
-    }
-
-    /// Records a breaker transition of chain position `hop` as an event; a
-    /// half-open breaker closing is the failback decision and says so too.
-    pub fn transition(&self, hop: usize, t: Transition) {
-        if !self.gateway.sabotage.logs_transitions() {
-            return;
-        }
-        let (model, provider) = (self.model(), self.provider(hop));
-        self.gateway.events.push(EventKind::BreakerTransition {
-            model: model.clone(),
-            provider: provider.clone(),
-            from: t.from.as_str(),
-            to: t.to.as_str(),
-            reason: t.reason.as_str(),
-            failures: t.failures,
-            calls: t.calls,
-            open_for_ms: t.open_for.map(|d| d.as_millis() as u64),
-        });
-        if t.reason == crate::policy::Reason::ProbesSucceeded {
-            self.gateway.events.push(EventKind::Failback { model, provider, probes: t.calls });
-        }
-    }
-
-    /// Notes a provider skipped because its breaker rejected the call.
-    pub fn skipped(&mut self, hop: usize) {
-        let provider = self.provider(hop);
-        if !self.skipped.contains(&provider) {
-            self.skipped.push(provider);
+    /// Logs the decisions the policy took at `now`.
+    pub fn decided(&mut self, decisions: impl Iterator<Item = Decision>, now: Instant) {
+        for decision in decisions {
+            match decision {
+                Decision::Transition { hop, transition } => log_transition(&self.gateway, self.route, hop, transition),
+                Decision::Skipped { hop } => {
+                    let provider = self.provider(hop);
+                    if !self.skipped.contains(&provider) {
+                        self.skipped.push(provider);
+                    }
+                }
+                Decision::Retry { hop, attempt, class, delay } => {
+                    let kind = EventKind::Retry {
+                        request_id: self.request_id,
+                        model: self.model(),
+                        provider: self.provider(hop),
+                        attempt,
+                        class,
+                        delay_ms: delay.as_secs_f64() * 1e3,
+                    };
+                    self.gateway.events.push(kind, now);
+                }
+                Decision::Left { from, to, class, why } => {
+                    let kind = EventKind::Failover {
+                        request_id: self.request_id,
+                        model: self.model(),
+                        from: self.provider(from),
+                        to: to.map(|hop| self.provider(hop)),
+                        class,
+                        reason: why,
+                    };
+                    self.gateway.events.push(kind, now);
+                }
+            }
         }
     }
 
     /// Notes a failed attempt on chain position `hop`.
     pub fn failed(&mut self, hop: usize, class: Class, status: Option<u16>) {
-        self.failures.push(FailedAttempt { provider: self.provider(hop), class: class.as_str(), status });
+        self.failures.push(FailedAttempt { provider: self.provider(hop), class, status });
     }
 
-    /// Records a retry about to happen on `hop` after `delay_ms`.
-    pub fn retry(&self, hop: usize, attempt: u32, class: Class, delay_ms: f64) {
-        self.gateway.events.push(EventKind::Retry {
-            request_id: self.request_id,
-            model: self.model(),
-            provider: self.provider(hop),
-            attempt,
-            class: class.as_str(),
-            delay_ms,
-        });
-    }
-
-    /// Notes that the request leaves `hop`; the event is written once the next
-    /// provider is known (or none is).
-    pub fn leave(&mut self, hop: usize, class: Class, reason: &'static str) {
-        self.pending_failover = Some((self.provider(hop), class, reason));
-    }
-
-    /// The request arrives at `hop` (after leaving another, if it did).
-    pub fn arrive(&mut self, hop: usize) {
-        self.providers_reached += 1;
-        let to = Some(self.provider(hop));
-        self.flush_failover(to);
-    }
-
-    fn flush_failover(&mut self, to: Option<Arc<str>>) {
-        if let Some((from, class, reason)) = self.pending_failover.take() {
-            self.gateway.events.push(EventKind::Failover {
-                request_id: self.request_id,
-                model: self.model(),
-                from,
-                to,
-                class: class.as_str(),
-                reason,
-            });
-        }
-    }
-
-    /// The last failure, for the client's error.
+    /// The last failed attempt, for the client's error.
     pub fn last_failure(&self) -> Option<&FailedAttempt> {
         self.failures.last()
     }
 
-    /// Writes the request's final event.
-    pub fn finish(&mut self, outcome: &'static str, status: u16, served_by: Option<usize>) {
-        self.flush_failover(None);
+    /// Writes the request's final event, at `now`.
+    pub fn finish(&mut self, outcome: Outcome, status: u16, served_by: Option<usize>, attempts: u32, now: Instant) {
         let served_by = served_by.map(|hop| self.provider(hop));
-        self.gateway.events.push(EventKind::Request {
+        let kind = EventKind::Request {
             request_id: self.request_id,
             model: self.model(),
             outcome,
             status,
             served_by,
-            attempts: self.attempts,
+            attempts,
             failures: std::mem::take(&mut self.failures),
             skipped: std::mem::take(&mut self.skipped),
-            latency_ms: self.started.elapsed().as_secs_f64() * 1e3,
-        });
+            latency_ms: now.saturating_duration_since(self.started).as_secs_f64() * 1e3,
+        };
+        self.gateway.events.push(kind, now);
     }
 }

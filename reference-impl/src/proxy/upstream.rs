@@ -17,7 +17,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::policy::TransportFailure;
+use failover_policy::TransportFailure;
 
 /// Largest error body read for classification and relay.
 const MAX_ERROR_BODY: usize = 1 << 20;

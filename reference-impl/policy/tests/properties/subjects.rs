@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use reference_gateway::policy::{Admission, Breaker, BreakerConfig, Permit, Rejection, State, Transition, Verdict};
+use failover_policy::{Admission, Breaker, BreakerConfig, Permit, Rejection, State, Transition, Verdict};
 
 /// An admission as a subject hands it out.
 #[derive(Clone, Copy, Debug)]

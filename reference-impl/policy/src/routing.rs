@@ -26,6 +26,11 @@ impl Tried {
     pub fn contains(self, index: usize) -> bool {
         self.0 & (1 << index) != 0
     }
+
+    /// Whether no position was tried yet.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
 }
 
 /// A chain position skipped because its breaker did not admit the call.

@@ -4,7 +4,7 @@
 //! every time it is needed.
 use std::time::{Duration, Instant};
 
-use reference_gateway::policy::{BreakerConfig, Reason, State, Verdict};
+use failover_policy::{BreakerConfig, Reason, State, Verdict};
 
 /// The model's phase.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -37,6 +37,7 @@ pub enum TransportFailure {
 
 /// The class of one attempt's result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(into = "&'static str"))]
 pub enum Class {
     /// 2xx.
     Success,
@@ -62,6 +63,7 @@ pub enum Class {
 
 /// How an outcome counts in a provider's circuit breaker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(into = "&'static str"))]
 pub enum Verdict {
     /// The provider did its job.
     Success,
@@ -84,6 +86,22 @@ pub const ALL_CLASSES: [Class; 10] = [
     Class::UnexpectedStatus,
     Class::MalformedResponse,
 ];
+
+impl From<Class> for &'static str {
+    fn from(class: Class) -> Self {
+        class.as_str()
+    }
+}
+
+impl From<Verdict> for &'static str {
+    fn from(verdict: Verdict) -> Self {
+        match verdict {
+            Verdict::Success => "success",
+            Verdict::Failure => "failure",
+            Verdict::Ignored => "ignored",
+        }
+    }
+}
 
 impl Class {
     /// The snake_case name used in events, error bodies and reports.

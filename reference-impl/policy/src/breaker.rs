@@ -63,6 +63,7 @@ pub struct BreakerConfig {
 
 /// Which way the breaker points, named so nobody has to remember what "open" means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(into = "&'static str"))]
 pub enum State {
     /// Traffic flows.
     Closed,
@@ -70,6 +71,18 @@ pub enum State {
     Open,
     /// A bounded number of probes test the provider.
     HalfOpen,
+}
+
+impl From<State> for &'static str {
+    fn from(state: State) -> Self {
+        state.as_str()
+    }
+}
+
+impl From<Reason> for &'static str {
+    fn from(reason: Reason) -> Self {
+        reason.as_str()
+    }
 }
 
 impl State {
@@ -85,6 +98,7 @@ impl State {
 
 /// Why a transition happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(into = "&'static str"))]
 pub enum Reason {
     /// Closed → open: the failure rate reached the threshold.
     FailureRate,
@@ -260,11 +274,14 @@ impl Breaker {
         self.consecutive_opens
     }
 
-    /// When the breaker next wants `poll` to be called, if ever.
+    /// When the breaker next wants `poll` to be called, if ever: the end of a
+    /// half-open phase (its probes' time is up) or of a failback ramp. The end
+    /// of an open period is not one: nothing happens then until a call asks to
+    /// be admitted, and that call probes.
     pub fn next_deadline(&self) -> Option<Instant> {
         match self.phase {
             Phase::Closed { ramp_from } => ramp_from.map(|t| t + self.config.ramp),
-            Phase::Open { until } => Some(until),
+            Phase::Open { .. } => None,
             Phase::HalfOpen { deadline, .. } => Some(deadline),
         }
     }

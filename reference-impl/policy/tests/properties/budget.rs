@@ -1,8 +1,8 @@
 //! The retry budget's invariants, against the real token bucket and broken ones.
 use std::time::{Duration, Instant};
 
+use failover_policy::{BudgetConfig, RetryBudget};
 use proptest::prelude::*;
-use reference_gateway::policy::{BudgetConfig, RetryBudget};
 
 /// A budget under test, built from the config the property judges by.
 pub trait Budget {

@@ -1,10 +1,10 @@
 //! The retry schedule's invariants, against the real schedule and broken ones.
 use std::time::{Duration, Instant};
 
+use failover_policy::classify::ALL_CLASSES;
+use failover_policy::retry::{self, RetryConfig};
+use failover_policy::{Class, MoveOn, Next};
 use proptest::prelude::*;
-use reference_gateway::policy::classify::ALL_CLASSES;
-use reference_gateway::policy::retry::{self, RetryConfig};
-use reference_gateway::policy::{Class, MoveOn, Next};
 
 /// A retry schedule under test: the real one, with what a broken variant breaks overridden.
 pub trait Schedule {

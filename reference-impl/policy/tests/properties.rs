@@ -2,8 +2,9 @@
 //!
 //! The features show the gateway behaves in the scenarios someone thought of;
 //! these show the decisions behave on every sequence of outcomes and timings
-//! proptest can find. They drive `reference_gateway::policy` (and the streaming
-//! relay) directly, with time as an input: fast and deterministic.
+//! proptest can find. They drive `failover_policy` directly, with time as an
+//! input: fast and deterministic. (The streaming relay's property, 21, lives
+//! with the relay in `reference-impl/tests/stream_relay.rs`.)
 //!
 //! Every property has a twin `..._bites` test that runs it against a
 //! deliberately broken variant of the logic and expects proptest to find a
@@ -16,6 +17,8 @@
 mod breaker;
 #[path = "properties/budget.rs"]
 mod budget;
+#[path = "properties/journey.rs"]
+mod journey;
 #[path = "properties/model.rs"]
 mod model;
 #[path = "properties/retry.rs"]
@@ -24,17 +27,15 @@ mod retry;
 mod routing;
 #[path = "properties/sim.rs"]
 mod sim;
-#[path = "properties/stream.rs"]
-mod stream;
 #[path = "properties/subjects.rs"]
 mod subjects;
 
 use std::fmt::Debug;
 use std::time::Instant;
 
+use failover_policy::{BreakerConfig, select};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestError, TestRunner};
-use reference_gateway::policy::{BreakerConfig, select};
 
 use sim::{Op, configs, ops, ramp_configs, simulate};
 use subjects::*;
@@ -182,11 +183,14 @@ fn p15_bites() {
     bites(ramp_scenario(), same_decisions::<HiddenRandomness>);
 }
 
+/// A failback ramp under test: the provider's share of traffic some time into it.
+type RampShare = fn(&failover_policy::Breaker, std::time::Duration) -> f64;
+
 /// Property 14 (first half): The failback ramp's share never decreases as time passes.
-fn ramp_share_grows(cfg: &BreakerConfig, a: u64, b: u64) -> Result<(), String> {
-    let breaker = reference_gateway::policy::Breaker::new(*cfg);
+fn ramp_share_grows(share: RampShare, cfg: &BreakerConfig, a: u64, b: u64) -> Result<(), String> {
+    let breaker = failover_policy::Breaker::new(*cfg);
     let (early, late) = (std::time::Duration::from_millis(a.min(b)), std::time::Duration::from_millis(a.max(b)));
-    let (s1, s2) = (breaker.ramp_share(early), breaker.ramp_share(late));
+    let (s1, s2) = (share(&breaker, early), share(&breaker, late));
     if s1 <= s2 && s1 > 0.0 && s2 <= 1.0 { Ok(()) } else { Err(format!("share {s1} at {early:?}, {s2} at {late:?}")) }
 }
 
@@ -194,12 +198,22 @@ proptest! {
     #![proptest_config(config())]
     #[test]
     fn p14_ramp_share_never_decreases(cfg in ramp_configs(), a in 0u64..1_000, b in 0u64..1_000) {
-        ramp_share_grows(&cfg, a, b).map_err(TestCaseError::fail)?;
+        ramp_share_grows(failover_policy::Breaker::ramp_share, &cfg, a, b).map_err(TestCaseError::fail)?;
     }
 }
 
+#[test]
+fn p14b_bites() {
+    // A ramp that falls back to half once it has reached the full share.
+    let falls_back: RampShare = |b, elapsed| match b.ramp_share(elapsed) {
+        full if full >= 1.0 => 0.5,
+        share => share,
+    };
+    bites((ramp_configs(), 0u64..1_000, 0u64..1_000), |(cfg, a, b)| ramp_share_grows(falls_back, &cfg, a, b));
+}
+
 macro_rules! retry_property {
-    ($holds:ident, $bites:ident, $property:ident, $broken:ty) => {
+    ($holds:ident, $property:ident, $($bites:ident: $broken:ty),+) => {
         proptest! {
             #![proptest_config(config())]
             #[test]
@@ -208,19 +222,25 @@ macro_rules! retry_property {
             }
         }
 
-        #[test]
-        fn $bites() {
-            bites((retry::configs(), 1u64..5_000, retry::failures()), |(cfg, deadline, failures)| {
-                retry::$property::<$broken>(&cfg, deadline, &failures)
-            });
-        }
+        $(
+            #[test]
+            fn $bites() {
+                bites((retry::configs(), 1u64..5_000, retry::failures()), |(cfg, deadline, failures)| {
+                    retry::$property::<$broken>(&cfg, deadline, &failures)
+                });
+            }
+        )+
     };
 }
 
-retry_property!(p06_attempts_are_bounded, p06_bites, attempts_are_bounded, retry::OneAttemptTooMany);
-retry_property!(p06_not_worth_retrying_is_not_retried, p06b_bites, attempts_are_bounded, retry::RetriesEverything);
-retry_property!(p08_retry_after_is_honoured, p08_bites, retry_after_is_honoured, retry::IgnoresRetryAfter);
-retry_property!(p09_deadline_is_respected, p09_bites, deadline_is_respected, retry::IgnoresDeadline);
+retry_property!(
+    p06_attempts_are_bounded_and_only_worth_it_retried,
+    attempts_are_bounded,
+    p06_bites: retry::OneAttemptTooMany,
+    p06b_bites: retry::RetriesEverything
+);
+retry_property!(p08_retry_after_is_honoured, retry_after_is_honoured, p08_bites: retry::IgnoresRetryAfter);
+retry_property!(p09_deadline_is_respected, deadline_is_respected, p09_bites: retry::IgnoresDeadline);
 
 proptest! {
     #![proptest_config(config())]
@@ -241,7 +261,7 @@ proptest! {
     #![proptest_config(config())]
     #[test]
     fn p11_classification_is_total(status in 0u16..1000, body in proptest::collection::vec(any::<u8>(), 0..64)) {
-        routing::classification_is_total(reference_gateway::policy::classify_status, status, &body).map_err(TestCaseError::fail)?;
+        routing::classification_is_total(failover_policy::classify_status, status, &body).map_err(TestCaseError::fail)?;
     }
 }
 
@@ -280,38 +300,84 @@ fn p12_bites() {
     bites((configs(), histories(), any::<u64>(), 0.0..1.0f64), chains(routing::picks_the_last));
 }
 
-proptest! {
-    // Each case runs a small async relay: fewer cases keep the run short.
-    #![proptest_config(Config { cases: (config().cases / 4).max(16), ..config() })]
-
-    #[test]
-    fn p20_no_upstream_attempt_after_the_first_byte(script in stream::scripts()) {
-        stream::no_second_upstream(&script, stream::Variant::Real).map_err(TestCaseError::fail)?;
-    }
-
-    #[test]
-    fn p21_a_cut_stream_never_looks_complete(script in stream::scripts()) {
-        stream::truncation_never_looks_complete(&script, stream::Variant::Real).map_err(TestCaseError::fail)?;
+/// Property 20: once bytes of an answer have reached the client, the request is
+/// never replayed, whatever failed and whether or not it may run twice.
+fn nothing_replayed_after_bytes_reached_the_client(
+    replay: fn(bool, bool, &failover_policy::Failure) -> failover_policy::Replay,
+    idempotent: bool,
+    class: failover_policy::Class,
+    cause: failover_policy::Cause,
+) -> Result<(), String> {
+    let failure = failover_policy::Failure { class, cause, retry_after: None };
+    match replay(true, idempotent, &failure) {
+        failover_policy::Replay::Allowed => Err(format!("{failure:?} replayed after the client got bytes")),
+        _ => Ok(()),
     }
 }
 
-#[test]
-fn p20_bites() {
-    bites(stream::scripts(), |script| stream::no_second_upstream(&script, stream::Variant::Splices));
-}
-
-#[test]
-fn p21_bites() {
-    bites(stream::scripts(), |script| {
-        stream::truncation_never_looks_complete(&script, stream::Variant::CleanEndOnFailure)
-    });
+fn failure_parts() -> impl Strategy<Value = (bool, failover_policy::Class, failover_policy::Cause)> {
+    use failover_policy::Cause;
+    let cause =
+        prop_oneof![Just(Cause::Refused), Just(Cause::Transport), Just(Cause::Answered), Just(Cause::Unreadable)];
+    (any::<bool>(), proptest::sample::select(failover_policy::classify::ALL_CLASSES.to_vec()), cause)
 }
 
 proptest! {
     #![proptest_config(config())]
     #[test]
+    fn p20_nothing_replayed_after_the_first_byte((idempotent, class, cause) in failure_parts()) {
+        nothing_replayed_after_bytes_reached_the_client(failover_policy::replay::replay, idempotent, class, cause)
+            .map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p20_bites() {
+    // Decides as if nothing had reached the client yet.
+    let forgets_the_client: fn(bool, bool, &failover_policy::Failure) -> failover_policy::Replay =
+        |_, idempotent, failure| failover_policy::replay::replay(false, idempotent, failure);
+    bites(failure_parts(), |(idempotent, class, cause)| {
+        nothing_replayed_after_bytes_reached_the_client(forgets_the_client, idempotent, class, cause)
+    });
+}
+
+macro_rules! journey_property {
+    ($holds:ident, $bites:ident, $property:ident, $broken:expr) => {
+        proptest! {
+            #![proptest_config(config())]
+            #[test]
+            fn $holds(case in journey::cases()) {
+                journey::$property(&failover_policy::Standard, &case).map_err(TestCaseError::fail)?;
+            }
+        }
+
+        #[test]
+        fn $bites() {
+            bites(journey::cases(), |case| journey::$property(&$broken, &case));
+        }
+    };
+}
+
+journey_property!(p22_transport_failures_move_on, p22_bites, transport_failures_move_on, journey::RetriesSilent);
+journey_property!(p23_attempts_are_bounded_per_provider, p23_bites, attempts_bounded, journey::OneTooMany);
+journey_property!(
+    p24_never_replays_what_may_have_run,
+    p24_bites,
+    never_replays_what_may_have_run,
+    journey::ReplaysAnything
+);
+journey_property!(
+    p25_deadline_and_retry_after_respected,
+    p25_bites,
+    deadline_and_retry_after_respected,
+    journey::IgnoresTime
+);
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
     fn p10_retry_budget_bounds_retries(cfg in budget::configs(), ops in budget::ops()) {
-        budget::bounded::<reference_gateway::policy::RetryBudget>(&cfg, &ops).map_err(TestCaseError::fail)?;
+        budget::bounded::<failover_policy::RetryBudget>(&cfg, &ops).map_err(TestCaseError::fail)?;
     }
 }
 

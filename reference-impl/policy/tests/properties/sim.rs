@@ -2,8 +2,8 @@
 //! sequence of operations, and records what each did at every step.
 use std::time::{Duration, Instant};
 
+use failover_policy::{BreakerConfig, Rejection, State, Transition, Verdict};
 use proptest::prelude::*;
-use reference_gateway::policy::{BreakerConfig, Rejection, State, Transition, Verdict};
 
 use super::model::{Change, Grant, Model, Phase};
 use super::subjects::{Subject, Ticket};

@@ -2,7 +2,7 @@
 //! tested on both sides. (The property tests explore arbitrary sequences.)
 use std::time::{Duration, Instant};
 
-use reference_gateway::policy::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Verdict};
+use failover_policy::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Verdict};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -36,7 +36,7 @@ fn rejected(b: &mut Breaker, now: Instant) -> Rejection {
 }
 
 /// Records `outcomes` at `t0`, one call each; returns the last transition.
-fn feed(b: &mut Breaker, t0: Instant, outcomes: &[Verdict]) -> Option<reference_gateway::policy::Transition> {
+fn feed(b: &mut Breaker, t0: Instant, outcomes: &[Verdict]) -> Option<failover_policy::Transition> {
     let mut last = None;
     for &v in outcomes {
         let p = admit(b, t0);

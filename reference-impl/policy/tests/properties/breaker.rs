@@ -1,7 +1,7 @@
 //! The breaker's invariants, each judged on a trace from `sim::simulate`.
 use std::time::{Duration, Instant};
 
-use reference_gateway::policy::{BreakerConfig, Reason, State, Verdict};
+use failover_policy::{BreakerConfig, Reason, State, Verdict};
 
 use super::model::Phase;
 use super::sim::{Op, Step};

@@ -1,11 +1,9 @@
 //! Classification and routing invariants.
 use std::time::{Duration, Instant};
 
-use reference_gateway::policy::classify::{ALL_CLASSES, TransportFailure};
-use reference_gateway::policy::routing::Selection;
-use reference_gateway::policy::{
-    Admission, Breaker, BreakerConfig, Class, Tried, Verdict, classify_status, classify_transport,
-};
+use failover_policy::classify::{ALL_CLASSES, TransportFailure};
+use failover_policy::routing::Selection;
+use failover_policy::{Admission, Breaker, BreakerConfig, Class, Tried, Verdict, classify_status, classify_transport};
 
 /// A classifier under test.
 pub type Classifier = fn(u16, &[u8]) -> Class;

@@ -37,7 +37,11 @@ pub enum Next {
 
 /// Why the request leaves a provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(into = "&'static str"))]
 pub enum MoveOn {
+    /// The connection failed or went silent, and another provider of the
+    /// chain admits the request: no retry on the same provider.
+    TransportFailure,
     /// The class is not worth retrying on the same provider.
     NotRetryable,
     /// `max_attempts` reached.
@@ -46,16 +50,29 @@ pub enum MoveOn {
     RetryAfterTooLong(Duration),
     /// The retry would start at or after the request's deadline.
     DeadlineTooClose,
+    /// The retry budget had no token for the retry.
+    RetryBudgetExhausted,
+    /// After the backoff, the provider's breaker no longer admitted the retry.
+    BreakerRejectedRetry,
+}
+
+impl From<MoveOn> for &'static str {
+    fn from(why: MoveOn) -> Self {
+        why.as_str()
+    }
 }
 
 impl MoveOn {
     /// The snake_case name used in events.
     pub const fn as_str(self) -> &'static str {
         match self {
+            MoveOn::TransportFailure => "transport_failure",
             MoveOn::NotRetryable => "not_retryable",
             MoveOn::AttemptsExhausted => "attempts_exhausted",
             MoveOn::RetryAfterTooLong(_) => "retry_after_too_long",
             MoveOn::DeadlineTooClose => "deadline_too_close",
+            MoveOn::RetryBudgetExhausted => "retry_budget_exhausted",
+            MoveOn::BreakerRejectedRetry => "breaker_rejected_retry",
         }
     }
 }

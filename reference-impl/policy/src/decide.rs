@@ -1,0 +1,94 @@
+//! The seam between the gateway's I/O shell and its decisions.
+//!
+//! The shell asks [`Decide`] every question whose answer is a decision; each
+//! method's default is the standard policy, the free functions of this crate.
+//! The gateway runs with [`Standard`]. The suite's self-test wraps it, from the
+//! outside, in variants that get one answer wrong, so that each scenario is
+//! shown to catch the gateway that lacks its behaviour; the production path
+//! has no branch for them.
+use std::time::{Duration, Instant};
+
+use super::breaker::{Breaker, BreakerConfig};
+use super::budget::RetryBudget;
+use super::classify::{Class, Verdict, classify_status};
+use super::failure::{self, Failure};
+use super::replay::{self, Replay};
+use super::retry::{self, Next, RetryConfig};
+use super::routing::{self, Selection, Tried};
+use super::stream::{self, Read, Step};
+
+/// Every decision the gateway takes, with the standard policy as defaults.
+pub trait Decide: Send + Sync + 'static {
+    /// The class of an HTTP answer (`body` is read for a 400 only).
+    fn classify(&self, status: u16, body: &[u8]) -> Class {
+        classify_status(status, body)
+    }
+
+    /// What a whole answer of `class` is: `Ok` for one the client gets as it
+    /// is, else the failed attempt (see [`failure::of_answer`]).
+    fn answer(&self, class: Class, readable: bool, retry_after: Option<Duration>) -> Result<Class, Failure> {
+        failure::of_answer(class, readable, retry_after)
+    }
+
+    /// How a provider's breaker counts an outcome of `class`.
+    fn verdict(&self, class: Class) -> Verdict {
+        class.verdict()
+    }
+
+    /// A new breaker for a (model, provider) pair.
+    fn breaker(&self, config: BreakerConfig) -> Breaker {
+        Breaker::new(config)
+    }
+
+    /// Which provider of a chain gets the next attempt.
+    fn select(&self, chain: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
+        routing::select(chain, tried, now, draw)
+    }
+
+    /// Whether `failure` sends the request to another provider of the chain at
+    /// once, when one admits it, instead of retrying the same provider: a
+    /// connection that failed or went silent says nothing about the request,
+    /// and a healthy provider should not wait while a silent one is retried.
+    fn moves_on_at_once(&self, failure: &Failure) -> bool {
+        failure.transport_level()
+    }
+
+    /// What follows a failed attempt, the `attempts_made`-th on its provider.
+    fn after_failure(
+        &self,
+        config: &RetryConfig,
+        failure: &Failure,
+        attempts_made: u32,
+        now: Instant,
+        deadline: Instant,
+        unit: f64,
+    ) -> Next {
+        retry::after_failure(config, failure.class, attempts_made, failure.retry_after, now, deadline, unit)
+    }
+
+    /// Whether the retry budget, if there is one, pays for a retry at `now`.
+    fn pays_for_retry(&self, budget: Option<&mut RetryBudget>, now: Instant) -> bool {
+        budget.is_none_or(|b| b.try_withdraw(now))
+    }
+
+    /// Whether a request may be sent again after `failure`.
+    fn replay(&self, sent_to_client: bool, idempotent: bool, failure: &Failure) -> Replay {
+        replay::replay(sent_to_client, idempotent, failure)
+    }
+
+    /// Judges the first thing read from a successful streaming answer.
+    fn stream_open(&self, first: Read) -> Result<(), Failure> {
+        stream::open(first)
+    }
+
+    /// Judges what was read from an opened stream.
+    fn stream_step(&self, read: Read, finished_seen: bool) -> Step {
+        stream::step(read, finished_seen)
+    }
+}
+
+/// The standard policy: every default of [`Decide`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Standard;
+
+impl Decide for Standard {}

@@ -1,0 +1,41 @@
+//! Every decision of the reference gateway, free of I/O and of the wall clock.
+//!
+//! Each entry point takes `now`; randomness comes in as numbers drawn by the
+//! caller from a generator it seeds; deadlines are data the caller asks for
+//! ([`Breaker::next_deadline`]). The gateway's HTTP shell does the I/O and asks
+//! [`Decide`]; the property tests drive these types directly with time as an
+//! input.
+//!
+//! - [`classify`]: what an attempt's result means (the failure taxonomy);
+//! - [`failure`]: what the way an attempt failed says about the request;
+//! - [`retry`]: the backoff schedule on one provider; [`budget`]: retries
+//!   bounded across requests;
+//! - [`breaker`]: the circuit breaker per (model, provider), with the failback
+//!   ramp; [`routing`]: which provider of a chain is next;
+//! - [`replay`]: whether a request may be sent again; [`stream`]: how a
+//!   streamed answer ends;
+//! - [`journey`]: one request's way down its chain, putting the above together;
+//! - [`decide`]: the seam the shell asks, with the standard policy.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod breaker;
+pub mod budget;
+pub mod classify;
+pub mod decide;
+pub mod failure;
+pub mod journey;
+pub mod replay;
+pub mod retry;
+pub mod routing;
+pub mod stream;
+
+pub use breaker::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Transition};
+pub use budget::{BudgetConfig, RetryBudget};
+pub use classify::{Class, TransportFailure, Verdict, classify_status, classify_transport};
+pub use decide::{Decide, Standard};
+pub use failure::{Cause, Failure};
+pub use journey::{Action, Decision, Journey};
+pub use replay::Replay;
+pub use retry::{MoveOn, Next, RetryConfig};
+pub use routing::{Selection, Tried, select};

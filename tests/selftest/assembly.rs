@@ -1,0 +1,180 @@
+//! How each variant of the reference gateway is put together: the standard
+//! gateway's public parts, with the variant's policy, behind the variant's
+//! layers, in front of the variant's interposers, started with the variant's
+//! config.
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use failover_conformance::context::{Assembly, Started};
+use failover_contract::GatewayConfig;
+use http::StatusCode;
+use reference_gateway::{Gateway, Options, proxy, serve_app};
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use crate::defects::{Defect, Wrong};
+use crate::interposer;
+
+/// A variant of the reference gateway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    /// Lacks one behaviour.
+    Defective(Defect),
+    /// Behaves, but answers every request `delay` late: a gateway on a slow
+    /// machine, for the tolerance factor.
+    Slowed(Duration),
+}
+
+impl Assembly for Variant {
+    fn start<'a>(
+        &'a self,
+        config: &'a GatewayConfig,
+        listener: TcpListener,
+    ) -> Pin<Box<dyn Future<Output = Result<Started, String>> + Send + 'a>> {
+        Box::pin(async move {
+            let defect = match *self {
+                Variant::Defective(defect) => Some(defect),
+                Variant::Slowed(_) => None,
+            };
+            let mut config = config.clone();
+            if defect == Some(Defect::StartsWithBadConfig) {
+                drop_unknown_providers(&mut config);
+            }
+            let interposers = match defect {
+                Some(defect) => interposer::wrap(defect, &mut config).await?,
+                None => interposer::Interposers::default(),
+            };
+            let policy = Wrong::new(defect);
+            let gateway = Gateway::with_policy(&config, Options::default(), policy)
+                .map_err(|e| format!("the gateway refused its config: {e}"))?;
+            let app = self.layers(proxy::app(gateway.clone()), &config);
+            let running = serve_app(gateway, app, listener).map_err(|e| format!("cannot serve: {e}"))?;
+            Ok(Box::new((running, interposers)) as Started)
+        })
+    }
+}
+
+impl Variant {
+    /// The layers between the client and the gateway.
+    fn layers(self, app: Router, config: &GatewayConfig) -> Router {
+        match self {
+            Variant::Slowed(delay) => app.layer(middleware::from_fn(move |request: Request, next: Next| async move {
+                tokio::time::sleep(delay).await;
+                next.run(request).await
+            })),
+            Variant::Defective(Defect::ExhaustedAs500) => {
+                app.layer(middleware::map_response(|mut response: Response| async {
+                    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+                        *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                    }
+                    response
+                }))
+            }
+            Variant::Defective(Defect::BuffersStreams) => app.layer(middleware::map_response(buffered)),
+            Variant::Defective(Defect::ForgetsTransitions) => app.layer(middleware::from_fn(without_transitions)),
+            Variant::Defective(Defect::IgnoresIdempotencyKey) => {
+                app.layer(middleware::map_request(|mut request: Request| async {
+                    request.headers_mut().remove("idempotency-key");
+                    request
+                }))
+            }
+            Variant::Defective(Defect::BareErrors) => app.layer(middleware::map_response(bare_errors)),
+            Variant::Defective(Defect::AcceptsAnyBody) => {
+                let config = Arc::new(config.clone());
+                app.layer(middleware::from_fn(move |request: Request, next: Next| {
+                    let config = config.clone();
+                    async move { forward_anything(&config, request, next).await }
+                }))
+            }
+            Variant::Defective(_) => app,
+        }
+    }
+}
+
+/// Drops every chain entry that names a provider the config does not have.
+fn drop_unknown_providers(config: &mut GatewayConfig) {
+    let known: Vec<String> = config.providers.iter().map(|p| p.id.clone()).collect();
+    for model in &mut config.models {
+        model.backend_map.retain(|entry| known.contains(&entry.provider));
+    }
+}
+
+/// The whole body at once, once it has ended.
+async fn buffered(response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// `/admin/events` without breaker transitions and failbacks.
+async fn without_transitions(request: Request, next: Next) -> Response {
+    let events = request.uri().path() == "/admin/events";
+    let response = next.run(request).await;
+    if !events {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let mut log: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if let Some(list) = log.get_mut("events").and_then(Value::as_array_mut) {
+        list.retain(|e| !matches!(e["type"].as_str(), Some("breaker_transition" | "failback")));
+    }
+    Response::from_parts(parts, Body::from(log.to_string()))
+}
+
+/// The gateway's own errors (no provider served them) as a bare status line.
+async fn bare_errors(response: Response) -> Response {
+    let own = !response.headers().contains_key(proxy::forward::SERVED_BY);
+    if own && response.status().is_client_error() {
+        let status = response.status();
+        let mut bare = Response::new(Body::from(status.canonical_reason().unwrap_or("error")));
+        *bare.status_mut() = status;
+        return bare;
+    }
+    response
+}
+
+/// Sends a body the gateway would reject (not a JSON object naming a known
+/// model, or too large) to the first provider of the first model as it is.
+async fn forward_anything(config: &GatewayConfig, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return Response::new(Body::empty());
+    };
+    let readable = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("model").and_then(Value::as_str).map(str::to_owned))
+        .is_some_and(|model| config.models.iter().any(|m| m.name == model));
+    let small = bytes.len() as u64 <= config.limits.max_body_bytes;
+    if (readable && small) || !parts.uri.path().starts_with("/api/v1/") {
+        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    }
+    let (Some(model), Some(first)) = (config.models.first(), config.providers.first()) else {
+        return Response::new(Body::empty());
+    };
+    let provider = config.providers.iter().find(|p| p.id == model.backend_map[0].provider).unwrap_or(first);
+    let url = format!("{}/v1/{}", provider.base_url, parts.uri.path().trim_start_matches("/api/v1/"));
+    let client = reqwest::Client::new();
+    let sent = client.post(url).bearer_auth(&provider.api_key).header("content-type", "application/json").body(bytes);
+    match sent.send().await {
+        Ok(answer) => {
+            let status = answer.status();
+            let body = answer.bytes().await.unwrap_or_default();
+            let mut response = Response::new(Body::from(body));
+            *response.status_mut() = status;
+            response
+        }
+        Err(_) => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::BAD_GATEWAY;
+            response
+        }
+    }
+}

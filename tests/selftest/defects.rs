@@ -1,0 +1,202 @@
+//! The deliberately broken gateways the self-test runs the suite against,
+//! each lacking exactly one behaviour. None lives in the gateway users run:
+//! each is built from the outside, from the reference gateway's public parts.
+//!
+//! - A **policy defect** wraps the standard policy (`failover_policy::Standard`)
+//!   and gets one decision wrong ([`Wrong`]).
+//! - A **shell defect** serves the standard gateway behind a layer that breaks
+//!   what the client sees ([`crate::assembly`]).
+//! - A **transport defect** puts an interposer between the gateway and its
+//!   providers that does what a careless gateway does on the wire
+//!   ([`crate::interposer`]).
+//! - A **config defect** starts the gateway with a config other than the one
+//!   the scenario wrote.
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reference_gateway::policy::stream::{Read, Step};
+use reference_gateway::policy::{
+    Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Next, Replay, RetryBudget, RetryConfig, Selection,
+    Standard, Tried, Verdict, retry,
+};
+
+/// Which behaviour a variant lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Defect {
+    /// Never moves a request to another provider of its chain.
+    NeverFailOver,
+    /// Answers 500 instead of 503 when no provider can serve.
+    ExhaustedAs500,
+    /// Fails over per request but never opens a breaker.
+    NoBreaker,
+    /// Lets every other request probe an open breaker: no stable period, flapping.
+    NoCooldown,
+    /// Treats a client's 4xx like a server error: retried and failed over.
+    ClientErrorsFailOver,
+    /// Counts every failed answer against the provider, the client's own
+    /// mistakes and context overflows included.
+    CountsEverything,
+    /// Opens the breaker on the first failure.
+    HairTrigger,
+    /// Never retries on the same provider.
+    NoRetry,
+    /// Retries every failure on the same provider, even those not worth it.
+    RetriesEverything,
+    /// Retries a provider as fast and as often as the deadline allows.
+    HammersProvider,
+    /// Ignores `Retry-After`.
+    IgnoresRetryAfter,
+    /// Retries a silent provider while another one of the chain waits.
+    RetriesSilentProvider,
+    /// Relays a success it cannot read (cut short, not JSON) as a success.
+    RelaysUnreadableAnswers,
+    /// Carries a stream that fails midway on with the next provider's stream.
+    SplicesStreams,
+    /// Ends a stream that broke or was cut short with `[DONE]`, as if complete.
+    CutStreamAsCleanEnd,
+    /// Holds a stream's events back and sends them all when it has ended.
+    BuffersStreams,
+    /// Keeps a stream that ended without `[DONE]` open until the idle timeout.
+    WaitsForMissingDone,
+    /// Drops the usage chunk a provider streams at the end.
+    DropsStreamedUsage,
+    /// Sends a failover provider only the system prompt and the latest message.
+    DropsHistoryOnFailover,
+    /// Retries and fails over requests that must not run twice.
+    ReplaysNonIdempotent,
+    /// Ignores the `Idempotency-Key` header.
+    IgnoresIdempotencyKey,
+    /// Retries whatever the retry budget says.
+    IgnoresRetryBudget,
+    /// Leaves breaker transitions (and so failbacks) out of its decision log.
+    ForgetsTransitions,
+    /// Never times out a half-open probe that does not answer.
+    ProbesNeverTimeOut,
+    /// Forwards bodies it cannot read, of any size, to a provider.
+    AcceptsAnyBody,
+    /// Answers its own errors (bad input, unknown paths and methods) with a
+    /// bare status and no explanation.
+    BareErrors,
+    /// Starts with a config whose chain names an unknown provider, dropping it.
+    StartsWithBadConfig,
+}
+
+impl Defect {
+    /// A short name for the output.
+    pub fn name(self) -> String {
+        let debug = format!("{self:?}");
+        let mut name = String::new();
+        for (i, c) in debug.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                name.push('-');
+            }
+            name.push(c.to_ascii_lowercase());
+        }
+        name
+    }
+}
+
+/// The standard policy, wrong about one thing.
+#[derive(Debug)]
+pub struct Wrong {
+    defect: Option<Defect>,
+    /// Routing decisions made, for the no-cooldown defect.
+    decisions: AtomicU64,
+}
+
+impl Wrong {
+    /// The policy with `defect` (`None`: the standard policy, unchanged).
+    pub fn new(defect: Option<Defect>) -> Self {
+        Self { defect, decisions: AtomicU64::new(0) }
+    }
+
+    fn has(&self, defect: Defect) -> bool {
+        self.defect == Some(defect)
+    }
+}
+
+impl Decide for Wrong {
+    fn classify(&self, status: u16, body: &[u8]) -> Class {
+        match Standard.classify(status, body) {
+            Class::ClientError if self.has(Defect::ClientErrorsFailOver) => Class::ServerError,
+            class => class,
+        }
+    }
+
+    fn answer(&self, class: Class, readable: bool, retry_after: Option<Duration>) -> Result<Class, Failure> {
+        let readable = readable || self.has(Defect::RelaysUnreadableAnswers);
+        Standard.answer(class, readable, retry_after)
+    }
+
+    fn verdict(&self, class: Class) -> Verdict {
+        match class {
+            Class::ClientError | Class::ContextOverflow if self.has(Defect::CountsEverything) => Verdict::Failure,
+            class => Standard.verdict(class),
+        }
+    }
+
+    fn breaker(&self, config: BreakerConfig) -> Breaker {
+        let config = match self.defect {
+            Some(Defect::NoBreaker) => BreakerConfig { min_calls: u32::MAX, ..config },
+            Some(Defect::HairTrigger) => BreakerConfig { min_calls: 1, threshold_ppm: 1, ..config },
+            Some(Defect::ProbesNeverTimeOut) => BreakerConfig { probe_timeout: Duration::from_secs(86_400), ..config },
+            _ => config,
+        };
+        Standard.breaker(config)
+    }
+
+    fn select(&self, chain: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
+        match self.defect {
+            Some(Defect::NeverFailOver) if !tried.is_empty() => Selection::default(),
+            // Every other decision is told that the open period is long over,
+            // so the breaker probes at once: flapping that depends on request
+            // order, not on the machine's speed.
+            Some(Defect::NoCooldown) if self.decisions.fetch_add(1, Ordering::Relaxed) % 2 == 1 => {
+                Standard.select(chain, tried, now + Duration::from_secs(3_600), draw)
+            }
+            _ => Standard.select(chain, tried, now, draw),
+        }
+    }
+
+    fn moves_on_at_once(&self, failure: &Failure) -> bool {
+        !self.has(Defect::RetriesSilentProvider) && Standard.moves_on_at_once(failure)
+    }
+
+    fn after_failure(
+        &self,
+        config: &RetryConfig,
+        failure: &Failure,
+        attempts_made: u32,
+        now: Instant,
+        deadline: Instant,
+        unit: f64,
+    ) -> Next {
+        match self.defect {
+            Some(Defect::NoRetry) => Next::MoveOn(MoveOn::AttemptsExhausted),
+            Some(Defect::RetriesEverything) if attempts_made < config.max_attempts => Next::RetryAt(now),
+            Some(Defect::HammersProvider) if now < deadline => Next::RetryAt(now),
+            Some(Defect::IgnoresRetryAfter) => {
+                retry::after_failure(config, failure.class, attempts_made, None, now, deadline, unit)
+            }
+            _ => Standard.after_failure(config, failure, attempts_made, now, deadline, unit),
+        }
+    }
+
+    fn pays_for_retry(&self, budget: Option<&mut RetryBudget>, now: Instant) -> bool {
+        self.has(Defect::IgnoresRetryBudget) || Standard.pays_for_retry(budget, now)
+    }
+
+    fn replay(&self, sent_to_client: bool, idempotent: bool, failure: &Failure) -> Replay {
+        match Standard.replay(sent_to_client, idempotent, failure) {
+            Replay::MayHaveRun if self.has(Defect::ReplaysNonIdempotent) => Replay::Allowed,
+            replay => replay,
+        }
+    }
+
+    fn stream_step(&self, read: Read, finished_seen: bool) -> Step {
+        match Standard.stream_step(read, finished_seen) {
+            Step::Fail(_) if self.has(Defect::CutStreamAsCleanEnd) => Step::Complete,
+            step => step,
+        }
+    }
+}
