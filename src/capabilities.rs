@@ -11,6 +11,10 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("idempotency-key", "replays answers to requests repeated with the same Idempotency-Key header"),
     ("attempt-headers", "answers with x-failover-served-by and x-failover-attempts headers"),
     ("retry-budget", "bounds retries across requests with a retry budget (policy.retry.budget)"),
+    (
+        "context-windows",
+        "after a context overflow, skips chain entries whose context_window is no larger than the one that overflowed",
+    ),
     ("health-api", "serves provider health scores at GET /admin/providers"),
     ("metrics", "serves Prometheus metrics at GET /metrics"),
     ("drills", "runs fire drills through /admin/drills"),
@@ -18,7 +22,8 @@ pub const KNOWN: &[(&str, &str)] = &[
 ];
 
 /// The capabilities of the bundled reference gateway.
-pub const BUNDLED: &[&str] = &["streaming", "events", "idempotency-key", "attempt-headers", "retry-budget"];
+pub const BUNDLED: &[&str] =
+    &["streaming", "events", "idempotency-key", "attempt-headers", "retry-budget", "context-windows"];
 
 /// The tag prefix that names a required capability.
 pub const TAG_PREFIX: &str = "requires-";

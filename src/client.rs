@@ -22,11 +22,13 @@ pub fn http_client() -> reqwest::Client {
         .expect("an HTTP client")
 }
 
-/// The two inference endpoints of the contract.
+/// What the client asks of the contract's two inference endpoints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestKind {
     /// `POST /api/v1/chat/completions`.
     Chat,
+    /// `POST /api/v1/chat/completions` with `stream: true`.
+    StreamedChat,
     /// `POST /api/v1/embeddings`.
     Embeddings,
 }
@@ -35,15 +37,17 @@ impl RequestKind {
     /// The gateway path.
     pub fn path(self) -> &'static str {
         match self {
-            RequestKind::Chat => "/api/v1/chat/completions",
+            RequestKind::Chat | RequestKind::StreamedChat => "/api/v1/chat/completions",
             RequestKind::Embeddings => "/api/v1/embeddings",
         }
     }
 
-    /// The body of the client's `n`-th streaming chat completion.
+    /// The body of the client's `n`-th streaming chat completion: it asks
+    /// for the usage chunk at the end, as a client that accounts for cost does.
     pub fn stream_body(model: &str, n: usize) -> Value {
         let mut body = RequestKind::Chat.body(model, n);
         body["stream"] = true.into();
+        body["stream_options"] = json!({"include_usage": true});
         body
     }
 
@@ -59,6 +63,7 @@ impl RequestKind {
                 "temperature": 0.2,
                 "max_tokens": 64
             }),
+            RequestKind::StreamedChat => Self::stream_body(model, n),
             RequestKind::Embeddings => json!({"model": model, "input": format!("sentence number {n}")}),
         }
     }
@@ -91,9 +96,14 @@ impl Exchange {
         serde_json::from_slice(&self.body).ok()
     }
 
-    /// The provider whose stamp the response body carries.
+    /// The provider whose stamp the response carries: in its body, or, for
+    /// a stream, in every chunk of a stream that completed (a broken or mixed
+    /// stream was served by no one).
     pub fn served_by(&self) -> Option<String> {
-        self.json().as_ref().and_then(responses::served_by).map(str::to_owned)
+        match &self.stream {
+            Some(stream) => stream.complete_from(),
+            None => self.json().as_ref().and_then(responses::served_by).map(str::to_owned),
+        }
     }
 
     /// A `Retry-After` header in whole seconds, if present and numeric.

@@ -31,7 +31,7 @@ impl FromStr for Chain {
                 true => Some(quoted.next().ok_or_else(|| format!("\"{part}\" maps to no model; {shape}"))?.to_owned()),
                 false => None,
             };
-            entries.push(ChainEntry { provider: provider.to_owned(), model });
+            entries.push(ChainEntry { provider: provider.to_owned(), model, context_window: None });
         }
         Ok(Chain(entries))
     }

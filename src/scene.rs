@@ -105,11 +105,14 @@ impl Scene {
         Ok(())
     }
 
-    /// Routes `model` to `chain` without starting mocks for its providers, to
-    /// write a config that names providers that do not exist.
-    pub fn route_unchecked(&mut self, model: &str, chain: Chain) -> Result<(), String> {
+    /// Adds `ghost`, a provider no mock stands for, to the end of `model`'s
+    /// chain: a config that names a provider that does not exist.
+    pub fn add_unconfigured_provider(&mut self, model: &str, ghost: &str) -> Result<(), String> {
         self.configure()?;
-        self.draft.route(model, chain);
+        let entry = self.draft.models.iter_mut().find(|m| m.name == model);
+        let chain =
+            &mut entry.ok_or_else(|| format!("model \"{model}\" has no chain yet; route it first"))?.backend_map;
+        chain.push(failover_contract::ChainEntry { provider: ghost.to_owned(), model: None, context_window: None });
         Ok(())
     }
 
@@ -131,6 +134,11 @@ impl Scene {
             Some(_) => Err("the gateway has already started; set config steps before the first request".into()),
             None => Ok(()),
         }
+    }
+
+    /// How many requests provider `id` received (none if it is not in the scenario).
+    pub fn received_by(&self, id: &str) -> usize {
+        self.providers.get(id).map_or(0, MockProvider::received)
     }
 
     /// How many requests each provider received, by id.
@@ -240,15 +248,16 @@ impl Scene {
         Ok(&self.exchanges[last])
     }
 
-    /// Sends a request every `every` until `done` holds for the exchanges sent
-    /// so far in this batch, failing if `within` passes first.
+    /// Sends a request every `every` until `done` holds for the scene (its
+    /// batch is the requests sent so far in this step), failing if `within`
+    /// passes first.
     pub async fn send_until(
         &mut self,
         kind: RequestKind,
         model: &str,
         every: Duration,
         within: Duration,
-        mut done: impl FnMut(&[Exchange]) -> bool,
+        mut done: impl FnMut(&Scene) -> bool,
     ) -> Result<(), String> {
         let first = self.exchanges.len();
         let deadline = Instant::now() + within;
@@ -258,7 +267,7 @@ impl Scene {
             pace.tick().await;
             self.send_one(kind, model).await?;
             self.batch = first..self.exchanges.len();
-            if done(&self.exchanges[first..]) {
+            if done(self) {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -282,6 +291,25 @@ impl Scene {
     ) -> Result<(), String> {
         let end = Instant::now() + duration;
         self.send_until(kind, model, every, duration + Duration::from_secs(1), |_| Instant::now() >= end).await
+    }
+
+    /// Sets the context windows of `model`'s chain, entry by entry.
+    pub fn set_context_windows(&mut self, model: &str, windows: &[u64]) -> Result<(), String> {
+        self.configure()?;
+        let entry = self.draft.models.iter_mut().find(|m| m.name == model);
+        let chain =
+            &mut entry.ok_or_else(|| format!("model \"{model}\" has no chain yet; route it first"))?.backend_map;
+        if chain.len() != windows.len() {
+            return Err(format!(
+                "model \"{model}\" has {} chain entries, {} windows were given",
+                chain.len(),
+                windows.len()
+            ));
+        }
+        for (entry, &window) in chain.iter_mut().zip(windows) {
+            entry.context_window = Some(window);
+        }
+        Ok(())
     }
 
     /// Sets whether `model` may be sent twice.
@@ -358,9 +386,39 @@ impl Scene {
         self.gateway.as_ref().map(GatewayUnderTest::base_url).ok_or_else(|| "the gateway has not started".to_owned())
     }
 
+    /// When traffic moved away from `provider` and back, read from which of
+    /// the scenario's requests reached it.
+    pub fn switches(&self, provider: &str) -> Result<crate::trace::Switches, String> {
+        let journal = self.existing_provider(provider)?.journal();
+        let reached = crate::trace::reached(&self.exchanges, &journal);
+        Ok(crate::trace::Switches::of(&self.exchanges, &reached))
+    }
+
+    /// Checks that the gateway answers `GET /healthz` with 200.
+    pub async fn healthy(&self) -> Result<(), String> {
+        let url = format!("{}/healthz", self.gateway_url()?);
+        let response = self.http.get(&url).send().await.map_err(|e| format!("GET /healthz failed: {e}"))?;
+        match response.status().as_u16() {
+            200 => Ok(()),
+            other => Err(format!("expected GET /healthz to answer 200, got {other}")),
+        }
+    }
+
+    /// The gateway's decision log (capability `events`).
+    pub async fn events(&self) -> Result<Vec<serde_json::Value>, String> {
+        crate::events::fetch(&self.http, self.gateway_url()?).await
+    }
+
     /// The HTTP client, for observation requests.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// Records the latest response's latency as measurement `name`.
+    pub fn keep_latency(&mut self, name: &str) -> Result<(), String> {
+        let latency = self.last()?.latency;
+        self.measure(name, latency.as_secs_f64() * 1e3, "ms");
+        Ok(())
     }
 
     /// Records a measurement for the report.

@@ -67,6 +67,17 @@ impl StreamRecord {
         self.events.last().is_some_and(StreamEvent::is_done)
     }
 
+    /// The provider that served the stream, if it completed (`[DONE]`, no
+    /// error, no broken body) and every stamped chunk came from that one.
+    pub fn complete_from(&self) -> Option<String> {
+        if !self.ends_with_done() || self.error().is_some() || self.transport_error.is_some() {
+            return None;
+        }
+        let mut stamps = self.events.iter().filter_map(StreamEvent::served_by);
+        let first = stamps.next()?;
+        stamps.all(|s| s == first).then_some(first)
+    }
+
     /// The error event, if one came.
     pub fn error(&self) -> Option<&StreamEvent> {
         self.events.iter().find(|e| e.is_error())

@@ -41,12 +41,14 @@ pub struct Switches {
     pub away: Vec<Instant>,
     /// Send times of the first request of each run that reached it again.
     pub back: Vec<Instant>,
+    /// Requests the switches were read from.
+    pub requests: usize,
 }
 
 impl Switches {
     /// Reads the switches from `reached` (one entry per exchange, in order).
     pub fn of(exchanges: &[Exchange], reached: &[bool]) -> Self {
-        let mut switches = Switches::default();
+        let mut switches = Switches { requests: reached.len(), ..Switches::default() };
         for (i, pair) in reached.windows(2).enumerate() {
             match (pair[0], pair[1]) {
                 (true, false) => switches.away.push(exchanges[i + 1].started),

@@ -2,7 +2,7 @@
 use cucumber::given;
 
 use super::FailoverWorld;
-use super::params::Chain;
+use super::params::{Chain, Numbers};
 
 #[given(expr = "model {string} is served by {chain}")]
 async fn route(w: &mut FailoverWorld, model: String, chain: Chain) -> Result<(), String> {
@@ -11,10 +11,7 @@ async fn route(w: &mut FailoverWorld, model: String, chain: Chain) -> Result<(),
 
 #[given(expr = "the chain of model {string} also names the unconfigured provider {string}")]
 async fn route_to_ghost(w: &mut FailoverWorld, model: String, ghost: String) -> Result<(), String> {
-    let mut chain =
-        w.scene.config().models.into_iter().find(|m| m.name == model).map(|m| m.backend_map).unwrap_or_default();
-    chain.push(failover_contract::ChainEntry { provider: ghost, model: None });
-    w.scene.route_unchecked(&model, failover_conformance::draft::Chain(chain))
+    w.scene.add_unconfigured_provider(&model, &ghost)
 }
 
 #[given(expr = "each provider gets {int} attempt(s) per request")]
@@ -84,5 +81,29 @@ async fn retry_budget(w: &mut FailoverWorld, capacity: u32, percent: u32, per_se
     let budget =
         failover_contract::RetryBudgetConfig { ratio: f64::from(percent) / 100.0, min_per_sec: per_sec, capacity };
     w.scene.policy()?.retry.budget = Some(budget);
+    Ok(())
+}
+
+#[given(expr = "the context windows of model {string}'s chain are {numbers} tokens")]
+async fn context_windows(w: &mut FailoverWorld, model: String, windows: Numbers) -> Result<(), String> {
+    w.scene.set_context_windows(&model, &windows.0)
+}
+
+#[given(expr = "a half-open breaker admits {int} probe(s), each given at most {int} ms")]
+async fn half_open_probes(w: &mut FailoverWorld, probes: u32, ms: u64) -> Result<(), String> {
+    let breaker = &mut w.scene.policy()?.breaker;
+    (breaker.half_open_probes, breaker.probe_timeout_ms) = (probes, Some(ms));
+    Ok(())
+}
+
+#[given(expr = "traffic fails back at once, without a ramp")]
+async fn no_ramp(w: &mut FailoverWorld) -> Result<(), String> {
+    w.scene.policy()?.failback.ramp_ms = 0;
+    Ok(())
+}
+
+#[given(expr = "answers to an Idempotency-Key are replayed for {int} ms")]
+async fn idempotency_window(w: &mut FailoverWorld, ms: u64) -> Result<(), String> {
+    w.scene.policy()?.idempotency.window_ms = ms;
     Ok(())
 }

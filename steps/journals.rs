@@ -4,7 +4,6 @@ use std::time::Duration;
 use cucumber::then;
 use failover_conformance::checks::{self, Count};
 use failover_conformance::context;
-use failover_conformance::trace::{self, Switches};
 
 use super::FailoverWorld;
 
@@ -55,36 +54,18 @@ async fn received_apart(w: &mut FailoverWorld, provider: String, n: usize, ms: u
 
 #[then(expr = "the providers received {int} request(s) in total")]
 async fn total(w: &mut FailoverWorld, n: usize) -> Result<(), String> {
-    let counts = w.scene.received_by_provider();
-    let sum: usize = counts.iter().map(|(_, n)| n).sum();
-    if sum == n {
-        Ok(())
-    } else {
-        Err(format!("expected {n} requests across all providers, they received {sum}: {counts:?}"))
-    }
+    checks::received_in_total(&w.scene.received_by_provider(), n)
 }
 
 #[then(expr = "provider {string} received every request")]
 async fn received_every(w: &mut FailoverWorld, provider: String) -> Result<(), String> {
     let journal = w.scene.existing_provider(&provider)?.journal();
-    let reached = trace::reached(w.scene.exchanges(), &journal);
-    let missed = reached.iter().filter(|hit| !**hit).count();
-    if missed == 0 {
-        Ok(())
-    } else {
-        Err(format!("expected every request to reach \"{provider}\", {missed} of {} skipped it", reached.len()))
-    }
-}
-
-fn switches(w: &FailoverWorld, provider: &str) -> Result<Switches, String> {
-    let journal = w.scene.existing_provider(provider)?.journal();
-    let reached = trace::reached(w.scene.exchanges(), &journal);
-    Ok(Switches::of(w.scene.exchanges(), &reached))
+    checks::reached_every(w.scene.exchanges(), &journal, &provider)
 }
 
 #[then(expr = "traffic switched away from and back to {string} at most {int} times")]
 async fn switch_count(w: &mut FailoverWorld, provider: String, max: usize) -> Result<(), String> {
-    let switches = switches(w, &provider)?;
+    let switches = w.scene.switches(&provider)?;
     w.scene.measure("switches", switches.count() as f64, "count");
     checks::routing::switches_at_most(&switches, &provider, max)
 }
@@ -94,7 +75,7 @@ async fn switch_rate(w: &mut FailoverWorld, provider: String, ms: u64, tolerance
     // Switch times are the client's send times, so they are only as precise as
     // the pace of its requests: the tolerance covers one pacing interval and more.
     let period = Duration::from_millis(ms).saturating_sub(context::tolerance(tolerance));
-    checks::routing::at_most_one_switch_each_way_per(&switches(w, &provider)?, &provider, period)
+    checks::routing::at_most_one_switch_each_way_per(&w.scene.switches(&provider)?, &provider, period)
 }
 
 #[then(expr = "traffic came back to {string} only after {int} ms without a request it failed")]

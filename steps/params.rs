@@ -12,7 +12,7 @@ use failover_conformance::mock::Fault;
 #[derive(Debug, Parameter)]
 #[param(
     name = "fault",
-    regex = r"status \d+(?: with [A-Za-z-]+ [^ ]+)*(?: and body `[^`]*`)?|context overflow|a timeout|a refused connection|a reset before answering|a reset after headers|a stream (?:cut|reset|stalled) after \d+ chunks?|a malformed chunk after \d+ chunks?|a first chunk delayed by \d+ ms|a stream without \[DONE\]"
+    regex = r"status \d+(?: with [A-Za-z-]+ [^ ]+)*(?: and body `[^`]*`)?|context overflow|a content-filter rejection|a timeout|a hang after headers|a refused connection|a reset before answering|a reset after headers|a stream (?:cut|reset|stalled) after \d+ chunks?|a malformed chunk after \d+ chunks?|a first chunk delayed by \d+ ms|a stream without \[DONE\]|an answer cut short|an answer that is not JSON|an answer that stalls halfway"
 )]
 pub struct FaultWords(pub Fault);
 
@@ -23,9 +23,9 @@ impl FromStr for FaultWords {
     }
 }
 
-/// `chat completion(s)` or `embeddings request(s)`.
+/// `chat completion(s)`, `streamed chat completion(s)` or `embeddings request(s)`.
 #[derive(Debug, Parameter)]
-#[param(name = "kind", regex = r"chat completions?|embeddings requests?")]
+#[param(name = "kind", regex = r"(?:streamed )?chat completions?|embeddings requests?")]
 pub struct Kind(pub RequestKind);
 
 impl FromStr for Kind {
@@ -33,8 +33,11 @@ impl FromStr for Kind {
     fn from_str(s: &str) -> Result<Self, String> {
         match s.trim_end_matches('s') {
             "chat completion" => Ok(Kind(RequestKind::Chat)),
+            "streamed chat completion" => Ok(Kind(RequestKind::StreamedChat)),
             "embeddings request" => Ok(Kind(RequestKind::Embeddings)),
-            _ => Err(format!("unknown request kind \"{s}\"; say \"chat completions\" or \"embeddings requests\"")),
+            _ => Err(format!(
+                "unknown request kind \"{s}\"; say \"chat completions\", \"streamed chat completions\" or \"embeddings requests\""
+            )),
         }
     }
 }
@@ -88,5 +91,55 @@ impl FromStr for Body {
         let padding =
             n.checked_sub(head.len() + tail.len()).ok_or_else(|| format!("a body of {n} bytes is too small"))?;
         Ok(Body(Bytes::from(format!("{head}{}{tail}", "x".repeat(padding)))))
+    }
+}
+
+/// An upper bound on a latency: `<n> ms`, or `the baseline` the scenario measured.
+#[derive(Debug, Parameter)]
+#[param(name = "bound", regex = r"\d+ ms|the baseline")]
+pub enum Bound {
+    /// A fixed number of milliseconds.
+    Fixed(std::time::Duration),
+    /// The scenario's measured baseline.
+    Baseline,
+}
+
+impl FromStr for Bound {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "the baseline" => Ok(Bound::Baseline),
+            ms => ms
+                .trim_end_matches(" ms")
+                .parse()
+                .map(|ms| Bound::Fixed(std::time::Duration::from_millis(ms)))
+                .map_err(|_| format!("\"{s}\" is not \"<n> ms\" or \"the baseline\"")),
+        }
+    }
+}
+
+impl Bound {
+    /// The bound in the scene's terms.
+    pub fn of(&self, scene: &failover_conformance::scene::Scene) -> Result<std::time::Duration, String> {
+        match self {
+            Bound::Fixed(d) => Ok(*d),
+            Bound::Baseline => scene.baseline(),
+        }
+    }
+}
+
+/// A list of numbers: `8192, 8192 and 128000`.
+#[derive(Debug, Parameter)]
+#[param(name = "numbers", regex = r"\d+(?:, \d+)*(?: and \d+)?")]
+pub struct Numbers(pub Vec<u64>);
+
+impl FromStr for Numbers {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.replace(" and ", ", ")
+            .split(", ")
+            .map(|n| n.parse().map_err(|_| format!("\"{n}\" in \"{s}\" is not a number")))
+            .collect::<Result<_, _>>()
+            .map(Numbers)
     }
 }

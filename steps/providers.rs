@@ -88,3 +88,14 @@ async fn stream_shape(w: &mut FailoverWorld, provider: String, chunks: usize, ms
     w.scene.provider(&provider).await?.set_stream_shape(shape);
     Ok(())
 }
+
+#[given(expr = "provider {string} fails the next {int} request(s) with {fault}, then every request with {fault}")]
+async fn fails_then(
+    w: &mut FailoverWorld,
+    provider: String,
+    n: u32,
+    first: FaultWords,
+    then: FaultWords,
+) -> Result<(), String> {
+    w.scene.provider(&provider).await?.fail_then(n, first.0, then.0)
+}

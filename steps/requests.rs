@@ -28,7 +28,23 @@ async fn send_until_served(
     within: u64,
 ) -> Result<(), String> {
     let (every, within) = (Duration::from_millis(every), context::tolerance(within));
-    w.scene.send_until(kind.0, &model, every, within, |sent| checks::last_in_a_row(sent, n, &provider)).await
+    w.scene.send_until(kind.0, &model, every, within, |s| checks::last_in_a_row(s.batch(), n, &provider)).await
+}
+
+#[when(
+    expr = "the client keeps sending {kind} for {string} every {int} ms until provider {string} has received {int} requests, within {int} ms"
+)]
+async fn send_until_received(
+    w: &mut FailoverWorld,
+    kind: Kind,
+    model: String,
+    every: u64,
+    provider: String,
+    n: usize,
+    within: u64,
+) -> Result<(), String> {
+    let (every, within) = (Duration::from_millis(every), context::tolerance(within));
+    w.scene.send_until(kind.0, &model, every, within, |s| s.received_by(&provider) >= n).await
 }
 
 #[when(expr = "the client keeps sending {kind} for {string} every {int} ms for {int} ms")]

@@ -5,6 +5,7 @@ use cucumber::then;
 use failover_conformance::{checks, context};
 
 use super::FailoverWorld;
+use super::params::Bound;
 
 #[then(expr = "all {int} responses have status {int}")]
 async fn batch_status(w: &mut FailoverWorld, n: usize, status: u16) -> Result<(), String> {
@@ -45,12 +46,7 @@ async fn last_served(w: &mut FailoverWorld, provider: String) -> Result<(), Stri
 
 #[then(expr = "the response came from {string}")]
 async fn came_from(w: &mut FailoverWorld, provider: String) -> Result<(), String> {
-    let last = w.scene.last()?;
-    if (200..300).contains(&last.status) {
-        checks::all_served_by(std::slice::from_ref(last), &provider)
-    } else {
-        checks::relayed_unchanged(last, w.scene.existing_provider(&provider)?)
-    }
+    checks::came_from(w.scene.last()?, w.scene.existing_provider(&provider)?)
 }
 
 #[then(expr = "the response is an OpenAI error with code {string}")]
@@ -73,16 +69,21 @@ async fn retry_after(w: &mut FailoverWorld, min: u64, max: u64) -> Result<(), St
     checks::retry_after_between(w.scene.last()?, min, max)
 }
 
-#[then(expr = "the response arrived within {int} ms, with {int} ms of tolerance")]
-async fn last_latency(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
-    let (bound, tolerance) = (Duration::from_millis(bound), context::tolerance(tolerance));
-    checks::latency_within(std::slice::from_ref(w.scene.last()?), bound, tolerance)
+#[then(expr = "the response arrived within {bound}, with {int} ms of tolerance")]
+async fn last_latency(w: &mut FailoverWorld, bound: Bound, tolerance: u64) -> Result<(), String> {
+    let bound = bound.of(&w.scene)?;
+    checks::latency_within(std::slice::from_ref(w.scene.last()?), bound, context::tolerance(tolerance))
 }
 
-#[then(expr = "every response in the latest step arrived within {int} ms, with {int} ms of tolerance")]
-async fn batch_latency(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
-    let (bound, tolerance) = (Duration::from_millis(bound), context::tolerance(tolerance));
-    checks::latency_within(w.scene.batch(), bound, tolerance)
+#[then(expr = "every response in the latest step arrived within {bound}, with {int} ms of tolerance")]
+async fn batch_latency(w: &mut FailoverWorld, bound: Bound, tolerance: u64) -> Result<(), String> {
+    let bound = bound.of(&w.scene)?;
+    checks::latency_within(w.scene.batch(), bound, context::tolerance(tolerance))
+}
+
+#[then(expr = "the response's latency is kept as {string}")]
+async fn keep_latency(w: &mut FailoverWorld, name: String) -> Result<(), String> {
+    w.scene.keep_latency(&name)
 }
 
 #[then(expr = "the stream was complete, ending with [DONE]")]
@@ -112,55 +113,23 @@ async fn stream_incremental(w: &mut FailoverWorld, ms: u64) -> Result<(), String
 
 #[then(expr = "the stream ended within {int} ms of its last chunk, with {int} ms of tolerance")]
 async fn stream_end_bound(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
-    checks::stream::ended_within_of_last_chunk(
-        w.scene.last()?,
-        Duration::from_millis(bound) + context::tolerance(tolerance),
-    )
+    let bound = Duration::from_millis(bound) + context::tolerance(tolerance);
+    checks::stream::ended_within_of_last_chunk(w.scene.last()?, bound)
 }
 
-#[then(expr = "the stream's first event arrived within {int} ms, with {int} ms of tolerance")]
-async fn stream_first_event(w: &mut FailoverWorld, bound: u64, tolerance: u64) -> Result<(), String> {
-    checks::stream::first_event_within(w.scene.last()?, Duration::from_millis(bound) + context::tolerance(tolerance))
+#[then(expr = "the stream's first event arrived within {bound}, with {int} ms of tolerance")]
+async fn stream_first_event(w: &mut FailoverWorld, bound: Bound, tolerance: u64) -> Result<(), String> {
+    let bound = bound.of(&w.scene)? + context::tolerance(tolerance);
+    checks::stream::first_event_within(w.scene.last()?, bound)
 }
 
-/// Records the latest response's latency as the first failover's, and checks it
-/// against `bound` plus `slack`.
-fn first_failover_within(w: &mut FailoverWorld, bound: Duration, slack: Duration) -> Result<(), String> {
-    let last = w.scene.last()?.clone();
-    w.scene.measure("first_failover", last.latency.as_secs_f64() * 1e3, "ms");
-    checks::latency_within(std::slice::from_ref(&last), bound, slack)
-}
-
-#[then(expr = "the response took at most the baseline plus {int} ms")]
-async fn within_baseline(w: &mut FailoverWorld, slack: u64) -> Result<(), String> {
-    let baseline = w.scene.baseline()?;
-    first_failover_within(w, baseline, context::tolerance(slack))
-}
-
-#[then(expr = "the response took at most {int} ms plus {int} ms")]
-async fn within_fixed(w: &mut FailoverWorld, bound: u64, slack: u64) -> Result<(), String> {
-    first_failover_within(w, Duration::from_millis(bound), context::tolerance(slack))
-}
-
-#[then(expr = "the responses that skipped {string} took at most the baseline plus {int} ms at the median")]
-async fn skipped_median(w: &mut FailoverWorld, provider: String, slack: u64) -> Result<(), String> {
+#[then(expr = "the responses that skipped {string} arrived within {bound} at the median, with {int} ms of tolerance")]
+async fn skipped_median(w: &mut FailoverWorld, provider: String, bound: Bound, tolerance: u64) -> Result<(), String> {
+    let (bound, tolerance) = (bound.of(&w.scene)?, context::tolerance(tolerance));
     let journal = w.scene.existing_provider(&provider)?.journal();
-    let batch = w.scene.batch().to_vec();
-    let reached = failover_conformance::trace::reached(&batch, &journal);
-    let skipped: Vec<Duration> = batch.iter().zip(&reached).filter(|(_, hit)| !**hit).map(|(e, _)| e.latency).collect();
-    let median = failover_conformance::scene::median(skipped)
-        .ok_or_else(|| format!("expected some responses to skip \"{provider}\" once its breaker opened, none did"))?;
+    let median = checks::median_skipping_within(w.scene.batch(), &journal, &provider, bound, tolerance)?;
     w.scene.measure("breaker_open_median", median.as_secs_f64() * 1e3, "ms");
-    let bound = w.scene.baseline()? + context::tolerance(slack);
-    if median <= bound {
-        Ok(())
-    } else {
-        Err(format!(
-            "expected the responses that skipped \"{provider}\" within {:.1} ms at the median, the median was {:.1} ms",
-            bound.as_secs_f64() * 1e3,
-            median.as_secs_f64() * 1e3
-        ))
-    }
+    Ok(())
 }
 
 #[then(expr = "the last {int} responses are identical")]
@@ -175,12 +144,5 @@ async fn accounted(w: &mut FailoverWorld, provider: String) -> Result<(), String
 
 #[then(expr = "the response headers say it was served by {string} after {int} attempts")]
 async fn attempt_headers(w: &mut FailoverWorld, provider: String, attempts: u32) -> Result<(), String> {
-    let last = w.scene.last()?;
-    let header = |name: &str| last.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let got = (header("x-failover-served-by"), header("x-failover-attempts"));
-    if got == (Some(provider.clone()), Some(attempts.to_string())) {
-        Ok(())
-    } else {
-        Err(format!("expected x-failover-served-by: {provider} and x-failover-attempts: {attempts}, got {got:?}"))
-    }
+    checks::attempt_headers(w.scene.last()?, &provider, attempts)
 }

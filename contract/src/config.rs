@@ -72,6 +72,12 @@ pub struct ChainEntry {
     /// The model name to send to this provider; absent means the client's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The largest context, in tokens, this entry's model takes. When a
+    /// provider answers that a request overflows its context, the request
+    /// skips the later entries whose window is known and no larger than the
+    /// one that overflowed: they would overflow too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_window: Option<u64>,
 }
 
 /// The resilience policy, shared by every model.

@@ -96,6 +96,13 @@ impl GatewayConfig {
                 if let Some(name) = &entry.model {
                     check(!name.is_empty(), &format!("{chain}[{j}].model"), "must not be empty when given")?;
                 }
+                if let Some(window) = entry.context_window {
+                    check(
+                        window > 0,
+                        &format!("{chain}[{j}].context_window"),
+                        "must be a number of tokens greater than 0",
+                    )?;
+                }
             }
         }
         Ok(())

@@ -13,6 +13,7 @@ Feature: TC_R752_FAILOVER_004 No unsafe replay during failover
     Given model "gpt-4o" is served by "primary" then "secondary"
     And each provider gets 1 attempt per request
     And each attempt times out after 150 ms
+    And answers to an Idempotency-Key are replayed for 60000 ms
 
   Scenario Outline: an inference that failed before any answer is replayed on the secondary exactly once (<fault>)
     Given provider "primary" fails every request with <fault>
@@ -29,7 +30,7 @@ Feature: TC_R752_FAILOVER_004 No unsafe replay during failover
       | a reset after headers    |
       | a timeout                |
 
-  @requires-streaming
+  @requires-streaming @S08 @S14
   Scenario: a stream that failed after partial output is not replayed
     Given provider "primary" fails every request with a stream reset after 2 chunks
     When the client streams a chat completion for "gpt-4o"
@@ -96,12 +97,23 @@ Feature: TC_R752_FAILOVER_004 No unsafe replay during failover
     And the response is an OpenAI error with code "idempotency_key_reused"
     And the providers received 1 request in total
 
-  Scenario: the client is billed for the completion it got, by the provider that served it
+  @S16
+  Scenario Outline: the client is billed for the completion it got, by the provider that served it (<request>)
     Given model "gpt-4o" is served by "primary" then "secondary" as "gpt-4o-mini"
     And provider "primary" fails every request with status 503
-    When the client sends a chat completion for "gpt-4o"
+    When the client sends a <request> for "gpt-4o"
     Then the response was served by "secondary"
     And the response's model and usage are those provider "secondary" answered
+    And provider "primary" received 1 request
+
+    Examples:
+      | request                  |
+      | chat completion          |
+
+    @requires-streaming
+    Examples:
+      | request                  |
+      | streamed chat completion |
 
   @requires-events
   Scenario: failed attempts are logged as failures, never as served completions

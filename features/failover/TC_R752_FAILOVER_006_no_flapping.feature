@@ -15,6 +15,8 @@ Feature: TC_R752_FAILOVER_006 No flapping between providers
     Given model "gpt-4o" is served by "primary" then "secondary"
     And each provider gets 1 attempt per request
     And the breaker opens when 50% of at least 6 calls in 2000 ms fail, for 400 ms
+    And a half-open breaker admits 1 probe, each given at most 1000 ms
+    And traffic fails back at once, without a ramp
 
   Scenario: error bursts just under the threshold never move traffic off the primary
     Given provider "primary" fails in the pattern "......xxxx" with status 503
@@ -29,6 +31,7 @@ Feature: TC_R752_FAILOVER_006 No flapping between providers
     Then every response has status 200
     And traffic moved away from "primary" and back at most once each per 400 ms, with 60 ms of tolerance
     And traffic came back to "primary" only after 400 ms without a request it failed
+    # 2000 ms hold at most 5 stable periods of 400 ms: at most 5 switches away and 5 back.
     And traffic switched away from and back to "primary" at most 10 times
 
   Scenario: alternating bad and good periods switch at most once each way per stable period
@@ -37,6 +40,7 @@ Feature: TC_R752_FAILOVER_006 No flapping between providers
     Then every response has status 200
     And traffic moved away from "primary" and back at most once each per 400 ms, with 60 ms of tolerance
     And traffic came back to "primary" only after 400 ms without a request it failed
+    # 2700 ms hold at most 7 stable periods of 400 ms (rounded up): at most 7 switches each way.
     And traffic switched away from and back to "primary" at most 14 times
 
   @requires-events

@@ -4,46 +4,181 @@ Feature: Hard failure taxonomy: how each class of provider failure is handled
   limit, timeout, server error, connection failure, auth error, context overflow)
   and each class has one right handling: retry on the same provider or not,
   fail over to the next provider or not, count against the provider's circuit
-  breaker or not. A client's own mistake (any other 4xx) is returned unchanged,
-  never retried, never failed over, and never held against the provider.
+  breaker or not. A failure at the transport level (the connection refused,
+  reset or silent) says nothing about the request: it moves to the next
+  provider at once, and only the last provider of a chain is tried again. A
+  client's own mistake (any other 4xx, a content-filter rejection among them)
+  is returned unchanged, never retried, never failed over, and never held
+  against the provider. Each scenario runs streamed and not.
 
   Background:
     Given model "gpt-4o" is served by "primary" then "secondary"
     And each provider gets 2 attempts per request with backoff between 1 ms and 5 ms
     And each attempt times out after 150 ms
+    And each request times out after 3000 ms
     And a Retry-After of at most 100 ms is waited for
+    And the breaker opens when 50% of at least 4 calls in 10000 ms fail, for 5000 ms
 
-  Scenario Outline: <failure> from the primary is <handling>
+  Scenario Outline: <failure> from the primary of a <request> is <handling>
     Given provider "primary" fails every request with <failure>
-    When the client sends a chat completion for "gpt-4o"
+    When the client sends a <request> for "gpt-4o"
     Then the response has status <status>
     And the response came from "<source>"
     And provider "primary" received <primary> requests
     And provider "secondary" received <secondary> requests
 
-    Examples: retryable: retried once on the same provider, then failed over
-      | failure                       | handling                | status | source    | primary | secondary |
-      | status 429 with Retry-After 0 | retried then failed over | 200    | secondary | 2       | 1         |
-      | status 500                    | retried then failed over | 200    | secondary | 2       | 1         |
-      | status 502                    | retried then failed over | 200    | secondary | 2       | 1         |
-      | status 503                    | retried then failed over | 200    | secondary | 2       | 1         |
-      | status 504                    | retried then failed over | 200    | secondary | 2       | 1         |
-      | status 408                    | retried then failed over | 200    | secondary | 2       | 1         |
-      | a timeout                     | retried then failed over | 200    | secondary | 2       | 1         |
-      | a refused connection          | failed over              | 200    | secondary | 0       | 1         |
+    @S04
+    Examples: an error status worth retrying: retried once on the same provider, then failed over
+      | failure                       | request                  | handling                 | status | source    | primary | secondary |
+      | status 429 with Retry-After 0 | chat completion          | retried then failed over | 200    | secondary | 2       | 1         |
+      | status 500                    | chat completion          | retried then failed over | 200    | secondary | 2       | 1         |
+      | status 502                    | chat completion          | retried then failed over | 200    | secondary | 2       | 1         |
+      | status 503                    | chat completion          | retried then failed over | 200    | secondary | 2       | 1         |
+      | status 504                    | chat completion          | retried then failed over | 200    | secondary | 2       | 1         |
+      | status 408                    | chat completion          | retried then failed over | 200    | secondary | 2       | 1         |
+
+    @S04 @requires-streaming
+    Examples: an error status worth retrying: retried once on the same provider, then failed over (streamed)
+      | failure                       | request                  | handling                 | status | source    | primary | secondary |
+      | status 429 with Retry-After 0 | streamed chat completion | retried then failed over | 200    | secondary | 2       | 1         |
+      | status 500                    | streamed chat completion | retried then failed over | 200    | secondary | 2       | 1         |
+      | status 503                    | streamed chat completion | retried then failed over | 200    | secondary | 2       | 1         |
+
+    @S08 @S10
+    Examples: a success the gateway cannot read: retried once on the same provider, then failed over
+      | failure                    | request         | handling                 | status | source    | primary | secondary |
+      | an answer cut short        | chat completion | retried then failed over | 200    | secondary | 2       | 1         |
+      | an answer that is not JSON | chat completion | retried then failed over | 200    | secondary | 2       | 1         |
 
     Examples: not worth retrying on the same provider: failed over at once
-      | failure                        | handling           | status | source    | primary | secondary |
-      | status 429 with Retry-After 30 | failed over at once | 200    | secondary | 1       | 1         |
-      | status 401                     | failed over at once | 200    | secondary | 1       | 1         |
-      | status 403                     | failed over at once | 200    | secondary | 1       | 1         |
-      | context overflow               | failed over at once | 200    | secondary | 1       | 1         |
+      | failure                        | request                  | handling            | status | source    | primary | secondary |
+      | status 429 with Retry-After 30 | chat completion          | failed over at once | 200    | secondary | 1       | 1         |
+      | status 401                     | chat completion          | failed over at once | 200    | secondary | 1       | 1         |
+      | status 403                     | chat completion          | failed over at once | 200    | secondary | 1       | 1         |
+
+    @requires-streaming
+    Examples: not worth retrying on the same provider: failed over at once (streamed)
+      | failure                        | request                  | handling            | status | source    | primary | secondary |
+      | status 429 with Retry-After 30 | streamed chat completion | failed over at once | 200    | secondary | 1       | 1         |
+      | status 401                     | streamed chat completion | failed over at once | 200    | secondary | 1       | 1         |
+
+    @S12
+    Examples: a context overflow: the next provider may have a larger window
+      | failure          | request                  | handling            | status | source    | primary | secondary |
+      | context overflow | chat completion          | failed over at once | 200    | secondary | 1       | 1         |
+
+    @S12 @requires-streaming
+    Examples: a context overflow: the next provider may have a larger window (streamed)
+      | failure          | request                  | handling            | status | source    | primary | secondary |
+      | context overflow | streamed chat completion | failed over at once | 200    | secondary | 1       | 1         |
 
     Examples: the client's fault: returned unchanged
-      | failure    | handling           | status | source  | primary | secondary |
-      | status 400 | returned unchanged | 400    | primary | 1       | 0         |
-      | status 404 | returned unchanged | 404    | primary | 1       | 0         |
-      | status 422 | returned unchanged | 422    | primary | 1       | 0         |
+      | failure    | request                  | handling           | status | source  | primary | secondary |
+      | status 400 | chat completion          | returned unchanged | 400    | primary | 1       | 0         |
+      | status 404 | chat completion          | returned unchanged | 404    | primary | 1       | 0         |
+      | status 422 | chat completion          | returned unchanged | 422    | primary | 1       | 0         |
+
+    @requires-streaming
+    Examples: the client's fault: returned unchanged (streamed)
+      | failure    | request                  | handling           | status | source  | primary | secondary |
+      | status 400 | streamed chat completion | returned unchanged | 400    | primary | 1       | 0         |
+
+    @S13
+    Examples: a content-filter rejection: the provider's reason, unchanged, after one attempt
+      | failure                     | request                  | handling           | status | source  | primary | secondary |
+      | a content-filter rejection | chat completion          | returned unchanged | 400    | primary | 1       | 0         |
+
+    @S13 @requires-streaming
+    Examples: a content-filter rejection: the provider's reason, unchanged, after one attempt (streamed)
+      | failure                     | request                  | handling           | status | source  | primary | secondary |
+      | a content-filter rejection | streamed chat completion | returned unchanged | 400    | primary | 1       | 0         |
+
+  Scenario Outline: <failure> from the primary moves a <request> to the secondary at once, within <bound> ms
+    Given provider "primary" fails every request with <failure>
+    When the client sends a <request> for "gpt-4o"
+    Then the response has status 200
+    And the response was served by "secondary"
+    And provider "primary" received <primary> request
+    And provider "secondary" received 1 request
+    And the response arrived within <bound> ms, with 100 ms of tolerance
+
+    @S06
+    Examples: a provider that never sends a status line, or only its headers: one attempt timeout
+      | failure              | request                  | primary | bound |
+      | a timeout            | chat completion          | 1       | 150   |
+      | a hang after headers | chat completion          | 1       | 150   |
+
+    @S06 @requires-streaming
+    Examples: a provider that never sends a status line, or only its headers: one attempt timeout (streamed)
+      | failure              | request                  | primary | bound |
+      | a timeout            | streamed chat completion | 1       | 150   |
+      | a hang after headers | streamed chat completion | 1       | 150   |
+
+    @S07
+    Examples: headers at once, the first token (or the whole answer) late: one attempt timeout
+      | failure                          | request                  | primary | bound |
+      | a first chunk delayed by 3000 ms | chat completion          | 1       | 150   |
+
+    @S07 @requires-streaming
+    Examples: headers at once, the first token (or the whole answer) late: one attempt timeout (streamed)
+      | failure                          | request                  | primary | bound |
+      | a first chunk delayed by 3000 ms | streamed chat completion | 1       | 150   |
+
+    @S05
+    Examples: a broken or refused connection: at once
+      | failure                  | request                  | primary | bound |
+      | a reset before answering | chat completion          | 1       | 0     |
+      | a reset after headers    | chat completion          | 1       | 0     |
+      | a refused connection     | chat completion          | 0       | 0     |
+
+    @S05 @requires-streaming
+    Examples: a broken or refused connection: at once (streamed)
+      | failure                  | request                  | primary | bound |
+      | a reset before answering | streamed chat completion | 1       | 0     |
+      | a reset after headers    | streamed chat completion | 1       | 0     |
+      | a refused connection     | streamed chat completion | 0       | 0     |
+
+    @S09
+    Examples: an answer that stalls halfway: one attempt timeout
+      | failure                       | request         | primary | bound |
+      | an answer that stalls halfway | chat completion | 1       | 150   |
+
+  @S06
+  Scenario Outline: a silent last provider of a chain is retried, within the request's deadline (<request>)
+    Given model "solo" is served by "primary" only
+    And provider "primary" fails every request with a timeout
+    When the client sends a <request> for "solo"
+    Then the response has status 503
+    And provider "primary" received 2 requests
+    And the response arrived within 305 ms, with 150 ms of tolerance
+
+    Examples:
+      | request                  |
+      | chat completion          |
+
+    @requires-streaming
+    Examples:
+      | request                  |
+      | streamed chat completion |
+
+  @S01
+  Scenario Outline: a single rate limit asking for a second is waited out, then the same provider serves (<request>)
+    Given a Retry-After of at most 2000 ms is waited for
+    And provider "primary" fails the next 1 request with status 429 with Retry-After 1
+    When the client sends a <request> for "gpt-4o"
+    Then the response has status 200
+    And the response was served by "primary"
+    And provider "primary" received 2 requests, at least 1000 ms apart
+    And provider "secondary" received no requests
+
+    Examples:
+      | request                  |
+      | chat completion          |
+
+    @requires-streaming
+    Examples:
+      | request                  |
+      | streamed chat completion |
 
   Scenario: a rate limit's retry-after-ms is waited out before the same provider is tried again
     Given provider "primary" fails the next 1 request with status 429 with retry-after-ms 60
@@ -51,6 +186,65 @@ Feature: Hard failure taxonomy: how each class of provider failure is handled
     Then the response has status 200
     And the response came from "primary"
     And provider "primary" received 2 requests, at least 60 ms apart
+
+  @S03
+  Scenario Outline: a single server error is retried on the same provider, which then serves (<request>)
+    Given provider "primary" fails the next 1 request with status 500
+    When the client sends a <request> for "gpt-4o"
+    Then the response has status 200
+    And the response was served by "primary"
+    And provider "primary" received 2 requests
+    And provider "secondary" received no requests
+
+    Examples:
+      | request                  |
+      | chat completion          |
+
+    @requires-streaming
+    Examples:
+      | request                  |
+      | streamed chat completion |
+
+  @S02
+  Scenario Outline: a persistent rate limit without Retry-After is retried with backoff a bounded number of times (<request>)
+    Given each provider gets 3 attempts per request with backoff between 20 ms and 80 ms
+    And provider "primary" fails every request with status 429
+    When the client sends a <request> for "gpt-4o"
+    Then the response has status 200
+    And the response was served by "secondary"
+    And provider "primary" received 3 requests
+    # The backoffs are drawn from [0, 20] and [0, 40] ms: at most 60 ms in all.
+    And the response arrived within 60 ms, with 150 ms of tolerance
+
+    Examples:
+      | request                  |
+      | chat completion          |
+
+    @requires-streaming
+    Examples:
+      | request                  |
+      | streamed chat completion |
+
+  @S12 @requires-context-windows
+  Scenario Outline: a context overflow goes to the next provider with a larger window, past those no larger (<request>)
+    Given model "gpt-4o" is served by "primary" then "secondary" then "large" as "gpt-4o-128k"
+    And the context windows of model "gpt-4o"'s chain are 8192, 8192 and 128000 tokens
+    And provider "primary" fails every request with context overflow
+    When the client sends a <request> for "gpt-4o"
+    Then the response has status 200
+    And the response was served by "large"
+    And provider "primary" received 1 request
+    And provider "secondary" received no requests
+    And provider "large" received the client's requests with only the model changed to "gpt-4o-128k"
+
+    Examples:
+      | request                  |
+      | chat completion          |
+
+    @requires-streaming
+    Examples:
+      | request                  |
+      | streamed chat completion |
 
   @requires-retry-budget
   Scenario: retries stop when the retry budget is spent, and requests fail over instead

@@ -42,6 +42,8 @@ pub struct Route {
     pub model: Arc<str>,
     /// The chain, primary first.
     pub hops: Vec<Hop>,
+    /// Each hop's context window, where the config gives one.
+    pub windows: Vec<Option<u64>>,
     /// Whether its requests may be sent twice.
     pub idempotent: bool,
 }
@@ -111,7 +113,8 @@ impl Settings {
                 .iter()
                 .map(|e| Hop { upstream: index[e.provider.as_str()], model: e.model.as_deref().map(Arc::from) })
                 .collect();
-            routes.push(Route { model: Arc::from(m.name.as_str()), hops, idempotent: m.idempotent });
+            let windows = m.backend_map.iter().map(|e| e.context_window).collect();
+            routes.push(Route { model: Arc::from(m.name.as_str()), hops, windows, idempotent: m.idempotent });
         }
         let by_model = config.models.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
         let p = &config.policy;

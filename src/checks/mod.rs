@@ -36,6 +36,12 @@ impl Count {
     }
 }
 
+/// Fails when a check would look at nothing: an assertion over zero samples
+/// proves nothing, so it says that nothing was observed.
+pub fn observed<T>(items: &[T], what: &str) -> Result<(), String> {
+    if items.is_empty() { Err(format!("nothing was observed: {what}")) } else { Ok(()) }
+}
+
 fn statuses(exchanges: &[Exchange]) -> String {
     let list: Vec<String> = exchanges.iter().map(|e| e.status.to_string()).collect();
     format!("[{}]", list.join(", "))
@@ -57,6 +63,7 @@ pub fn batch_size(exchanges: &[Exchange], expected: usize) -> Result<(), String>
 
 /// Every exchange answered `status`.
 pub fn all_status(exchanges: &[Exchange], status: u16) -> Result<(), String> {
+    observed(exchanges, "no response to check the status of")?;
     match exchanges.iter().find(|e| e.status != status) {
         None => Ok(()),
         Some(bad) => Err(format!(
@@ -69,6 +76,7 @@ pub fn all_status(exchanges: &[Exchange], status: u16) -> Result<(), String> {
 
 /// Every exchange carries `provider`'s stamp.
 pub fn all_served_by(exchanges: &[Exchange], provider: &str) -> Result<(), String> {
+    observed(exchanges, "no response to check who served it")?;
     if exchanges.iter().all(|e| e.served_by().as_deref() == Some(provider)) {
         Ok(())
     } else {
@@ -78,6 +86,7 @@ pub fn all_served_by(exchanges: &[Exchange], provider: &str) -> Result<(), Strin
 
 /// At least `percent` % of the exchanges carry `provider`'s stamp.
 pub fn share_served_by(exchanges: &[Exchange], provider: &str, percent: u32) -> Result<(), String> {
+    observed(exchanges, "no response to count who served")?;
     let served = exchanges.iter().filter(|e| e.served_by().as_deref() == Some(provider)).count();
     if served * 100 >= percent as usize * exchanges.len() {
         Ok(())
@@ -97,6 +106,7 @@ pub fn last_in_a_row(exchanges: &[Exchange], n: usize, provider: &str) -> bool {
 
 /// Every exchange took at most `bound + tolerance`.
 pub fn latency_within(exchanges: &[Exchange], bound: Duration, tolerance: Duration) -> Result<(), String> {
+    observed(exchanges, "no response to time")?;
     match exchanges.iter().max_by_key(|e| e.latency) {
         Some(slowest) if slowest.latency > bound + tolerance => Err(format!(
             "expected every response within {} ms (+{} ms tolerance), the slowest took {:.1} ms: {}",
@@ -164,6 +174,16 @@ pub fn received(provider: &MockProvider, count: Count) -> Result<(), String> {
     }
 }
 
+/// The providers received `n` requests in all (`counts`: per provider id).
+pub fn received_in_total(counts: &[(String, usize)], n: usize) -> Result<(), String> {
+    let sum: usize = counts.iter().map(|(_, n)| n).sum();
+    if sum == n {
+        Ok(())
+    } else {
+        Err(format!("expected {n} requests across all providers, they received {sum}: {counts:?}"))
+    }
+}
+
 /// Every request `provider` received is JSON-equal to a body the client sent,
 /// with the `model` field replaced by `model` if given.
 pub fn forwarded_as_sent(provider: &MockProvider, sent: &[Exchange], model: Option<&str>) -> Result<(), String> {
@@ -198,6 +218,7 @@ pub fn forwarded_as_sent(provider: &MockProvider, sent: &[Exchange], model: Opti
 
 /// Every request `provider` received carried its own API key.
 pub fn used_own_key(provider: &MockProvider) -> Result<(), String> {
+    observed(&provider.journal(), &format!("provider \"{}\" received no request", provider.id()))?;
     let expected = format!("Bearer {}", provider.api_key());
     match provider.journal().iter().find(|r| r.header("authorization") != Some(expected.as_str())) {
         None => Ok(()),
@@ -267,8 +288,56 @@ pub fn relayed_unchanged(exchange: &Exchange, provider: &MockProvider) -> Result
     }
 }
 
+pub mod events;
 pub mod routing;
 pub mod stream;
+
+/// The median latency of the exchanges that did not reach `provider` (by its
+/// journal) is within `bound`; returns the median.
+pub fn median_skipping_within(
+    exchanges: &[Exchange],
+    journal: &[Received],
+    provider: &str,
+    bound: Duration,
+    tolerance: Duration,
+) -> Result<Duration, String> {
+    let reached = crate::trace::reached(exchanges, journal);
+    let skipped: Vec<Duration> =
+        exchanges.iter().zip(&reached).filter(|(_, hit)| !**hit).map(|(e, _)| e.latency).collect();
+    let median = crate::scene::median(skipped)
+        .ok_or_else(|| format!("nothing was observed: no response skipped \"{provider}\" once its breaker opened"))?;
+    if median <= bound + tolerance {
+        Ok(median)
+    } else {
+        Err(format!(
+            "expected the responses that skipped \"{provider}\" within {:.1} ms (+{} ms tolerance) at the median, the median was {:.1} ms",
+            bound.as_secs_f64() * 1e3,
+            tolerance.as_millis(),
+            median.as_secs_f64() * 1e3
+        ))
+    }
+}
+
+/// Every exchange reached `provider` (by its journal).
+pub fn reached_every(exchanges: &[Exchange], journal: &[Received], provider: &str) -> Result<(), String> {
+    observed(exchanges, "no request was sent")?;
+    let reached = crate::trace::reached(exchanges, journal);
+    match reached.iter().filter(|hit| !**hit).count() {
+        0 => Ok(()),
+        missed => {
+            Err(format!("expected every request to reach \"{provider}\", {missed} of {} skipped it", reached.len()))
+        }
+    }
+}
+
+/// The gateway refused to start, with an error naming `field`.
+pub fn refused_to_start(start_error: Option<&str>, field: &str) -> Result<(), String> {
+    match start_error {
+        Some(error) if error.contains(field) => Ok(()),
+        Some(error) => Err(format!("expected the start error to name {field}, it says: {error}")),
+        None => Err("expected the gateway to refuse its config, but it started".into()),
+    }
+}
 
 /// The latest `n` exchanges have the same status and body.
 pub fn identical_answers(exchanges: &[Exchange], n: usize) -> Result<(), String> {
@@ -280,8 +349,34 @@ pub fn identical_answers(exchanges: &[Exchange], n: usize) -> Result<(), String>
     }
 }
 
-/// The response's `model` and `usage` are those the provider answered for it.
+/// The response came from `provider`: its success carries the provider's
+/// stamp, or its error is the provider's answer, unchanged.
+pub fn came_from(exchange: &Exchange, provider: &MockProvider) -> Result<(), String> {
+    if (200..300).contains(&exchange.status) {
+        all_served_by(std::slice::from_ref(exchange), provider.id())
+    } else {
+        relayed_unchanged(exchange, provider)
+    }
+}
+
+/// The answer carries `x-failover-served-by: provider` and
+/// `x-failover-attempts: attempts`.
+pub fn attempt_headers(exchange: &Exchange, provider: &str, attempts: u32) -> Result<(), String> {
+    let header = |name: &str| exchange.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let got = (header("x-failover-served-by"), header("x-failover-attempts"));
+    if got == (Some(provider.to_owned()), Some(attempts.to_string())) {
+        Ok(())
+    } else {
+        Err(format!("expected x-failover-served-by: {provider} and x-failover-attempts: {attempts}, got {got:?}"))
+    }
+}
+
+/// The response's `model` and `usage` are those the provider answered for it
+/// (for a stream: in its chunks and its usage chunk).
 pub fn accounted_to(exchange: &Exchange, provider: &MockProvider) -> Result<(), String> {
+    if exchange.stream.is_some() {
+        return stream::accounted_to(exchange, provider);
+    }
     let got = exchange.json().ok_or_else(|| format!("expected a JSON answer, got {}", exchange.describe()))?;
     let journal = provider.journal();
     let served = journal

@@ -13,6 +13,9 @@ fn ms(d: Duration) -> f64 {
 /// Consecutive switches the same way are at least `period` apart: traffic
 /// left the provider at most once, and came back at most once, per period.
 pub fn at_most_one_switch_each_way_per(switches: &Switches, provider: &str, period: Duration) -> Result<(), String> {
+    if switches.requests == 0 {
+        return Err(format!("nothing was observed: no request to read switches of traffic to \"{provider}\" from"));
+    }
     for (way, times) in [("away from", &switches.away), ("back to", &switches.back)] {
         if let Some(pair) = times.windows(2).find(|p| p[1].duration_since(p[0]) < period) {
             return Err(format!(
@@ -37,6 +40,7 @@ pub fn back_only_after_quiet(
 ) -> Result<(), String> {
     let mut previous: Option<&Received> = None;
     let mut skipped_since = false;
+    let mut comebacks = 0;
     for position in crate::trace::correlate(exchanges, journal) {
         let Some(entry) = position.map(|i| &journal[i]) else {
             skipped_since = true;
@@ -53,14 +57,21 @@ pub fn back_only_after_quiet(
                 ));
             }
         }
+        comebacks += usize::from(skipped_since && previous.is_some());
         previous = Some(entry);
         skipped_since = false;
+    }
+    if comebacks == 0 {
+        return Err(format!("nothing was observed: traffic never came back to \"{provider}\" after skipping it"));
     }
     Ok(())
 }
 
 /// At most `max` switches in either direction.
 pub fn switches_at_most(switches: &Switches, provider: &str, max: usize) -> Result<(), String> {
+    if switches.requests == 0 {
+        return Err(format!("nothing was observed: no request to count switches of traffic to \"{provider}\" in"));
+    }
     if switches.count() <= max {
         Ok(())
     } else {

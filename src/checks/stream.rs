@@ -52,6 +52,7 @@ pub fn ended_with_error(exchange: &Exchange) -> Result<(), String> {
 pub fn all_chunks_from(exchange: &Exchange, provider: &str) -> Result<(), String> {
     let stream = record(exchange)?;
     let chunks = stream.content_events();
+    super::observed(&chunks, &format!("the stream carried no content chunk: {}", stream.describe()))?;
     if chunks.iter().all(|e| e.served_by().as_deref() == Some(provider)) {
         Ok(())
     } else {
@@ -99,7 +100,10 @@ pub fn first_event_within(exchange: &Exchange, bound: Duration) -> Result<(), St
 /// The stream ended within `bound` of its last content chunk.
 pub fn ended_within_of_last_chunk(exchange: &Exchange, bound: Duration) -> Result<(), String> {
     let stream = record(exchange)?;
-    let last = stream.content_events().last().map_or(Duration::ZERO, |e| e.at);
+    let chunks = stream.content_events();
+    let last = chunks.last().map(|e| e.at).ok_or_else(|| {
+        format!("nothing was observed: the stream carried no content chunk to time its end from: {}", stream.describe())
+    })?;
     let gap = stream.ended_at.saturating_sub(last);
     if gap <= bound {
         Ok(())
@@ -110,5 +114,37 @@ pub fn ended_within_of_last_chunk(exchange: &Exchange, bound: Duration) -> Resul
             gap.as_secs_f64() * 1e3,
             stream.describe()
         ))
+    }
+}
+
+/// The stream names the model `provider` answered in every chunk, and carries
+/// the usage chunk `provider` sent: the client is billed for what served it.
+pub fn accounted_to(exchange: &Exchange, provider: &crate::mock::MockProvider) -> Result<(), String> {
+    let stream = record(exchange)?;
+    let journal = provider.journal();
+    let answered = journal.last().ok_or_else(|| format!("provider \"{}\" received no request", provider.id()))?;
+    let mut sent = String::from_utf8_lossy(&answered.answer).into_owned();
+    let theirs: Vec<serde_json::Value> =
+        crate::sse::take_events(&mut sent).iter().filter_map(|d| serde_json::from_str(d).ok()).collect();
+    let model = theirs.iter().find_map(|e| e.get("model").cloned());
+    let usage = theirs.iter().find_map(|e| e.get("usage").filter(|u| !u.is_null()).cloned());
+    let (Some(model), Some(usage)) = (model, usage) else {
+        return Err(format!("provider \"{}\" streamed no model and usage to compare with", provider.id()));
+    };
+    let ours: Vec<serde_json::Value> = stream.events.iter().filter_map(|e| e.json()).collect();
+    super::observed(&ours, "the stream carried no chunk")?;
+    if let Some(other) = ours.iter().find(|e| e.get("model") != Some(&model)) {
+        return Err(format!(
+            "expected every chunk to name model {model}, as provider \"{}\" answered; got {other}",
+            provider.id()
+        ));
+    }
+    match ours.iter().find_map(|e| e.get("usage").filter(|u| !u.is_null())) {
+        Some(got) if *got == usage => Ok(()),
+        got => Err(format!(
+            "expected the stream to carry the usage provider \"{}\" sent ({usage}), got {got:?}: {}",
+            provider.id(),
+            stream.describe()
+        )),
     }
 }

@@ -28,8 +28,14 @@ pub enum Fault {
     },
     /// Answers 400 with the error code `context_length_exceeded`.
     ContextOverflow,
-    /// Accepts the request and answers nothing for [`HANG`].
+    /// Answers 400 with the error code `content_policy_violation`, the body
+    /// OpenAI sends when its safety system rejects a request.
+    ContentFilter,
+    /// Accepts the request and sends nothing, not even a status line, for [`HANG`].
     Hang,
+    /// Sends the status line and headers at once, then nothing for [`HANG`]
+    /// (a stream: no first event).
+    HangAfterHeaders,
     /// Nothing listens: connections are refused.
     Refuse,
     /// Reads the request, then drops the connection without answering.
@@ -50,16 +56,27 @@ pub enum Fault {
     FirstChunkDelay(Duration),
     /// Streams the whole answer, `finish_reason` included, but no `data: [DONE]`.
     MissingDone,
+    /// Answers 200 with the first half of its JSON body, then ends cleanly
+    /// (a stream: cut after 2 chunks).
+    CutShort,
+    /// Answers 200 with a body that is not JSON (a stream: a malformed chunk
+    /// after 2 chunks).
+    NotJson,
+    /// Answers 200 with the first half of its body, then nothing for [`HANG`]
+    /// (a stream: stalled after 2 chunks).
+    StallHalfway,
 }
 
 impl Fault {
     /// The words the features use for each fault, for error messages.
     pub const VOCABULARY: &'static str = "\"status <code>\", \"status <code> with <Header-Name> <value>\" \
          (headers may repeat: \"... with Retry-After 2 with x-extra 1\"), optionally followed by \
-         \" and body `<text>`\", \"context overflow\", \"a timeout\", \"a refused connection\", \
+         \" and body `<text>`\", \"context overflow\", \"a content-filter rejection\", \"a timeout\" (no status \
+         line at all), \"a hang after headers\", \"a refused connection\", \
          \"a reset before answering\", \"a reset after headers\", \"a stream cut after <n> chunks\", \
          \"a stream reset after <n> chunks\", \"a stream stalled after <n> chunks\", \
-         \"a malformed chunk after <n> chunks\", \"a first chunk delayed by <ms> ms\", \"a stream without [DONE]\"";
+         \"a malformed chunk after <n> chunks\", \"a first chunk delayed by <ms> ms\", \"a stream without [DONE]\", \"an answer cut short\", \
+         \"an answer that is not JSON\", \"an answer that stalls halfway\"";
 
     /// A status fault with the canned body and no extra headers.
     pub fn status(code: u16) -> Self {
@@ -69,7 +86,18 @@ impl Fault {
     /// Whether wiremock renders this fault as an ordinary HTTP answer; the
     /// others need control of the socket and are served by the provider's front.
     pub fn is_http_answer(&self) -> bool {
-        matches!(self, Fault::Status { .. } | Fault::ContextOverflow)
+        matches!(self, Fault::Status { .. } | Fault::ContextOverflow | Fault::ContentFilter)
+    }
+
+    /// The fault a streamed answer gets for this one: the answer-level faults
+    /// (cut short, not JSON, stalled halfway) strike after 2 chunks.
+    pub fn on_a_stream(&self) -> Fault {
+        match self {
+            Fault::CutShort => Fault::StreamCut(2),
+            Fault::NotJson => Fault::MalformedChunk(2),
+            Fault::StallHalfway => Fault::StreamStall(2),
+            other => other.clone(),
+        }
     }
 
     /// The value of an extra header this fault answers with.
@@ -91,11 +119,16 @@ impl FromStr for Fault {
         let unknown = || format!("unknown fault \"{s}\"; say one of {}", Fault::VOCABULARY);
         match s {
             "context overflow" => return Ok(Fault::ContextOverflow),
+            "a content-filter rejection" => return Ok(Fault::ContentFilter),
             "a timeout" => return Ok(Fault::Hang),
+            "a hang after headers" => return Ok(Fault::HangAfterHeaders),
             "a refused connection" => return Ok(Fault::Refuse),
             "a reset before answering" => return Ok(Fault::ResetBeforeAnswer),
             "a reset after headers" => return Ok(Fault::ResetAfterHeaders),
             "a stream without [DONE]" => return Ok(Fault::MissingDone),
+            "an answer cut short" => return Ok(Fault::CutShort),
+            "an answer that is not JSON" => return Ok(Fault::NotJson),
+            "an answer that stalls halfway" => return Ok(Fault::StallHalfway),
             _ => {}
         }
         let chunks = |prefix: &str| -> Option<Result<usize, String>> {
@@ -165,7 +198,9 @@ impl fmt::Display for Fault {
                 }
             }
             Fault::ContextOverflow => f.write_str("context overflow"),
+            Fault::ContentFilter => f.write_str("a content-filter rejection"),
             Fault::Hang => f.write_str("a timeout"),
+            Fault::HangAfterHeaders => f.write_str("a hang after headers"),
             Fault::Refuse => f.write_str("a refused connection"),
             Fault::ResetBeforeAnswer => f.write_str("a reset before answering"),
             Fault::ResetAfterHeaders => f.write_str("a reset after headers"),
@@ -175,6 +210,9 @@ impl fmt::Display for Fault {
             Fault::MalformedChunk(n) => write!(f, "a malformed chunk after {}", chunks(*n)),
             Fault::FirstChunkDelay(d) => write!(f, "a first chunk delayed by {} ms", d.as_millis()),
             Fault::MissingDone => f.write_str("a stream without [DONE]"),
+            Fault::CutShort => f.write_str("an answer cut short"),
+            Fault::NotJson => f.write_str("an answer that is not JSON"),
+            Fault::StallHalfway => f.write_str("an answer that stalls halfway"),
         }
     }
 }
@@ -289,7 +327,9 @@ mod tests {
             "status 429 with retry-after-ms 20 with x-trace abc",
             "status 418 and body `{\"teapot\": true}`",
             "context overflow",
+            "a content-filter rejection",
             "a timeout",
+            "a hang after headers",
             "a refused connection",
             "a reset before answering",
             "a reset after headers",
@@ -299,6 +339,9 @@ mod tests {
             "a malformed chunk after 1 chunk",
             "a first chunk delayed by 300 ms",
             "a stream without [DONE]",
+            "an answer cut short",
+            "an answer that is not JSON",
+            "an answer that stalls halfway",
         ] {
             assert_eq!(words.parse::<Fault>().unwrap().to_string(), words);
         }

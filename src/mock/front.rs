@@ -101,10 +101,15 @@ impl Front {
             (Some(f), _) if f.is_http_answer() => return self.forward(parts, body, fault).await,
             (None, Ok(a)) if a.stream => self.stream_script(a, shape, latency, None),
             (None, _) => return self.forward(parts, body, None).await,
-            (Some(f), Ok(a)) if a.stream => self.stream_script(a, shape, latency, Some(f)),
+            (Some(f), Ok(a)) if a.stream => self.stream_script(a, shape, latency, Some(&f.on_a_stream())),
             (Some(f), Ok(a)) => self.whole_script(a, latency, f),
             (Some(f), Err(_)) => self.whole_script(
-                &responses::Accepted { path: parts.uri.path().to_owned(), model: String::new(), stream: false },
+                &responses::Accepted {
+                    path: parts.uri.path().to_owned(),
+                    model: String::new(),
+                    stream: false,
+                    include_usage: false,
+                },
                 latency,
                 f,
             ),
@@ -151,8 +156,10 @@ impl Front {
         fault: Option<&Fault>,
     ) -> Vec<Step> {
         let seq = lock(&self.state).journal.len() + 1;
-        let events: Vec<Bytes> =
-            stream::events(&self.id, &accepted.model, seq, shape.chunks).into_iter().map(Bytes::from).collect();
+        let events: Vec<Bytes> = stream::events(&self.id, &accepted.model, seq, shape.chunks, accepted.include_usage)
+            .into_iter()
+            .map(Bytes::from)
+            .collect();
         let done = events.last().expect("a stream has its [DONE]").clone();
         // Cut points count content chunks: a cut stream never carries finish_reason.
         let cut = |n: usize| n.min(shape.chunks);
@@ -177,7 +184,7 @@ impl Front {
             Some(Fault::MalformedChunk(n)) => plan.insert(cut(*n), Bytes::from_static(stream::MALFORMED.as_bytes())),
             Some(Fault::FirstChunkDelay(d)) => first_delay += *d,
             Some(Fault::MissingDone) => plan.retain(|e| *e != done),
-            Some(Fault::Hang) => {
+            Some(Fault::Hang | Fault::HangAfterHeaders) => {
                 plan.clear();
                 first_delay = HANG;
             }
@@ -204,14 +211,18 @@ impl Front {
         let whole = Bytes::from(whole.to_string());
         let half = whole.slice(..whole.len() / 2);
         match fault {
-            Fault::Hang => vec![Step::Sleep(HANG)],
+            Fault::Hang | Fault::HangAfterHeaders => vec![Step::Sleep(HANG)],
             Fault::ResetBeforeAnswer => vec![],
             Fault::ResetAfterHeaders | Fault::StreamReset(_) => {
                 vec![Step::Sleep(latency), Step::Send(half), Step::Sleep(FLUSH), Step::Reset]
             }
-            Fault::StreamCut(_) => vec![Step::Sleep(latency), Step::Send(half)],
-            Fault::StreamStall(_) => vec![Step::Sleep(latency), Step::Send(half), Step::Sleep(HANG)],
-            Fault::MalformedChunk(_) => vec![Step::Sleep(latency), Step::Send(Bytes::from_static(b"this is not json"))],
+            Fault::StreamCut(_) | Fault::CutShort => vec![Step::Sleep(latency), Step::Send(half)],
+            Fault::StreamStall(_) | Fault::StallHalfway => {
+                vec![Step::Sleep(latency), Step::Send(half), Step::Sleep(HANG)]
+            }
+            Fault::MalformedChunk(_) | Fault::NotJson => {
+                vec![Step::Sleep(latency), Step::Send(Bytes::from_static(b"this is not json"))]
+            }
             Fault::FirstChunkDelay(d) => vec![Step::Sleep(latency + *d), Step::Send(whole)],
             _ => vec![Step::Sleep(latency), Step::Send(whole)],
         }

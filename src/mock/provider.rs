@@ -116,13 +116,23 @@ impl MockProvider {
     /// (a refused connection always applies to every connection).
     pub async fn fail(&self, fault: Fault, schedule: Schedule) -> std::io::Result<()> {
         let refuse = fault == Fault::Refuse;
-        lock(&self.state).plan = Some((fault, schedule));
+        lock(&self.state).plan = vec![(fault, schedule)];
         if refuse { self.refuse().await } else { self.listen().await }
+    }
+
+    /// Fails the next `n` requests with `first`, then every request with `then`
+    /// (neither may be a refused connection, which is the listener's business).
+    pub fn fail_then(&self, n: u32, first: Fault, then: Fault) -> Result<(), String> {
+        if first == Fault::Refuse || then == Fault::Refuse {
+            return Err("a refused connection concerns every connection; it cannot follow another fault".into());
+        }
+        lock(&self.state).plan = vec![(first, Schedule::Next(n)), (then, Schedule::Always)];
+        Ok(())
     }
 
     /// Clears every fault: the provider answers normally again.
     pub async fn recover(&self) -> std::io::Result<()> {
-        lock(&self.state).plan = None;
+        lock(&self.state).plan.clear();
         self.listen().await
     }
 

@@ -47,6 +47,11 @@ pub fn embeddings(provider: &str, model: &str, n: usize) -> Value {
 /// The error body for an HTTP fault, in OpenAI's shape, naming the provider.
 pub fn error_body(provider: &str, fault: &Fault) -> Value {
     let (kind, code, message) = match fault {
+        Fault::ContentFilter => (
+            "invalid_request_error",
+            "content_policy_violation".to_owned(),
+            "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.".to_owned(),
+        ),
         Fault::ContextOverflow => (
             "invalid_request_error",
             "context_length_exceeded".to_owned(),
@@ -98,6 +103,8 @@ pub struct Accepted {
     pub model: String,
     /// Whether the body asks for `stream: true`.
     pub stream: bool,
+    /// Whether a stream should end with a usage chunk (`stream_options.include_usage`).
+    pub include_usage: bool,
 }
 
 /// Checks a request as a real provider would: its own key, a JSON body with a
@@ -119,8 +126,10 @@ pub fn accept(
     if !matches!(path, "/v1/chat/completions" | "/v1/embeddings") {
         return Err((404, error_json(provider, &Fault::status(404))));
     }
-    let stream = parsed.as_ref().and_then(|b| b.get("stream")).and_then(Value::as_bool).unwrap_or(false);
-    Ok(Accepted { path: path.to_owned(), model: model.to_owned(), stream })
+    let flag =
+        |pointer: &str| parsed.as_ref().and_then(|b| b.pointer(pointer)).and_then(Value::as_bool).unwrap_or(false);
+    let (stream, include_usage) = (flag("/stream"), flag("/stream_options/include_usage"));
+    Ok(Accepted { path: path.to_owned(), model: model.to_owned(), stream, include_usage })
 }
 
 /// The whole non-streaming answer to request number `seq`, or the error a real

@@ -24,8 +24,9 @@ impl Default for StreamShape {
 /// The mutable part of a provider.
 #[derive(Debug, Default)]
 pub struct State {
-    /// The fault and which requests it hits.
-    pub plan: Option<(Fault, Schedule)>,
+    /// Faults and which requests each hits, asked in order: a request gets
+    /// the first fault whose schedule hits it.
+    pub plan: Vec<(Fault, Schedule)>,
     /// Delay before every successful answer.
     pub latency: Duration,
     /// How successful streams look.
@@ -38,10 +39,10 @@ impl State {
     /// The fault for the next request, advancing the schedule. A refused
     /// connection is the listener's business, never a request's.
     pub fn next_fault(&mut self) -> Option<Fault> {
-        match &mut self.plan {
-            Some((fault, schedule)) if *fault != Fault::Refuse => schedule.hits_next().then(|| fault.clone()),
-            _ => None,
-        }
+        self.plan
+            .iter_mut()
+            .filter(|(fault, schedule)| *fault != Fault::Refuse && !schedule.is_spent())
+            .find_map(|(fault, schedule)| schedule.hits_next().then(|| fault.clone()))
     }
 }
 

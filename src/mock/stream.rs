@@ -18,15 +18,18 @@ fn chunk(provider: &str, model: &str, seq: usize, delta: serde_json::Value, fini
         "system_fingerprint": responses::fingerprint(provider),
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]
     });
-    if finish.is_some() {
+    if delta.is_null() {
+        // The usage chunk OpenAI streams last when asked: no choices, only usage.
+        body["choices"] = json!([]);
         body["usage"] = json!({"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17});
     }
     format!("data: {body}\n\n")
 }
 
 /// The events of a whole successful stream: `chunks` content chunks, the final
-/// chunk with `finish_reason: "stop"` and usage, then `data: [DONE]`.
-pub fn events(provider: &str, model: &str, seq: usize, chunks: usize) -> Vec<String> {
+/// chunk with `finish_reason: "stop"`, the usage chunk if the request asked for
+/// it (`stream_options.include_usage`), then `data: [DONE]`.
+pub fn events(provider: &str, model: &str, seq: usize, chunks: usize, include_usage: bool) -> Vec<String> {
     let mut out: Vec<String> = (0..chunks)
         .map(|i| {
             let mut delta = json!({"content": content_piece(provider, seq, i)});
@@ -37,6 +40,9 @@ pub fn events(provider: &str, model: &str, seq: usize, chunks: usize) -> Vec<Str
         })
         .collect();
     out.push(chunk(provider, model, seq, json!({}), Some("stop")));
+    if include_usage {
+        out.push(chunk(provider, model, seq, serde_json::Value::Null, None));
+    }
     out.push(DONE.to_owned());
     out
 }

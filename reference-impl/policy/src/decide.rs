@@ -45,6 +45,12 @@ pub trait Decide: Send + Sync + 'static {
         routing::select(chain, tried, now, draw)
     }
 
+    /// The chain positions a request whose context overflowed at position
+    /// `overflowed` cannot go to (see [`routing::no_larger`]).
+    fn too_small(&self, windows: &[Option<u64>], overflowed: usize) -> Tried {
+        routing::no_larger(windows, overflowed)
+    }
+
     /// Whether `failure` sends the request to another provider of the chain at
     /// once, when one admits it, instead of retrying the same provider: a
     /// connection that failed or went silent says nothing about the request,

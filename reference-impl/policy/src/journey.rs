@@ -107,8 +107,10 @@ pub enum Decision {
 
 /// One request's journey down its chain.
 #[derive(Clone, Debug)]
-pub struct Journey {
+pub struct Journey<'a> {
     retry: RetryConfig,
+    /// The context window of each chain position, where known.
+    windows: &'a [Option<u64>],
     deadline: Instant,
     idempotent: bool,
     tried: Tried,
@@ -120,11 +122,13 @@ pub struct Journey {
     decisions: Vec<Decision>,
 }
 
-impl Journey {
-    /// A request due at `deadline`; `idempotent` if it may run twice.
-    pub fn new(retry: RetryConfig, deadline: Instant, idempotent: bool) -> Self {
+impl<'a> Journey<'a> {
+    /// A request due at `deadline`, `idempotent` if it may run twice, for a
+    /// chain whose positions have these context `windows` (where known).
+    pub fn new(retry: RetryConfig, deadline: Instant, idempotent: bool, windows: &'a [Option<u64>]) -> Self {
         Self {
             retry,
+            windows,
             deadline,
             idempotent,
             tried: Tried::default(),
@@ -194,6 +198,9 @@ impl Journey {
         };
         self.record(decide, chain, hop, permit, failure.class, now);
         self.last_failure = Some((hop, failure.class));
+        if failure.class == Class::ContextOverflow {
+            self.tried = self.tried.union(decide.too_small(self.windows, hop));
+        }
         if decide.replay(false, self.idempotent, &failure) != Replay::Allowed {
             return Action::NotReplayed { hop, class: failure.class };
         }
@@ -366,7 +373,7 @@ mod tests {
     fn a_silent_provider_is_left_at_once_for_one_that_admits() {
         let t0 = Instant::now();
         let mut chain = breakers(2);
-        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true);
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true, &[]);
         let (hop, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
         assert_eq!(hop, 0);
         let silent = Failure::transport(TransportFailure::TimedOut);
@@ -383,7 +390,7 @@ mod tests {
     fn the_last_provider_of_the_chain_is_retried_after_a_timeout() {
         let t0 = Instant::now();
         let mut chain = breakers(1);
-        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true);
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true, &[]);
         let (_, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
         let silent = Failure::transport(TransportFailure::TimedOut);
         let action = journey.failed(&Standard, &mut chain, permit, silent, t0, None, (1.0, 0.0));
@@ -399,7 +406,7 @@ mod tests {
     fn an_error_status_is_retried_on_the_same_provider_first() {
         let t0 = Instant::now();
         let mut chain = breakers(2);
-        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true);
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true, &[]);
         let (_, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
         let action = journey.failed(
             &Standard,
@@ -418,7 +425,7 @@ mod tests {
     fn a_request_that_may_have_run_is_not_replayed() {
         let t0 = Instant::now();
         let mut chain = breakers(2);
-        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, false);
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, false, &[]);
         let (_, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
         let reset = Failure::transport(TransportFailure::Reset);
         let action = journey.failed(&Standard, &mut chain, permit, reset, t0, None, (0.0, 0.0));
@@ -430,7 +437,7 @@ mod tests {
         let t0 = Instant::now();
         let mut chain = breakers(2);
         let mut budget = RetryBudget::new(crate::budget::BudgetConfig { ratio_ppm: 0, min_per_sec: 0, capacity: 0 });
-        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true);
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true, &[]);
         let (_, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
         let failure = Failure::answered(Class::ServerError, None);
         let (hop, _) =
@@ -440,10 +447,22 @@ mod tests {
     }
 
     #[test]
+    fn a_context_overflow_skips_the_windows_no_larger() {
+        let t0 = Instant::now();
+        let mut chain = breakers(3);
+        let windows = [Some(8_192), Some(8_192), Some(128_000)];
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true, &windows);
+        let (_, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
+        let overflow = Failure::answered(Class::ContextOverflow, None);
+        let (hop, _) = attempt(journey.failed(&Standard, &mut chain, permit, overflow, t0, None, (0.0, 0.0)));
+        assert_eq!(hop, 2, "the larger window, past the one as small");
+    }
+
+    #[test]
     fn nothing_is_attempted_at_or_after_the_deadline() {
         let t0 = Instant::now();
         let mut chain = breakers(2);
-        let mut journey = Journey::new(RETRY, t0, true);
+        let mut journey = Journey::new(RETRY, t0, true, &[]);
         assert_eq!(journey.start(&Standard, &mut chain, t0, 0.0), Action::Exhausted { retry_at: None });
         assert_eq!(journey.attempts(), 0);
     }

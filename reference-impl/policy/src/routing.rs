@@ -4,7 +4,9 @@
 //! that respects it: the first provider, in chain order, that this request has
 //! not tried yet and whose breaker admits the call. Providers whose breakers
 //! reject are skipped at no cost; the earliest time one of them may admit again
-//! is kept for the client's `Retry-After` when nothing can serve.
+//! is kept for the client's `Retry-After` when nothing can serve. A request
+//! whose context overflowed a model's window also skips the entries whose
+//! window is known to be no larger ([`no_larger`]).
 use std::time::Instant;
 
 use super::breaker::{Admission, Breaker, Permit, Rejection, Transition};
@@ -31,6 +33,26 @@ impl Tried {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// The positions in either set.
+    pub fn union(self, other: Tried) -> Tried {
+        Tried(self.0 | other.0)
+    }
+}
+
+/// The chain positions that cannot take a request that overflowed the
+/// context window of position `overflowed`: those whose window is known and
+/// no larger. Where either window is unknown, nothing is ruled out.
+pub fn no_larger(windows: &[Option<u64>], overflowed: usize) -> Tried {
+    let mut ruled_out = Tried::default();
+    if let Some(&Some(limit)) = windows.get(overflowed) {
+        for (index, window) in windows.iter().enumerate() {
+            if window.is_some_and(|w| w <= limit) {
+                ruled_out.insert(index);
+            }
+        }
+    }
+    ruled_out
 }
 
 /// A chain position skipped because its breaker did not admit the call.
@@ -83,4 +105,19 @@ pub fn select(breakers: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -
         }
     }
     selection
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overflow_rules_out_the_windows_no_larger_than_the_one_that_overflowed() {
+        let windows = [Some(8_192), Some(8_192), None, Some(128_000), Some(4_096)];
+        let ruled_out = no_larger(&windows, 0);
+        let out: Vec<usize> = (0..windows.len()).filter(|&i| ruled_out.contains(i)).collect();
+        assert_eq!(out, [0, 1, 4], "equal and smaller windows; unknown and larger ones stay");
+        assert!(no_larger(&windows, 2).is_empty(), "an unknown window rules nothing out");
+        assert!(no_larger(&windows, 9).is_empty());
+    }
 }

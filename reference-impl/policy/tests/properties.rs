@@ -367,6 +367,12 @@ journey_property!(
     journey::ReplaysAnything
 );
 journey_property!(
+    p26_overflow_goes_to_a_larger_window,
+    p26_bites,
+    overflow_goes_to_a_larger_window,
+    journey::IgnoresWindows
+);
+journey_property!(
     p25_deadline_and_retry_after_respected,
     p25_bites,
     deadline_and_retry_after_respected,

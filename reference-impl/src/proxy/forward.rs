@@ -67,7 +67,8 @@ pub async fn forward<D: Decide>(
     }
     let (request_id, mut rng) = gateway.next_request();
     let mut trail = Trail::new(gateway.clone(), route, request_id, now);
-    let mut journey = Journey::new(policy.retry, now + policy.request_timeout, inbound.idempotent);
+    let windows = &gateway.settings.routes[route].windows;
+    let mut journey = Journey::new(policy.retry, now + policy.request_timeout, inbound.idempotent, windows);
     let mut action = journey.start(&gateway.decide, &mut gateway.breakers(route), now, rng.f64());
     loop {
         trail.decided(journey.drain(), now);

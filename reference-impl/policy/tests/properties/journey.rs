@@ -27,6 +27,8 @@ pub struct Case {
     /// Each attempt's outcome and duration in ms, in order (then successes).
     pub attempts: Vec<(Outcome, u64)>,
     pub draws: Vec<f64>,
+    /// Each position's context window, where known.
+    pub windows: Vec<Option<u64>>,
 }
 
 fn failures() -> impl Strategy<Value = Failure> {
@@ -60,6 +62,7 @@ pub fn cases() -> impl Strategy<Value = Case> {
         (100u64..3_000, any::<bool>()),
         proptest::collection::vec(outcomes(), 0..24),
         proptest::collection::vec(0.0..1.0f64, 64),
+        proptest::collection::vec(proptest::option::of(prop_oneof![Just(4_096u64), Just(8_192), Just(128_000)]), 4),
     )
         .prop_map(
             move |(
@@ -69,7 +72,9 @@ pub fn cases() -> impl Strategy<Value = Case> {
                 (deadline_ms, idempotent),
                 attempts,
                 draws,
+                mut windows,
             )| {
+                windows.truncate(chain);
                 Case {
                     chain,
                     breaker: BreakerConfig {
@@ -94,6 +99,7 @@ pub fn cases() -> impl Strategy<Value = Case> {
                     idempotent,
                     attempts,
                     draws,
+                    windows,
                 }
             },
         )
@@ -116,7 +122,7 @@ pub fn drive<D: Decide>(decide: &D, case: &Case) -> (Vec<Step>, Instant, Instant
     let t0 = Instant::now();
     let deadline = t0 + Duration::from_millis(case.deadline_ms);
     let mut chain: Vec<Breaker> = (0..case.chain).map(|_| decide.breaker(case.breaker)).collect();
-    let mut journey = Journey::new(case.retry, deadline, case.idempotent);
+    let mut journey = Journey::new(case.retry, deadline, case.idempotent, &case.windows);
     let mut draws = case.draws.iter().copied().cycle();
     let mut outcomes = case.attempts.iter().copied();
     let mut now = t0;
@@ -239,6 +245,37 @@ pub fn deadline_and_retry_after_respected<D: Decide>(decide: &D, case: &Case) ->
         }
     }
     Ok(())
+}
+
+/// Property 26: after a context overflow, no later attempt goes to a provider
+/// whose context window is known to be no larger than the one that overflowed.
+pub fn overflow_goes_to_a_larger_window<D: Decide>(decide: &D, case: &Case) -> Result<(), String> {
+    let (steps, ..) = drive(decide, case);
+    let mut limit: Option<u64> = None;
+    for step in &steps {
+        if let Some((hop, failure)) = step.after {
+            if failure.class == Class::ContextOverflow {
+                limit = case.windows[hop].map(|w| limit.map_or(w, |l| l.max(w)));
+            }
+        }
+        if let (Some(limit), Action::Attempt { hop, .. }) = (limit, step.action) {
+            if case.windows[hop].is_some_and(|w| w <= limit) {
+                return Err(format!(
+                    "provider {hop} ({:?} tokens) tried after a context of {limit} tokens overflowed",
+                    case.windows[hop]
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sends a context overflow to whatever comes next.
+pub struct IgnoresWindows;
+impl Decide for IgnoresWindows {
+    fn too_small(&self, _: &[Option<u64>], _: usize) -> failover_policy::Tried {
+        failover_policy::Tried::default()
+    }
 }
 
 /// Retries a silent provider whatever the chain holds.
