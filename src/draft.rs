@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use failover_contract::{
     BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, IdempotencyConfig, LimitsConfig, ModelConfig,
-    PolicyConfig, ProviderConfig, RetryConfig, SCHEMA, StreamingConfig,
+    PolicyConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -111,6 +111,20 @@ impl Draft {
             limits: self.limits,
         }
     }
+}
+
+/// A breaker that opens when `percent` % of at least `min_calls` calls in
+/// `window_ms` fail, for `open_ms` (its cap raised to at least that).
+pub fn breaker(breaker: &mut BreakerConfig, percent: u32, min_calls: u32, window_ms: u64, open_ms: u64) {
+    breaker.failure_rate = f64::from(percent) / 100.0;
+    (breaker.min_calls, breaker.window_ms, breaker.open_ms) = (min_calls, window_ms, open_ms);
+    breaker.open_max_ms = breaker.open_max_ms.max(open_ms);
+}
+
+/// A retry budget of `capacity` retries, refilled by `percent` % of requests
+/// and `per_sec` a second.
+pub fn retry_budget(capacity: u32, percent: u32, per_sec: u32) -> RetryBudgetConfig {
+    RetryBudgetConfig { ratio: f64::from(percent) / 100.0, min_per_sec: per_sec, capacity }
 }
 
 #[cfg(test)]

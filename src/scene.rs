@@ -414,6 +414,20 @@ impl Scene {
         &self.http
     }
 
+    /// The latest step's responses that skipped `provider` came within `bound`
+    /// (plus `tolerance`) at the median; the median is kept as a measurement.
+    pub fn median_skipping_within(
+        &mut self,
+        provider: &str,
+        bound: Duration,
+        tolerance: Duration,
+    ) -> Result<(), String> {
+        let journal = self.existing_provider(provider)?.journal();
+        let median = crate::checks::median_skipping_within(self.batch(), &journal, provider, bound, tolerance)?;
+        self.measure("breaker_open_median", median.as_secs_f64() * 1e3, "ms");
+        Ok(())
+    }
+
     /// Records the latest response's latency as measurement `name`.
     pub fn keep_latency(&mut self, name: &str) -> Result<(), String> {
         let latency = self.last()?.latency;

@@ -1,6 +1,8 @@
 //! Steps that shape the gateway's config before it starts.
 use cucumber::given;
 
+use failover_conformance::draft;
+
 use super::FailoverWorld;
 use super::params::{Chain, Numbers};
 
@@ -47,10 +49,7 @@ async fn retry_after_cap(w: &mut FailoverWorld, ms: u64) -> Result<(), String> {
 
 #[given(expr = "the breaker opens when {int}% of at least {int} calls in {int} ms fail, for {int} ms")]
 async fn breaker(w: &mut FailoverWorld, percent: u32, min_calls: u32, window: u64, open: u64) -> Result<(), String> {
-    let breaker = &mut w.scene.policy()?.breaker;
-    breaker.failure_rate = f64::from(percent) / 100.0;
-    (breaker.min_calls, breaker.window_ms, breaker.open_ms) = (min_calls, window, open);
-    breaker.open_max_ms = breaker.open_max_ms.max(open);
+    draft::breaker(&mut w.scene.policy()?.breaker, percent, min_calls, window, open);
     Ok(())
 }
 
@@ -78,9 +77,7 @@ async fn stream_idle_timeout(w: &mut FailoverWorld, ms: u64) -> Result<(), Strin
 
 #[given(expr = "retries are limited to a budget of {int} retries, refilled by {int}% of requests and {int} per second")]
 async fn retry_budget(w: &mut FailoverWorld, capacity: u32, percent: u32, per_sec: u32) -> Result<(), String> {
-    let budget =
-        failover_contract::RetryBudgetConfig { ratio: f64::from(percent) / 100.0, min_per_sec: per_sec, capacity };
-    w.scene.policy()?.retry.budget = Some(budget);
+    w.scene.policy()?.retry.budget = Some(draft::retry_budget(capacity, percent, per_sec));
     Ok(())
 }
 

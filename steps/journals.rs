@@ -72,10 +72,8 @@ async fn switch_count(w: &mut FailoverWorld, provider: String, max: usize) -> Re
 
 #[then(expr = "traffic moved away from {string} and back at most once each per {int} ms, with {int} ms of tolerance")]
 async fn switch_rate(w: &mut FailoverWorld, provider: String, ms: u64, tolerance: u64) -> Result<(), String> {
-    // Switch times are the client's send times, so they are only as precise as
-    // the pace of its requests: the tolerance covers one pacing interval and more.
-    let period = Duration::from_millis(ms).saturating_sub(context::tolerance(tolerance));
-    checks::routing::at_most_one_switch_each_way_per(&w.scene.switches(&provider)?, &provider, period)
+    let (period, tolerance) = (Duration::from_millis(ms), context::tolerance(tolerance));
+    checks::routing::at_most_one_switch_each_way_per(&w.scene.switches(&provider)?, &provider, period, tolerance)
 }
 
 #[then(expr = "traffic came back to {string} only after {int} ms without a request it failed")]

@@ -74,12 +74,7 @@ async fn fails_by_time(
     failing: u64,
     period: u64,
 ) -> Result<(), String> {
-    let schedule = Schedule::Duty {
-        start: std::time::Instant::now(),
-        period: Duration::from_millis(period),
-        failing: Duration::from_millis(failing),
-    };
-    fail(w, &provider, fault, schedule).await
+    fail(w, &provider, fault, Schedule::duty(Duration::from_millis(failing), Duration::from_millis(period))).await
 }
 
 #[given(expr = "provider {string} streams {int} chunks {int} ms apart")]

@@ -126,10 +126,7 @@ async fn stream_first_event(w: &mut FailoverWorld, bound: Bound, tolerance: u64)
 #[then(expr = "the responses that skipped {string} arrived within {bound} at the median, with {int} ms of tolerance")]
 async fn skipped_median(w: &mut FailoverWorld, provider: String, bound: Bound, tolerance: u64) -> Result<(), String> {
     let (bound, tolerance) = (bound.of(&w.scene)?, context::tolerance(tolerance));
-    let journal = w.scene.existing_provider(&provider)?.journal();
-    let median = checks::median_skipping_within(w.scene.batch(), &journal, &provider, bound, tolerance)?;
-    w.scene.measure("breaker_open_median", median.as_secs_f64() * 1e3, "ms");
-    Ok(())
+    w.scene.median_skipping_within(&provider, bound, tolerance)
 }
 
 #[then(expr = "the last {int} responses are identical")]

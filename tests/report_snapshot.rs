@@ -30,26 +30,30 @@ async fn main() -> ExitCode {
     settings.set_prepend_module_to_snapshot(false);
     // Measured numbers vary from run to run; what was measured does not.
     settings.add_filter(r"(baseline_median|first_failover|breaker_open_median|switches) [0-9.]+", "$1 [n]");
-    let check = || {
+    let json = || {
         settings.bind(|| {
             insta::assert_json_snapshot!("report_json", report, {
                 ".cases[].scenarios[].measurements[].value" => "[n]",
-            });
-            insta::assert_snapshot!("report_md", markdown);
+            })
         })
     };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)) {
-        Ok(()) if !outcome.record.has_failed() => {
-            println!("1 passed, 0 failed, 0 skipped");
-            ExitCode::SUCCESS
-        }
-        Ok(()) => {
-            eprintln!("report_snapshot: the bundled gateway failed scenarios: {}", outcome.record.summary_line());
-            ExitCode::FAILURE
-        }
-        Err(_) => {
-            eprintln!("report_snapshot: the report changed; review with `cargo insta review` (see README)");
-            ExitCode::FAILURE
-        }
+    let md = || settings.bind(|| insta::assert_snapshot!("report_md", markdown));
+    let checks = [
+        ("the bundled gateway passed every scenario", !outcome.record.has_failed()),
+        ("report.json matches its snapshot", std::panic::catch_unwind(std::panic::AssertUnwindSafe(json)).is_ok()),
+        ("report.md matches its snapshot", std::panic::catch_unwind(std::panic::AssertUnwindSafe(md)).is_ok()),
+    ];
+    for (what, ok) in &checks {
+        println!("{what}: {}", if *ok { "ok" } else { "MISMATCH" });
     }
+    if !outcome.record.has_failed() {
+        println!("  ({})", outcome.record.summary_line());
+    }
+    let failed = checks.iter().filter(|(_, ok)| !ok).count();
+    println!("report_snapshot: {} checks passed, {failed} failed", checks.len() - failed);
+    if failed > 0 {
+        eprintln!("report_snapshot: review a changed snapshot with `cargo insta review` (see README)");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }

@@ -10,9 +10,18 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Consecutive switches the same way are at least `period` apart: traffic
-/// left the provider at most once, and came back at most once, per period.
-pub fn at_most_one_switch_each_way_per(switches: &Switches, provider: &str, period: Duration) -> Result<(), String> {
+/// Consecutive switches the same way are at least `period` apart (less
+/// `tolerance`): traffic left the provider at most once, and came back at most
+/// once, per period. Switch times are the client's send times, so they are only
+/// as precise as the pace of its requests: the tolerance covers one pacing
+/// interval and more.
+pub fn at_most_one_switch_each_way_per(
+    switches: &Switches,
+    provider: &str,
+    period: Duration,
+    tolerance: Duration,
+) -> Result<(), String> {
+    let period = period.saturating_sub(tolerance);
     if switches.requests == 0 {
         return Err(format!("nothing was observed: no request to read switches of traffic to \"{provider}\" from"));
     }

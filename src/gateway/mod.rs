@@ -14,7 +14,7 @@ pub use external::stop_all;
 
 enum Process {
     Bundled(#[allow(dead_code)] Started),
-    External(#[allow(dead_code)] external::Child),
+    External(#[allow(dead_code)] Box<external::Child>),
 }
 
 /// A running gateway.
@@ -73,7 +73,7 @@ impl GatewayUnderTest {
                         exited = child.exited() => Err(exited),
                     };
                     match outcome {
-                        Ok(()) => return Ok(Self { base_url, _process: Process::External(child) }),
+                        Ok(()) => return Ok(Self { base_url, _process: Process::External(Box::new(child)) }),
                         Err(_) if tries < 3 && child.lost_its_port() => continue,
                         Err(last) => return Err(child.failed_to_start(within, &last)),
                     }

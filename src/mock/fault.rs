@@ -293,6 +293,11 @@ impl Schedule {
         }
     }
 
+    /// The first `failing` of every `period`, from now on.
+    pub fn duty(failing: Duration, period: Duration) -> Self {
+        Schedule::Duty { start: std::time::Instant::now(), period, failing }
+    }
+
     /// A pattern from its feature spelling: `x` fails, `.` passes.
     pub fn pattern(spelling: &str) -> Result<Self, String> {
         let hits = spelling

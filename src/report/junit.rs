@@ -1,71 +1,37 @@
 //! `junit.xml`: one test suite per case, one test case per scenario; scenarios
-//! not run are `skipped` with the reason.
-use std::fmt::Write;
+//! not run are `skipped` with the reason. Written with `quick-junit`, which
+//! escapes and shapes the XML the way CI systems read it.
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use super::Report;
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::run::Verdict;
 
 /// The JUnit XML report.
-pub fn junit(r: &Report) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let total: usize = r.cases.iter().map(|c| c.scenarios.len()).sum();
-    let failed: usize = r.cases.iter().map(|c| c.summary.failed).sum();
-    let skipped: usize = r.cases.iter().map(|c| c.summary.skipped + c.summary.not_supported).sum();
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"failover-conformance\" tests=\"{total}\" failures=\"{failed}\" skipped=\"{skipped}\" timestamp=\"{}\">",
-        escape(&r.date)
-    );
+pub fn junit(r: &Report) -> Result<String, String> {
+    let mut report = quick_junit::Report::new("failover-conformance");
     for case in &r.cases {
-        let s = &case.summary;
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
-            escape(&case.id),
-            case.scenarios.len(),
-            s.failed,
-            s.skipped + s.not_supported
-        );
+        let mut suite = TestSuite::new(case.id.as_str());
         for scenario in &case.scenarios {
-            let name = escape(&scenario.name);
-            let class = escape(&format!("{}.{}", case.id, scenario.feature));
-            let _ = write!(out, "    <testcase name=\"{name}\" classname=\"{class}\"");
-            match scenario.status.as_str() {
-                "failed" => {
-                    let message = scenario.failed_step.as_deref().unwrap_or("failed");
-                    let _ = writeln!(
-                        out,
-                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
-                        escape(message.trim()),
-                        escape(scenario.error.as_deref().unwrap_or(""))
-                    );
+            let status = match scenario.status {
+                Verdict::Passed => TestCaseStatus::success(),
+                Verdict::Failed => {
+                    let mut failed = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    failed.set_message(scenario.failed_step.as_deref().unwrap_or("failed").trim());
+                    failed.set_description(scenario.error.as_deref().unwrap_or(""));
+                    failed
                 }
-                "skipped" | "not_supported" => {
-                    let why = format!("{}: {}", scenario.status, scenario.reason.as_deref().unwrap_or(""));
-                    let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", escape(&why));
+                Verdict::Skipped | Verdict::NotSupported => {
+                    let mut skipped = TestCaseStatus::skipped();
+                    let why = format!("{}: {}", scenario.status.as_str(), scenario.reason.as_deref().unwrap_or(""));
+                    skipped.set_message(why);
+                    skipped
                 }
-                _ => {
-                    let _ = writeln!(out, "/>");
-                }
-            }
+            };
+            let mut test = TestCase::new(scenario.name.as_str(), status);
+            test.set_classname(format!("{}.{}", case.id, scenario.feature));
+            suite.add_test_case(test);
         }
-        let _ = writeln!(out, "  </testsuite>");
+        report.add_test_suite(suite);
     }
-    out.push_str("</testsuites>\n");
-    out
+    report.to_string().map_err(|e| format!("cannot write junit.xml: {e}"))
 }

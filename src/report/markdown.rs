@@ -3,18 +3,18 @@
 use std::fmt::Write;
 
 use super::Report;
+use crate::run::Verdict;
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-fn icon(status: &str) -> &'static str {
+fn icon(status: Verdict) -> &'static str {
     match status {
-        "passed" => "✅ passed",
-        "failed" => "❌ failed",
-        "not_supported" => "➖ not supported",
-        "skipped" => "⏭ skipped",
-        _ => "?",
+        Verdict::Passed => "✅ passed",
+        Verdict::Failed => "❌ failed",
+        Verdict::NotSupported => "➖ not supported",
+        Verdict::Skipped => "⏭ skipped",
     }
 }
 
@@ -53,7 +53,12 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(
             out,
             "- Profile **{}**: **{}** ({} passed, {} failed, {} skipped, {} not supported)",
-            p.name, p.result, s.passed, s.failed, s.skipped, s.not_supported
+            p.name,
+            p.result.as_str(),
+            s.passed,
+            s.failed,
+            s.skipped,
+            s.not_supported
         );
     }
     let _ = writeln!(out, "\n| Case | Status | Passed | Failed | Not supported | Skipped |\n|---|---|---|---|---|---|");
@@ -68,7 +73,7 @@ pub fn markdown(r: &Report) -> String {
             out,
             "| {} | {}{missing} | {} | {} | {} | {} |",
             c.id,
-            icon(&c.status),
+            icon(c.status),
             s.passed,
             s.failed,
             s.not_supported,
@@ -81,8 +86,11 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(out, "- {note}");
         }
     }
-    let failures: Vec<_> =
-        r.cases.iter().flat_map(|c| c.scenarios.iter().filter(|s| s.status == "failed").map(move |s| (c, s))).collect();
+    let failures: Vec<_> = r
+        .cases
+        .iter()
+        .flat_map(|c| c.scenarios.iter().filter(|s| s.status == Verdict::Failed).map(move |s| (c, s)))
+        .collect();
     if !failures.is_empty() {
         let _ = writeln!(out, "\n## Failures\n");
         for (case, s) in failures {
@@ -106,7 +114,7 @@ pub fn markdown(r: &Report) -> String {
                 "| {} | {} | {} | {} |",
                 case.id,
                 cell(&s.name),
-                icon(&s.status),
+                icon(s.status),
                 cell(s.reason.as_deref().unwrap_or(""))
             );
         }

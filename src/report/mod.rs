@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::manifest::Implementation;
-use crate::run::{Counts, Outcome, ScenarioRecord, Status, case_status};
+use crate::run::{Counts, Outcome, ScenarioRecord, Status, Verdict, case_status};
 use crate::scene::Measurement;
 
 pub use junit::junit;
@@ -85,13 +85,35 @@ pub struct TimingReport {
 }
 
 /// A profile's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileResult {
+    /// Every scenario that ran passed, and none was skipped.
+    Success,
+    /// None failed, but some were skipped by the person running the suite.
+    Partial,
+    /// Some scenario failed, or a feature did not parse.
+    Failure,
+}
+
+impl ProfileResult {
+    /// The name reports use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProfileResult::Success => "success",
+            ProfileResult::Partial => "partial",
+            ProfileResult::Failure => "failure",
+        }
+    }
+}
+
+/// A profile's result.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProfileReport {
     /// `core` or `extended`.
     pub name: String,
-    /// `success` (every counted case passed), `partial` (none failed, some
-    /// skipped) or `failure`.
-    pub result: String,
+    /// How the profile came out.
+    pub result: ProfileResult,
     /// Scenario counts.
     pub summary: Counts,
     /// Case ids that failed.
@@ -106,8 +128,8 @@ pub struct CaseReport {
     pub id: String,
     /// Profiles the case's scenarios belong to.
     pub profiles: Vec<String>,
-    /// `passed`, `failed`, `not_supported` or `skipped`.
-    pub status: String,
+    /// How the case came out.
+    pub status: Verdict,
     /// Capabilities some of its scenarios needed and the gateway did not declare.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_capabilities: Vec<String>,
@@ -126,8 +148,8 @@ pub struct ScenarioReport {
     pub feature: String,
     /// Line in the feature file.
     pub line: usize,
-    /// `passed`, `failed`, `not_supported` or `skipped`.
-    pub status: String,
+    /// How the scenario came out.
+    pub status: Verdict,
     /// The failing step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_step: Option<String>,
@@ -167,7 +189,7 @@ fn scenario_report(s: &ScenarioRecord) -> ScenarioReport {
         name: s.name.clone(),
         feature: s.feature.clone(),
         line: s.line,
-        status: s.status.as_str().to_owned(),
+        status: s.status.verdict(),
         failed_step: s.failed_step.clone(),
         error: s.error.clone(),
         reason: s.reason.clone(),
@@ -224,7 +246,7 @@ pub fn build(outcome: &Outcome, date: String, reproduce: Reproduce) -> Report {
             CaseReport {
                 id: id.to_owned(),
                 profiles,
-                status: case_status(&scenarios).to_owned(),
+                status: case_status(&scenarios),
                 missing_capabilities: missing,
                 summary: Counts::of(scenarios.iter().copied()),
                 scenarios: {
@@ -248,17 +270,17 @@ pub fn build(outcome: &Outcome, date: String, reproduce: Reproduce) -> Report {
             let summary = Counts::of(in_profile.iter().copied());
             let failed_cases: Vec<String> = cases
                 .iter()
-                .filter(|c| c.profiles.iter().any(|p| p == profile) && c.status == "failed")
+                .filter(|c| c.profiles.iter().any(|p| p == profile) && c.status == Verdict::Failed)
                 .map(|c| c.id.clone())
                 .collect();
             let result = if summary.failed > 0 || !record.parse_errors.is_empty() {
-                "failure"
+                ProfileResult::Failure
             } else if summary.skipped > 0 {
-                "partial"
+                ProfileResult::Partial
             } else {
-                "success"
+                ProfileResult::Success
             };
-            Some(ProfileReport { name: (*profile).to_owned(), result: result.to_owned(), summary, failed_cases })
+            Some(ProfileReport { name: (*profile).to_owned(), result, summary, failed_cases })
         })
         .collect();
     let (mode, gateway_command) = match &plan.context.target {
@@ -311,7 +333,7 @@ pub fn write(dir: &Path, report: &Report) -> Result<Vec<PathBuf>, String> {
     let files = [
         ("report.json", serde_json::to_string_pretty(report).expect("a report serialises") + "\n"),
         ("report.md", markdown(report)),
-        ("junit.xml", junit(report)),
+        ("junit.xml", junit(report)?),
     ];
     let mut written = Vec::new();
     for (name, text) in files {

@@ -18,7 +18,7 @@ use futures::FutureExt;
 
 pub use exclusive::Hold;
 pub use plan::{Plan, SuiteCli, default_report_dir};
-pub use record::{Counts, RunRecord, ScenarioRecord, Status, case_status};
+pub use record::{Counts, RunRecord, ScenarioRecord, Status, Verdict, case_status};
 pub use recorder::{Recorder, SharedRecord};
 pub use selection::{Decision, PROFILES, Selection};
 

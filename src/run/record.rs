@@ -22,13 +22,46 @@ pub enum Status {
 }
 
 impl Status {
+    /// The outcome reports give it: a scenario that never finished failed.
+    pub const fn verdict(self) -> Verdict {
+        match self {
+            Status::Running | Status::Failed => Verdict::Failed,
+            Status::Passed => Verdict::Passed,
+            Status::Skipped => Verdict::Skipped,
+            Status::NotSupported => Verdict::NotSupported,
+        }
+    }
+
+    /// The name reports use.
+    pub const fn as_str(self) -> &'static str {
+        self.verdict().as_str()
+    }
+}
+
+/// A scenario's or a case's outcome, under the names the reports and the
+/// contract use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every step passed (a case: every scenario that ran).
+    Passed,
+    /// A step failed (a case: some scenario).
+    Failed,
+    /// Excluded by the person running the suite (a case: some scenario, so
+    /// its result is partial).
+    Skipped,
+    /// Not run for lack of a declared capability (a case: every scenario).
+    NotSupported,
+}
+
+impl Verdict {
     /// The name reports use.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Status::Running | Status::Failed => "failed",
-            Status::Passed => "passed",
-            Status::Skipped => "skipped",
-            Status::NotSupported => "not_supported",
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Skipped => "skipped",
+            Verdict::NotSupported => "not_supported",
         }
     }
 }
@@ -197,8 +230,8 @@ impl RunRecord {
                     }
                 }
                 let status = match case_status(&scenarios) {
-                    "failed" => "FAILED".to_owned(),
-                    other => other.replace('_', " "),
+                    Verdict::Failed => "FAILED".to_owned(),
+                    other => other.as_str().replace('_', " "),
                 };
                 format!("{case}: {status} ({})", parts.join(", "))
             })
@@ -218,16 +251,15 @@ impl RunRecord {
 /// A case's status from its scenarios: `failed` if any failed; else `skipped`
 /// if any was excluded by the person running it (partial); `not_supported` if
 /// none could run for lack of a capability; else `passed`.
-pub fn case_status(scenarios: &[&ScenarioRecord]) -> &'static str {
-    let any =
-        |s: Status| scenarios.iter().any(|r| r.status == s || (s == Status::Failed && r.status == Status::Running));
-    if any(Status::Failed) {
-        "failed"
-    } else if any(Status::Skipped) {
-        "skipped"
+pub fn case_status(scenarios: &[&ScenarioRecord]) -> Verdict {
+    let any = |v: Verdict| scenarios.iter().any(|r| r.status.verdict() == v);
+    if any(Verdict::Failed) {
+        Verdict::Failed
+    } else if any(Verdict::Skipped) {
+        Verdict::Skipped
     } else if scenarios.iter().all(|r| r.status == Status::NotSupported) {
-        "not_supported"
+        Verdict::NotSupported
     } else {
-        "passed"
+        Verdict::Passed
     }
 }

@@ -153,7 +153,7 @@ async fn forward_anything(config: &GatewayConfig, request: Request, next: Next) 
         .and_then(|v| v.get("model").and_then(Value::as_str).map(str::to_owned))
         .is_some_and(|model| config.models.iter().any(|m| m.name == model));
     let small = bytes.len() as u64 <= config.limits.max_body_bytes;
-    if (readable && small) || !parts.uri.path().starts_with("/api/v1/") {
+    if (readable && small) || parts.method != http::Method::POST || !parts.uri.path().starts_with("/api/v1/") {
         return next.run(Request::from_parts(parts, Body::from(bytes))).await;
     }
     let (Some(model), Some(first)) = (config.models.first(), config.providers.first()) else {

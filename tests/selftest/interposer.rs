@@ -70,13 +70,16 @@ pub async fn wrap(defect: Defect, config: &mut GatewayConfig) -> Result<Interpos
             let provider = config.providers.iter().find(|q| q.id == entry.provider)?;
             Some((provider.base_url.clone(), provider.api_key.clone()))
         });
+        let next = next.filter(|_| defect == Defect::SplicesStreams);
         let concerned = match defect {
             Defect::DropsHistoryOnFailover => positions.iter().any(|&(_, p)| p > 0),
             Defect::SplicesStreams => next.is_some(),
             Defect::WaitsForMissingDone | Defect::DropsStreamedUsage => true,
             _ => false,
         };
-        if !concerned {
+        // An interposer cannot refuse a connection it has accepted: a provider
+        // refusing connections when the gateway starts is left as it is.
+        if !concerned || refuses(&config.providers[i].base_url).await {
             continue;
         }
         let client = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
@@ -87,6 +90,13 @@ pub async fn wrap(defect: Defect, config: &mut GatewayConfig) -> Result<Interpos
         config.providers[i].base_url = format!("http://{addr}");
     }
     Ok(interposers)
+}
+
+/// Whether nothing accepts connections at `base_url` (`http://host:port`).
+async fn refuses(base_url: &str) -> bool {
+    let address = base_url.trim_start_matches("http://");
+    let connect = tokio::net::TcpStream::connect(address);
+    !matches!(tokio::time::timeout(Duration::from_millis(500), connect).await, Ok(Ok(_)))
 }
 
 async fn serve(listener: tokio::net::TcpListener, route: Arc<Route>) {
@@ -116,6 +126,7 @@ async fn handle(route: Arc<Route>, request: Request<Incoming>) -> Result<Respons
     }
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    // A broken upstream breaks the gateway's connection too.
     let answer = send(&route.client, format!("{}{path}", route.base_url), authorization, body.clone()).await?;
     let streaming = answer
         .headers()
@@ -167,7 +178,7 @@ async fn pump(
                         return;
                     }
                 }
-                garbage
+                splicing && garbage
             }
             Ok(Some(Err(e))) => {
                 if !splicing {
@@ -181,7 +192,8 @@ async fn pump(
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 return;
             }
-            Ok(None) => splicing,
+            Ok(None) if splicing => true,
+            Ok(None) => return,
             Err(_) => true,
         };
         if broke {

@@ -183,6 +183,9 @@ impl<'a> Journey<'a> {
     /// The attempt on the current provider failed: what next. `budget` is the
     /// retry budget, if there is one; `draws` are two uniform numbers in
     /// [0, 1): the backoff's jitter and the failback ramp's draw.
+    // Every argument is an input of the decision, lent for the call only: the
+    // journey holds no reference to the gateway's shared state.
+    #[allow(clippy::too_many_arguments)]
     pub fn failed<D: Decide>(
         &mut self,
         decide: &D,
