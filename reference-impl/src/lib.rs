@@ -20,11 +20,12 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::serve::ListenerExt;
 use failover_contract::{ConfigError, GatewayConfig};
 pub use failover_policy as policy;
 use failover_policy::{Breaker, Decide, RetryBudget, Standard};
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use events::{EventLog, LineSink};
@@ -88,7 +89,7 @@ impl<D: Decide> Gateway<D> {
             budget,
             settings,
             breakers,
-            client: UpstreamClient::default(),
+            client: UpstreamClient,
             events: EventLog::new(options.event_capacity, options.event_lines),
             idempotency,
             deadlines: Notify::new(),
@@ -131,52 +132,147 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct Running {
     /// The address it listens on.
     pub addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
-    deadlines: JoinHandle<()>,
+    shutdown: watch::Sender<bool>,
+    workers: Workers,
+}
+
+/// Where a gateway's serving loops run.
+enum Workers {
+    /// Tasks of the caller's runtime, with the deadline driver.
+    Tasks(Vec<JoinHandle<std::io::Result<()>>>, JoinHandle<()>),
+    /// Threads of their own, each with a runtime of its own.
+    Threads(Vec<std::thread::JoinHandle<std::io::Result<()>>>),
 }
 
 impl Running {
     /// Stops accepting, lets requests in flight finish, and waits.
     pub async fn stop(mut self) -> std::io::Result<()> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+        let _ = self.shutdown.send(true);
+        let mut served = Ok(());
+        match &mut self.workers {
+            Workers::Tasks(tasks, deadlines) => {
+                for task in tasks.drain(..) {
+                    served = served.and(task.await.unwrap_or(Ok(())));
+                }
+                deadlines.abort();
+            }
+            Workers::Threads(threads) => {
+                let threads = std::mem::take(threads);
+                let joined = tokio::task::spawn_blocking(move || {
+                    threads.into_iter().map(|t| t.join().unwrap_or(Ok(()))).collect::<std::io::Result<Vec<()>>>()
+                });
+                served = joined.await.unwrap_or(Ok(Vec::new())).map(drop);
+            }
         }
-        let served = (&mut self.task).await.unwrap_or(Ok(()));
-        self.deadlines.abort();
         served
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        self.task.abort();
-        self.deadlines.abort();
+        let _ = self.shutdown.send(true);
+        if let Workers::Tasks(tasks, deadlines) = &self.workers {
+            for task in tasks {
+                task.abort();
+            }
+            deadlines.abort();
+        }
     }
 }
 
-/// Serves `gateway` on `listener` in a background task.
+/// Serves `gateway` on `listener` in a background task of the current runtime.
 pub fn serve<D: Decide>(gateway: Arc<Gateway<D>>, listener: TcpListener) -> std::io::Result<Running> {
     serve_app(gateway.clone(), proxy::app(gateway), listener)
 }
 
 /// Serves `app`, a router built around `gateway` (by [`proxy::app`], perhaps
-/// with layers of its own), on `listener`; the gateway's deadlines are driven
-/// beside it.
+/// with layers of its own), on `listener` in the current runtime; the
+/// gateway's deadlines are driven beside it.
 pub fn serve_app<D: Decide>(
     gateway: Arc<Gateway<D>>,
     app: axum::Router,
     listener: TcpListener,
 ) -> std::io::Result<Running> {
     let addr = listener.local_addr()?;
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let (shutdown, stopping) = watch::channel(false);
+    let task = tokio::spawn(serve_until(listener, app, stopping));
     let deadlines = tokio::spawn(deadlines::drive(gateway));
-    Ok(Running { addr, shutdown: Some(tx), task, deadlines })
+    Ok(Running { addr, shutdown, workers: Workers::Tasks(vec![task], deadlines) })
+}
+
+/// Serves `gateway` on `addr` with `workers` threads, each a single-threaded
+/// runtime with a listener of its own on the same port (`SO_REUSEPORT`: the
+/// kernel spreads connections across them) and its own upstream pool. A
+/// request is then served start to end on one thread, as nginx's workers do:
+/// no wake-up crosses threads on the hot path. The workers share the gateway's
+/// state (breakers, budget, decision log); the first one also drives its
+/// deadlines. Port 0 picks a free port for all of them.
+pub fn serve_workers<D: Decide>(
+    gateway: Arc<Gateway<D>>,
+    addr: SocketAddr,
+    workers: usize,
+) -> std::io::Result<Running> {
+    spawn_workers(addr, workers, move |n| {
+        if n == 0 {
+            tokio::spawn(deadlines::drive(gateway.clone()));
+        }
+        proxy::app(gateway.clone())
+    })
+}
+
+/// Serves the router `app(n)` builds on worker `n` (called on that worker's
+/// runtime) with `workers` single-threaded workers sharing `addr` (see
+/// [`serve_workers`]).
+pub fn spawn_workers(
+    addr: SocketAddr,
+    workers: usize,
+    app: impl Fn(usize) -> axum::Router + Send + Sync + 'static,
+) -> std::io::Result<Running> {
+    let first = reuse_port_listener(addr)?;
+    let addr = first.local_addr()?;
+    let mut listeners = vec![first];
+    for _ in 1..workers.max(1) {
+        listeners.push(reuse_port_listener(addr)?);
+    }
+    let (shutdown, stopping) = watch::channel(false);
+    let app = Arc::new(app);
+    let mut threads = Vec::with_capacity(listeners.len());
+    for (n, listener) in listeners.into_iter().enumerate() {
+        let (app, stopping) = (app.clone(), stopping.clone());
+        let thread = std::thread::Builder::new().name(format!("gateway-worker-{n}")).spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async move { serve_until(TcpListener::from_std(listener)?, app(n), stopping).await })
+        })?;
+        threads.push(thread);
+    }
+    Ok(Running { addr, shutdown, workers: Workers::Threads(threads) })
+}
+
+/// A non-blocking listener on `addr` that other listeners may share.
+fn reuse_port_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+/// Serves `app` on `listener` until `stopping` says so, then lets requests in
+/// flight finish. Accepted connections send without delay (no Nagle): a
+/// stream's events go out as they come.
+async fn serve_until(
+    listener: TcpListener,
+    app: axum::Router,
+    mut stopping: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        })
+        .await
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use failover_contract::GatewayConfig;
 use reference_gateway::events::LineSink;
-use reference_gateway::{Gateway, Options, serve};
+use reference_gateway::{Gateway, Options, serve_workers};
 
 /// The reference resilient LLM gateway (OpenAI-compatible).
 #[derive(Parser)]
@@ -25,6 +25,10 @@ struct Args {
     /// path, or `none`.
     #[arg(long, default_value = "-")]
     events_log: String,
+    /// Worker threads, each serving requests start to end on a runtime of its
+    /// own (default: one per CPU).
+    #[arg(long)]
+    workers: Option<usize>,
 }
 
 fn main() -> ExitCode {
@@ -54,25 +58,29 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let addr = match format!("{}:{}", args.host, args.port).parse::<std::net::SocketAddr>() {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!(
+                "reference-gateway: --host {} --port {} is not an address to listen on: {e}",
+                args.host, args.port
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let workers = args.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let running = match serve_workers(gateway, addr, workers) {
+        Ok(running) => running,
+        Err(e) => {
+            eprintln!("reference-gateway: cannot listen on {addr}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    eprintln!("reference-gateway: listening on http://{} with {workers} workers", running.addr);
+    // This thread only waits for Ctrl-C (or SIGTERM) and then stops the workers.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async move {
-        let addr = format!("{}:{}", args.host, args.port);
-        let listener = match tokio::net::TcpListener::bind(&addr).await {
-            Ok(listener) => listener,
-            Err(e) => {
-                eprintln!("reference-gateway: cannot listen on {addr}: {e}");
-                return ExitCode::from(1);
-            }
-        };
-        let running = match serve(gateway, listener) {
-            Ok(running) => running,
-            Err(e) => {
-                eprintln!("reference-gateway: {e}");
-                return ExitCode::from(1);
-            }
-        };
-        eprintln!("reference-gateway: listening on http://{}", running.addr);
-        let _ = tokio::signal::ctrl_c().await;
+        stopped().await;
         eprintln!("reference-gateway: stopping");
         match running.stop().await {
             Ok(()) => ExitCode::SUCCESS,
@@ -82,4 +90,19 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn stopped() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async move {
+        match term.as_mut() {
+            Some(term) => drop(term.recv().await),
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminated => {}
+    }
 }

@@ -52,26 +52,31 @@ impl Answer {
     }
 }
 
-/// The pooled client shared by every request.
-#[derive(Clone)]
-pub struct UpstreamClient {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+type Pooled = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+thread_local! {
+    /// One pool per thread: a pooled connection is driven by a task of the
+    /// thread's runtime, so a worker that keeps its own pool never wakes
+    /// another thread to hear from a provider.
+    static POOL: Pooled = pooled();
 }
 
-impl Default for UpstreamClient {
-    fn default() -> Self {
-        let mut http = HttpConnector::new();
-        http.set_nodelay(true);
-        http.enforce_http(false);
-        // Plain HTTP for local providers, TLS (Mozilla's roots, compiled in) for the rest.
-        let connector =
-            HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(256)
-            .build(connector);
-        Self { client }
-    }
+/// The pooled keep-alive client requests go out through: the pool of the
+/// thread that sends.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UpstreamClient;
+
+fn pooled() -> Pooled {
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    // Plain HTTP for local providers, TLS (Mozilla's roots, compiled in) for the rest.
+    let connector =
+        HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().wrap_connector(http);
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(256)
+        .build(connector)
 }
 
 impl UpstreamClient {
@@ -91,8 +96,8 @@ impl UpstreamClient {
             .body(Full::new(body))
             .expect("request parts are valid by construction");
         let exchange = async {
-            let response = self
-                .client
+            let response = POOL
+                .with(Pooled::clone)
                 .request(request)
                 .await
                 .map_err(|e| if e.is_connect() { TransportFailure::Refused } else { TransportFailure::Reset })?;
