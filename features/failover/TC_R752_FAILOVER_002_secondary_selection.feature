@@ -6,6 +6,10 @@ Feature: TC_R752_FAILOVER_002 Selection of the configured secondary provider
   client's request intact, with its own API key. The client sees a normal
   answer.
 
+  Background:
+    Given each provider gets 1 attempt per request
+    And the breaker opens when 50% of at least 4 calls in 10000 ms fail, for 5000 ms
+
   Scenario Outline: <requests> fail over to the secondary when the primary fails with <fault>
     Given model "gpt-4o" is served by "primary" then "secondary"
     And each attempt times out after 150 ms

@@ -11,6 +11,7 @@ Feature: TC_R752_FAILOVER_005 Conversation history across failover
   Background:
     Given model "gpt-4o" is served by "primary" then "secondary"
     And each provider gets 1 attempt per request
+    And the breaker opens when 50% of at least 4 calls in 10000 ms fail, for 5000 ms
 
   Scenario Outline: a <length> conversation continues on the secondary with its whole history
     Given a conversation with a system prompt and <turns> earlier turns

@@ -6,6 +6,12 @@ Feature: TC_R752_FAILOVER_007 A failing model without a secondary provider
   Retry-After header, never later than the request deadline. The gateway does
   not crash and keeps serving other models.
 
+  Background:
+    Given each provider gets 1 attempt per request
+    And each attempt times out after 1000 ms
+    And each request times out after 3000 ms
+    And the breaker opens when 50% of at least 4 calls in 10000 ms fail, for 5000 ms
+
   Scenario Outline: <request> for a model with one provider gets 503 when it fails with <fault>
     Given model "solo" is served by "primary" only
     And provider "primary" fails every request with <fault>

@@ -74,7 +74,7 @@ pub async fn forward<D: Decide>(
         trail.decided(journey.drain(), now);
         action = match action {
             Action::Attempt { hop, permit } => {
-                let attempted = attempt(gateway, route, hop, &inbound, endpoint, journey.deadline()).await;
+                let attempted = attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await;
                 now = Instant::now();
                 match attempted {
                     Attempted::Answer(answer, class) => {
@@ -111,14 +111,16 @@ pub async fn forward<D: Decide>(
     }
 }
 
-/// Sends one attempt to chain position `hop`, bounded by the attempt timeout
-/// (for a stream: until its first event) and the request's deadline.
+/// Sends one attempt to chain position `hop`, starting `now`, bounded by the
+/// attempt timeout (for a stream: until its first event) and the request's
+/// deadline.
 async fn attempt<D: Decide>(
     gateway: &Gateway<D>,
     route: usize,
     hop: usize,
     inbound: &Inbound,
     endpoint: Endpoint,
+    now: Instant,
     deadline: Instant,
 ) -> Attempted {
     let settings = &gateway.settings;
@@ -129,7 +131,7 @@ async fn attempt<D: Decide>(
     };
     let body = inbound.body_for(settings.routes[route].hops[hop].model.as_deref());
     let limit = if inbound.stream { settings.policy.first_byte_timeout } else { settings.policy.attempt_timeout };
-    let attempt_deadline = deadline.min(Instant::now() + limit);
+    let attempt_deadline = deadline.min(now + limit);
     let answer = match gateway.client.send(uri, &upstream.authorization, body, attempt_deadline, inbound.stream).await {
         Ok(answer) => answer,
         Err(failure) => return Attempted::Failed(Failure::transport(failure), None),
