@@ -24,6 +24,7 @@ Feature: TC_R752_FAILOVER_008 Failback to the recovered primary
     Then every response has status 200
     And provider "primary" received no request sooner than 600 ms after a failed one, once it had failed 2 requests
 
+    @S15
     Examples:
       | requests            |
       | chat completions    |
