@@ -9,6 +9,9 @@ use crate::run::Verdict;
 /// The JUnit XML report.
 pub fn junit(r: &Report) -> Result<String, String> {
     let mut report = quick_junit::Report::new("failover-conformance");
+    if let Ok(date) = chrono::DateTime::parse_from_rfc3339(&r.date) {
+        report.set_timestamp(date);
+    }
     for case in &r.cases {
         let mut suite = TestSuite::new(case.id.as_str());
         for scenario in &case.scenarios {

@@ -43,7 +43,7 @@ pub const SERVED_BY: &str = "x-failover-served-by";
 /// Response header counting the upstream attempts made.
 pub const ATTEMPTS: &str = "x-failover-attempts";
 
-/// What one attempt came to, and when.
+/// What one attempt came to.
 enum Attempted {
     /// An answer the client gets as it is, of class `Success` or `ClientError`.
     Answer(Answer, Class),

@@ -42,16 +42,6 @@ pub enum AnswerBody {
     Streaming(Incoming),
 }
 
-impl Answer {
-    /// The body if it was read whole (always, for an error status).
-    pub fn complete_body(&self) -> &[u8] {
-        match &self.body {
-            AnswerBody::Complete(b) => b,
-            AnswerBody::Streaming(_) => &[],
-        }
-    }
-}
-
 type Pooled = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 thread_local! {
