@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use futures::StreamExt;
 
+use crate::attribution;
 use crate::mock::responses;
 use crate::sse::{self, StreamEvent, StreamRecord};
 
@@ -51,20 +52,22 @@ impl RequestKind {
         body
     }
 
-    /// The body of the client's `n`-th request of this kind.
+    /// The body of the client's `n`-th request of this kind, tagged with `n`
+    /// (see [`attribution`]).
     pub fn body(self, model: &str, n: usize) -> Value {
+        let tag = attribution::tag(n);
         match self {
             RequestKind::Chat => json!({
                 "model": model,
                 "messages": [
                     {"role": "system", "content": "You are a concise assistant."},
-                    {"role": "user", "content": format!("Question number {n}: what is {n} + {n}?")}
+                    {"role": "user", "content": format!("Question number {n}: what is {n} + {n}? {tag}")}
                 ],
                 "temperature": 0.2,
                 "max_tokens": 64
             }),
             RequestKind::StreamedChat => Self::stream_body(model, n),
-            RequestKind::Embeddings => json!({"model": model, "input": format!("sentence number {n}")}),
+            RequestKind::Embeddings => json!({"model": model, "input": format!("sentence number {n} {tag}")}),
         }
     }
 }
@@ -91,6 +94,12 @@ pub struct Exchange {
 }
 
 impl Exchange {
+    /// The number of the client request this exchange sent (its tag), if it
+    /// sent one.
+    pub fn reference(&self) -> Option<usize> {
+        attribution::latest(&self.sent)
+    }
+
     /// The response body as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_slice(&self.body).ok()

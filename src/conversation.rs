@@ -51,11 +51,12 @@ impl Conversation {
         self.extras.parameters = true;
     }
 
-    /// The next request: the whole history plus a new question.
-    pub fn next_request(&mut self, model: &str) -> Value {
+    /// The next request, the client's `n`-th: the whole history plus a new
+    /// question, tagged with `n` (see [`crate::attribution`]).
+    pub fn next_request(&mut self, model: &str, n: usize) -> Value {
         self.turn += 1;
-        self.messages
-            .push(json!({"role": "user", "content": format!("Follow-up {}: and what about tomorrow?", self.turn)}));
+        let question = format!("Follow-up {}: and what about tomorrow? {}", self.turn, crate::attribution::tag(n));
+        self.messages.push(json!({"role": "user", "content": question}));
         let mut body = json!({"model": model, "messages": self.messages});
         if self.extras.parameters {
             body["temperature"] = json!(0.3);

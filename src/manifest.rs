@@ -1,5 +1,6 @@
 //! A vendor's manifest: who the implementation is and what it declares, kept
 //! next to its gateway command as `conformance-manifest.json`.
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,11 @@ pub struct Manifest {
     /// in the report so that a reader knows what was really tested.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Outcomes the adapter decides rather than the gateway: a case id or tag
+    /// (without `@`) and why. Their passes are reported as `adapter_decided`,
+    /// never as the gateway's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub adapter_decides: BTreeMap<String, String>,
 }
 
 impl Manifest {
@@ -55,6 +61,14 @@ impl Manifest {
             serde_json::from_str(&text).map_err(|e| format!("manifest {} is not valid: {e}", path.display()))?;
         for name in &manifest.capabilities {
             capabilities::check(name).map_err(|e| format!("manifest {}: {e}", path.display()))?;
+        }
+        for (tag, why) in &manifest.adapter_decides {
+            if tag.is_empty() || tag.starts_with('@') || tag.contains(char::is_whitespace) || why.trim().is_empty() {
+                return Err(format!(
+                    "manifest {}: adapter_decides needs a tag without `@` (e.g. CONTRACT_BAD_INPUT) and why, got {tag:?}: {why:?}",
+                    path.display()
+                ));
+            }
         }
         Ok(manifest)
     }

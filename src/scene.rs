@@ -136,6 +136,22 @@ impl Scene {
         }
     }
 
+    /// The inference requests any provider received that no client request of
+    /// this scenario carries, named; `None` when every one is attributed.
+    pub fn stray_requests(&self) -> Option<String> {
+        let strays: Vec<String> = self
+            .providers
+            .iter()
+            .filter_map(|(id, provider)| {
+                let journal = provider.journal();
+                let sent: Vec<usize> = self.exchanges.iter().filter_map(Exchange::reference).collect();
+                let strays = crate::attribution::strays(&journal, &sent);
+                (!strays.is_empty()).then(|| crate::attribution::describe(id, &strays))
+            })
+            .collect();
+        (!strays.is_empty()).then(|| strays.join("; "))
+    }
+
     /// How many requests provider `id` received (none if it is not in the scenario).
     pub fn received_by(&self, id: &str) -> usize {
         self.providers.get(id).map_or(0, MockProvider::received)
@@ -338,7 +354,8 @@ impl Scene {
         let first = self.exchanges.len();
         for _ in 0..turns {
             let conversation = self.conversation.as_mut().ok_or("no conversation was started")?;
-            let body = Bytes::from(conversation.next_request(model).to_string());
+            self.requests_made += 1;
+            let body = Bytes::from(conversation.next_request(model, self.requests_made).to_string());
             let exchange = self.send_raw(reqwest::Method::POST, RequestKind::Chat.path(), body).await?.clone();
             let answer = exchange.json().filter(|_| exchange.status == 200).ok_or_else(|| {
                 format!("turn {} of the conversation failed: {}", self.exchanges.len() - first, exchange.describe())
@@ -390,7 +407,7 @@ impl Scene {
     /// the scenario's requests reached it.
     pub fn switches(&self, provider: &str) -> Result<crate::trace::Switches, String> {
         let journal = self.existing_provider(provider)?.journal();
-        let reached = crate::trace::reached(&self.exchanges, &journal);
+        let reached = crate::trace::reached(&self.exchanges, &journal, provider)?;
         Ok(crate::trace::Switches::of(&self.exchanges, &reached))
     }
 
@@ -423,7 +440,8 @@ impl Scene {
         tolerance: Duration,
     ) -> Result<(), String> {
         let journal = self.existing_provider(provider)?.journal();
-        let median = crate::checks::median_skipping_within(self.batch(), &journal, provider, bound, tolerance)?;
+        let median =
+            crate::checks::median_skipping_within(self.batch(), &self.exchanges, &journal, provider, bound, tolerance)?;
         self.measure("breaker_open_median", median.as_secs_f64() * 1e3, "ms");
         Ok(())
     }

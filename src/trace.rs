@@ -1,37 +1,38 @@
 //! Reading routing decisions black-box: which client requests reached a
-//! provider (its journal holds the very body the client sent), and when traffic
-//! moved away from it and back.
+//! provider (its journal holds requests carrying their tags: see
+//! [`crate::attribution`]), and when traffic moved away from it and back.
 use std::time::Instant;
 
-use serde_json::Value;
-
+use crate::attribution;
 use crate::client::Exchange;
 use crate::mock::Received;
 
-/// For each exchange, the position in `journal` of the request that carried
-/// its body, if the provider received it. Bodies are unique per client request;
-/// a gateway may re-serialise them or map the model, so they are compared as
-/// JSON, `model` aside.
+/// For each exchange, the position in `journal` of the first request that
+/// carried it, if the provider received it.
 pub fn correlate(exchanges: &[Exchange], journal: &[Received]) -> Vec<Option<usize>> {
-    let strip = |mut v: Value| {
-        if let Some(o) = v.as_object_mut() {
-            o.remove("model");
-        }
-        v
-    };
-    let received: Vec<Option<Value>> = journal.iter().map(|r| r.json().map(strip)).collect();
+    let carried: Vec<Option<usize>> = journal.iter().map(|r| attribution::latest(&r.body)).collect();
     exchanges
         .iter()
         .map(|e| {
-            let sent = serde_json::from_slice::<Value>(&e.sent).ok().map(strip)?;
-            received.iter().position(|r| r.as_ref() == Some(&sent))
+            let reference = e.reference()?;
+            carried.iter().position(|c| *c == Some(reference))
         })
         .collect()
 }
 
-/// Whether each exchange reached the provider whose journal this is.
-pub fn reached(exchanges: &[Exchange], journal: &[Received]) -> Vec<bool> {
-    correlate(exchanges, journal).into_iter().map(|p| p.is_some()).collect()
+/// [`correlate`], or an error when `provider`'s journal holds inference
+/// requests that carry no request of `exchanges`: routing read from such a
+/// journal would be incomplete.
+pub fn attributed(exchanges: &[Exchange], journal: &[Received], provider: &str) -> Result<Vec<Option<usize>>, String> {
+    let sent: Vec<usize> = exchanges.iter().filter_map(Exchange::reference).collect();
+    let strays = attribution::strays(journal, &sent);
+    if strays.is_empty() { Ok(correlate(exchanges, journal)) } else { Err(attribution::describe(provider, &strays)) }
+}
+
+/// Whether each exchange reached `provider`, whose journal this is (an error
+/// as for [`attributed`]).
+pub fn reached(exchanges: &[Exchange], journal: &[Received], provider: &str) -> Result<Vec<bool>, String> {
+    Ok(attributed(exchanges, journal, provider)?.into_iter().map(|p| p.is_some()).collect())
 }
 
 /// When traffic moved away from a provider and when it came back.

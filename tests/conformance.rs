@@ -35,7 +35,7 @@ async fn main() -> ExitCode {
         }
         Err(e) => eprintln!("conformance: {e}"),
     }
-    // The last line, alone: N passed, N failed, N skipped.
+    // The last line, alone, in the reports' outcome names.
     println!("{}", outcome.record.summary_line());
     if outcome.record.has_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

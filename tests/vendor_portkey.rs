@@ -42,18 +42,19 @@ fn check_installed() -> Result<(), String> {
     }
 }
 
-/// Every case's status, and the scenarios not run for lack of a capability.
-/// Per scenario, a third-party gateway is not always deterministic (a Portkey
-/// fallback now and then forwards an empty body); per case, it is.
+/// Every case's status, and the scenarios not run for lack of a capability
+/// or decided by the adapter.
 fn outcomes(report: &Report) -> String {
     let mut out = String::new();
     for case in &report.cases {
         let _ = writeln!(out, "{}: {}", case.id, case.status.as_str());
-        let mut not_supported: Vec<&str> =
-            case.scenarios.iter().filter(|s| s.status == Verdict::NotSupported).map(|s| s.name.as_str()).collect();
-        not_supported.sort();
-        for name in not_supported {
-            let _ = writeln!(out, "  not supported: {name}");
+        for verdict in [Verdict::NotSupported, Verdict::AdapterDecided] {
+            let mut names: Vec<&str> =
+                case.scenarios.iter().filter(|s| s.status == verdict).map(|s| s.name.as_str()).collect();
+            names.sort();
+            for name in names {
+                let _ = writeln!(out, "  {}: {name}", verdict.words());
+            }
         }
     }
     out

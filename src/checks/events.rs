@@ -78,7 +78,7 @@ pub fn agree_with_switches(
     let transitions = |to: &str| {
         matching(events, "breaker_transition", &[("provider", provider), ("model", model), ("to", to)]).len()
     };
-    let seen = Switches::of(exchanges, &trace::reached(exchanges, journal));
+    let seen = Switches::of(exchanges, &trace::reached(exchanges, journal, provider)?);
     if seen.count() == 0 {
         return Err(format!("nothing was observed: the client saw no switch of traffic to or from \"{provider}\""));
     }

@@ -292,18 +292,21 @@ pub mod events;
 pub mod routing;
 pub mod stream;
 
-/// The median latency of the exchanges that did not reach `provider` (by its
-/// journal) is within `bound`; returns the median.
+/// The median latency of the exchanges in `batch` (of the scenario's `all`)
+/// that did not reach `provider` (by its journal) is within `bound`; returns
+/// the median.
 pub fn median_skipping_within(
-    exchanges: &[Exchange],
+    batch: &[Exchange],
+    all: &[Exchange],
     journal: &[Received],
     provider: &str,
     bound: Duration,
     tolerance: Duration,
 ) -> Result<Duration, String> {
-    let reached = crate::trace::reached(exchanges, journal);
+    crate::trace::attributed(all, journal, provider)?;
+    let reached = crate::trace::correlate(batch, journal);
     let skipped: Vec<Duration> =
-        exchanges.iter().zip(&reached).filter(|(_, hit)| !**hit).map(|(e, _)| e.latency).collect();
+        batch.iter().zip(&reached).filter(|(_, hit)| hit.is_none()).map(|(e, _)| e.latency).collect();
     let median = crate::scene::median(skipped)
         .ok_or_else(|| format!("nothing was observed: no response skipped \"{provider}\" once its breaker opened"))?;
     if median <= bound + tolerance {
@@ -321,7 +324,7 @@ pub fn median_skipping_within(
 /// Every exchange reached `provider` (by its journal).
 pub fn reached_every(exchanges: &[Exchange], journal: &[Received], provider: &str) -> Result<(), String> {
     observed(exchanges, "no request was sent")?;
-    let reached = crate::trace::reached(exchanges, journal);
+    let reached = crate::trace::reached(exchanges, journal, provider)?;
     match reached.iter().filter(|hit| !**hit).count() {
         0 => Ok(()),
         missed => {

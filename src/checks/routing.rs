@@ -50,7 +50,7 @@ pub fn back_only_after_quiet(
     let mut previous: Option<&Received> = None;
     let mut skipped_since = false;
     let mut comebacks = 0;
-    for position in crate::trace::correlate(exchanges, journal) {
+    for position in crate::trace::attributed(exchanges, journal, provider)? {
         let Some(entry) = position.map(|i| &journal[i]) else {
             skipped_since = true;
             continue;

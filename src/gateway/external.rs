@@ -44,11 +44,6 @@ pub struct Child {
     log: PathBuf,
 }
 
-fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot find a free port: {e}"))?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
-}
-
 /// Quotes a path for `sh`.
 fn quoted(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
@@ -62,7 +57,7 @@ impl Child {
         }
         std::fs::create_dir_all(artifacts).map_err(|e| format!("cannot create {}: {e}", artifacts.display()))?;
         let n = STARTED.fetch_add(1, Ordering::Relaxed) + 1;
-        let port = free_port()?;
+        let port = super::ports::gateway_port()?;
         let config_path = artifacts.join(format!("gateway-{n}.json"));
         let log = artifacts.join(format!("gateway-{n}.log"));
         std::fs::write(&config_path, config.to_json())
@@ -90,6 +85,16 @@ impl Child {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Its process group.
+    pub fn group(&self) -> i32 {
+        self.group
+    }
+
     /// Resolves when the command exits, with how it exited.
     pub async fn exited(&mut self) -> String {
         match self.process.wait().await {
@@ -108,9 +113,16 @@ impl Child {
     /// The error for a gateway that did not come up: the command line, what
     /// happened, and the last lines of its output.
     pub fn failed_to_start(&mut self, within: Duration, last: &str) -> String {
+        let port = self.port;
         let status = match self.process.try_wait() {
+            Ok(Some(status)) if self.lost_its_port() => {
+                format!("it could not bind port {port}, which another process holds (it exited with {status})")
+            }
             Ok(Some(status)) => format!("it exited with {status}"),
-            _ => format!("it did not answer 200 on GET /healthz within {} ms (last: {last})", within.as_millis()),
+            _ => format!(
+                "it did not answer 200 on GET /healthz on port {port} within {} ms (last: {last})",
+                within.as_millis()
+            ),
         };
         let output = std::fs::read_to_string(&self.log).unwrap_or_default();
         let tail: Vec<&str> = output.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect();

@@ -1,6 +1,7 @@
 //! The gateway under test: started per scenario with the scenario's config,
 //! reached over HTTP only, and stopped when the scenario ends.
 mod external;
+pub mod ports;
 
 use std::time::Duration;
 
@@ -29,12 +30,25 @@ impl std::fmt::Debug for GatewayUnderTest {
     }
 }
 
-/// Polls `GET /healthz` until it answers 200 or `within` passes.
-async fn healthy(http: &reqwest::Client, base_url: &str, within: Duration) -> Result<(), String> {
+/// Polls `GET /healthz` until it answers 200 or `within` passes. With
+/// `owner` (a port and a process group), the answer counts only once the
+/// socket listening on that port belongs to that group: never talk to a
+/// process the suite did not start.
+async fn healthy(
+    http: &reqwest::Client,
+    base_url: &str,
+    within: Duration,
+    owner: Option<(u16, i32)>,
+) -> Result<(), String> {
     let health = format!("{base_url}/healthz");
     wait::until(within, Duration::from_millis(10), || async {
         match http.get(&health).send().await {
-            Ok(r) if r.status() == 200 => Ok(()),
+            Ok(r) if r.status() == 200 => match owner.map(|(port, group)| (port, ports::holder(port, group))) {
+                None | Some((_, ports::Holder::Ours | ports::Holder::Unknown)) => Ok(()),
+                Some((port, holder)) => Err(format!(
+                    "GET /healthz answered 200, but the socket on port {port} is not the gateway command's ({holder:?})"
+                )),
+            },
             Ok(r) => Err(format!("GET /healthz answered {}", r.status())),
             Err(e) => Err(format!("GET /healthz failed: {e}")),
         }
@@ -55,7 +69,7 @@ impl GatewayUnderTest {
                 let addr = listener.local_addr().map_err(|e| format!("cannot read the gateway's address: {e}"))?;
                 let running = assembly.start(config, listener).await?;
                 let base_url = format!("http://{addr}");
-                healthy(http, &base_url, within)
+                healthy(http, &base_url, within, None)
                     .await
                     .map_err(|last| format!("the gateway did not become healthy within {within:?}: {last}"))?;
                 Ok(Self { base_url, _process: Process::Bundled(running) })
@@ -68,8 +82,9 @@ impl GatewayUnderTest {
                     tries += 1;
                     let mut child = external::Child::spawn(command, config, &context.artifacts)?;
                     let base_url = child.base_url();
+                    let owner = Some((child.port(), child.group()));
                     let outcome = tokio::select! {
-                        healthy = healthy(http, &base_url, within) => healthy,
+                        healthy = healthy(http, &base_url, within, owner) => healthy,
                         exited = child.exited() => Err(exited),
                     };
                     match outcome {

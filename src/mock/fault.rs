@@ -252,8 +252,10 @@ pub enum Schedule {
     },
     /// By time: the first `failing` of every `period`, counted from `start`.
     Duty {
-        /// When the pattern started.
-        start: std::time::Instant,
+        /// When the pattern started: at the provider's first request, so that
+        /// however long the gateway takes to start, traffic meets the same
+        /// periods.
+        start: Option<std::time::Instant>,
         /// The period.
         period: Duration,
         /// How long of each period fails.
@@ -287,15 +289,16 @@ impl Schedule {
                 hit
             }
             Schedule::Duty { start, period, failing } => {
+                let start = start.get_or_insert_with(std::time::Instant::now);
                 let into = start.elapsed().as_nanos() % period.as_nanos().max(1);
                 into < failing.as_nanos()
             }
         }
     }
 
-    /// The first `failing` of every `period`, from now on.
+    /// The first `failing` of every `period`, from the first request on.
     pub fn duty(failing: Duration, period: Duration) -> Self {
-        Schedule::Duty { start: std::time::Instant::now(), period, failing }
+        Schedule::Duty { start: None, period, failing }
     }
 
     /// A pattern from its feature spelling: `x` fails, `.` passes.

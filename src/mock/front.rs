@@ -88,6 +88,11 @@ impl Front {
     }
 
     async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Result<Response<FrontBody>, io::Error> {
+        if request.uri().path() == "/healthz" {
+            // A provider never answers a gateway's health path, nor journals it:
+            // a harness that polled the wrong port must not take a mock for its gateway.
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "a mock provider has no /healthz"));
+        }
         let (parts, body) = request.into_parts();
         let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
         let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);

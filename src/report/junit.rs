@@ -1,5 +1,5 @@
 //! `junit.xml`: one test suite per case, one test case per scenario; scenarios
-//! not run are `skipped` with the reason. Written with `quick-junit`, which
+//! not run, and passes the adapter decided, are `skipped` with the reason. Written with `quick-junit`, which
 //! escapes and shapes the XML the way CI systems read it.
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
@@ -23,7 +23,7 @@ pub fn junit(r: &Report) -> Result<String, String> {
                     failed.set_description(scenario.error.as_deref().unwrap_or(""));
                     failed
                 }
-                Verdict::Skipped | Verdict::NotSupported => {
+                Verdict::Skipped | Verdict::NotSupported | Verdict::AdapterDecided => {
                     let mut skipped = TestCaseStatus::skipped();
                     let why = format!("{}: {}", scenario.status.as_str(), scenario.reason.as_deref().unwrap_or(""));
                     skipped.set_message(why);

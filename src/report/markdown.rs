@@ -15,7 +15,13 @@ fn icon(status: Verdict) -> &'static str {
         Verdict::Failed => "❌ failed",
         Verdict::NotSupported => "➖ not supported",
         Verdict::Skipped => "⏭ skipped",
+        Verdict::AdapterDecided => "🔧 adapter decided",
     }
+}
+
+fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// The Markdown report.
@@ -49,36 +55,20 @@ pub fn markdown(r: &Report) -> String {
         r.timing.start_timeout_ms, r.timing.tolerance_factor
     );
     for p in &r.profiles {
-        let s = &p.summary;
-        let _ = writeln!(
-            out,
-            "- Profile **{}**: **{}** ({} passed, {} failed, {} skipped, {} not supported)",
-            p.name,
-            p.result.as_str(),
-            s.passed,
-            s.failed,
-            s.skipped,
-            s.not_supported
-        );
+        let counts: Vec<String> =
+            Verdict::ALL.iter().map(|v| format!("{} {}", p.summary.of_verdict(*v), v.words())).collect();
+        let _ = writeln!(out, "- Profile **{}**: **{}** ({})", p.name, p.result.as_str(), counts.join(", "));
     }
-    let _ = writeln!(out, "\n| Case | Status | Passed | Failed | Not supported | Skipped |\n|---|---|---|---|---|---|");
+    let titles: Vec<String> = Verdict::ALL.iter().map(|v| capitalised(&v.words())).collect();
+    let _ = writeln!(out, "\n| Case | Status | {} |\n|---|---|{}", titles.join(" | "), "---|".repeat(titles.len()));
     for c in &r.cases {
-        let s = &c.summary;
         let missing = if c.missing_capabilities.is_empty() {
             String::new()
         } else {
             format!(" (needs {})", c.missing_capabilities.join(", "))
         };
-        let _ = writeln!(
-            out,
-            "| {} | {}{missing} | {} | {} | {} | {} |",
-            c.id,
-            icon(c.status),
-            s.passed,
-            s.failed,
-            s.not_supported,
-            s.skipped
-        );
+        let counts: Vec<String> = Verdict::ALL.iter().map(|v| c.summary.of_verdict(*v).to_string()).collect();
+        let _ = writeln!(out, "| {} | {}{missing} | {} |", c.id, icon(c.status), counts.join(" | "));
     }
     if !r.notes.is_empty() {
         let _ = writeln!(out, "\n## Notes from the implementation\n");
@@ -107,7 +97,10 @@ pub fn markdown(r: &Report) -> String {
     let not_run: Vec<_> =
         r.cases.iter().flat_map(|c| c.scenarios.iter().filter(|s| s.reason.is_some()).map(move |s| (c, s))).collect();
     if !not_run.is_empty() {
-        let _ = writeln!(out, "\n## Not run\n\n| Case | Scenario | Status | Why |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "\n## Not run, or not decided by the gateway\n\n| Case | Scenario | Status | Why |\n|---|---|---|---|"
+        );
         for (case, s) in not_run {
             let _ = writeln!(
                 out,

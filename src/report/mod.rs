@@ -90,7 +90,8 @@ pub struct TimingReport {
 pub enum ProfileResult {
     /// Every scenario that ran passed, and none was skipped.
     Success,
-    /// None failed, but some were skipped by the person running the suite.
+    /// None failed, but some were skipped by the person running the suite, or
+    /// passed on the adapter's decision rather than the gateway's.
     Partial,
     /// Some scenario failed, or a feature did not parse.
     Failure,
@@ -275,7 +276,7 @@ pub fn build(outcome: &Outcome, date: String, reproduce: Reproduce) -> Report {
                 .collect();
             let result = if summary.failed > 0 || !record.parse_errors.is_empty() {
                 ProfileResult::Failure
-            } else if summary.skipped > 0 {
+            } else if summary.skipped > 0 || summary.adapter_decided > 0 {
                 ProfileResult::Partial
             } else {
                 ProfileResult::Success

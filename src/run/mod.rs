@@ -18,7 +18,7 @@ use futures::FutureExt;
 
 pub use exclusive::Hold;
 pub use plan::{Plan, SuiteCli, default_report_dir};
-pub use record::{Counts, RunRecord, ScenarioRecord, Status, Verdict, case_status};
+pub use record::{Counts, RunRecord, ScenarioRecord, Status, Verdict, case_status, is_case_id};
 pub use recorder::{Recorder, SharedRecord};
 pub use selection::{Decision, PROFILES, Selection};
 
@@ -118,22 +118,6 @@ where
         .tee::<W, _>(Recorder::new(record.clone()))
         .normalized();
     let measurements = record.clone();
-    let cucumber = W::cucumber()
-        .max_concurrent_scenarios(settings.concurrency)
-        .with_writer(writer)
-        .fail_on_skipped()
-        .before(|feature, _rule, scenario, world| {
-            let tags: Vec<String> = feature.tags.iter().chain(&scenario.tags).cloned().collect();
-            async move { world.hold(exclusive::acquire(&tags).await) }.boxed_local()
-        })
-        .after(move |feature, _rule, scenario, _finished, world| {
-            if let Some(world) = world {
-                world.release();
-                let mut record = measurements.lock().unwrap_or_else(|e| e.into_inner());
-                record.measured(recorder::key(feature, scenario), world.scene().measurements.clone());
-            }
-            async {}.boxed_local()
-        });
     // cucumber's --tags and --name would replace the filter below: take them
     // over, so that capabilities and profiles hold whatever the command line says.
     let mut opts = match &settings.plan {
@@ -144,6 +128,28 @@ where
         Some(plan) => plan.clone(),
         None => Plan::from_cli(&opts.custom)?,
     };
+    let cucumber = W::cucumber()
+        .max_concurrent_scenarios(plan.concurrency.unwrap_or(settings.concurrency))
+        .with_writer(writer)
+        .fail_on_skipped()
+        .before(|feature, _rule, scenario, world| {
+            let tags: Vec<String> = feature.tags.iter().chain(&scenario.tags).cloned().collect();
+            async move { world.hold(exclusive::acquire(&tags).await) }.boxed_local()
+        })
+        .after(move |feature, _rule, scenario, _finished, world| {
+            let strays = world.map(|world| {
+                world.release();
+                let mut record = measurements.lock().unwrap_or_else(|e| e.into_inner());
+                record.measured(recorder::key(feature, scenario), world.scene().measurements.clone());
+                world.scene().stray_requests()
+            });
+            // A provider request no client request of this scenario carries is
+            // never ignored: it fails the scenario, named.
+            if let Some(Some(strays)) = strays {
+                std::panic::panic_any(strays);
+            }
+            async {}.boxed_local()
+        });
     let selection = Selection {
         name: opts.re_filter.take().or_else(|| settings.name.clone()),
         tags: opts.tags_filter.take(),
@@ -155,6 +161,9 @@ where
     crate::gateway::stop_all();
     let mut record = record.lock().unwrap_or_else(|e| e.into_inner()).clone();
     record.settle();
+    if let Some(manifest) = &plan.manifest {
+        record.attribute_to_adapter(&manifest.adapter_decides);
+    }
     Ok(Outcome { record, plan })
 }
 

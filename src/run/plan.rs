@@ -35,6 +35,12 @@ pub struct SuiteCli {
     /// Multiplies every tolerance and wait deadline the features state.
     #[arg(long, env = "FAILOVER_TOLERANCE_FACTOR", value_name = "factor")]
     pub tolerance_factor: Option<f64>,
+    /// Scenarios run at once, each with its own gateway (default 16; fewer on
+    /// a small machine or for a gateway slow to start). On the command line
+    /// this is cucumber's own `--concurrency N`; from the environment,
+    /// `FAILOVER_CONCURRENCY`.
+    #[arg(skip)]
+    pub concurrency: Option<usize>,
 }
 
 /// A resolved run plan.
@@ -50,6 +56,8 @@ pub struct Plan {
     pub profile: Option<String>,
     /// Where reports go.
     pub report_dir: PathBuf,
+    /// Scenarios at once, when the command line set it.
+    pub concurrency: Option<usize>,
 }
 
 /// The default report directory: `target/conformance` of this workspace.
@@ -62,7 +70,14 @@ impl Plan {
     pub fn bundled(target: Target) -> Self {
         let report_dir = default_report_dir();
         let context = RunContext { target, artifacts: report_dir.join("gateways"), ..RunContext::default() };
-        Self { context, capabilities: Declared::bundled(), manifest: None, profile: None, report_dir }
+        Self {
+            context,
+            capabilities: Declared::bundled(),
+            manifest: None,
+            profile: None,
+            report_dir,
+            concurrency: None,
+        }
     }
 
     /// Resolves the options; every error says what to fix.
@@ -77,6 +92,16 @@ impl Plan {
                 return Err(format!("--tolerance-factor must be a number of at least 1, got {factor}"));
             }
             timing.tolerance_factor = factor;
+        }
+        let concurrency = match (cli.concurrency, std::env::var("FAILOVER_CONCURRENCY")) {
+            (Some(n), _) => Some(n),
+            (None, Ok(text)) => Some(text.trim().parse::<usize>().map_err(|_| {
+                format!("FAILOVER_CONCURRENCY must be a whole number of scenarios at once, got \"{text}\"")
+            })?),
+            (None, Err(_)) => None,
+        };
+        if concurrency == Some(0) {
+            return Err("FAILOVER_CONCURRENCY (--concurrency) must be at least 1".into());
         }
         if let Some(profile) = &cli.profile {
             if !super::selection::PROFILES.contains(&profile.as_str()) {
@@ -107,6 +132,6 @@ impl Plan {
             }
         };
         let context = RunContext { target, timing, artifacts: report_dir.join("gateways") };
-        Ok(Self { context, capabilities, manifest, profile: cli.profile.clone(), report_dir })
+        Ok(Self { context, capabilities, manifest, profile: cli.profile.clone(), report_dir, concurrency })
     }
 }

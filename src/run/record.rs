@@ -19,6 +19,9 @@ pub enum Status {
     Skipped,
     /// Not run: it needs a capability the gateway did not declare.
     NotSupported,
+    /// Every step passed, but the manifest says the adapter, not the gateway,
+    /// decides this outcome: not the gateway's pass.
+    AdapterDecided,
 }
 
 impl Status {
@@ -29,6 +32,7 @@ impl Status {
             Status::Passed => Verdict::Passed,
             Status::Skipped => Verdict::Skipped,
             Status::NotSupported => Verdict::NotSupported,
+            Status::AdapterDecided => Verdict::AdapterDecided,
         }
     }
 
@@ -52,6 +56,9 @@ pub enum Verdict {
     Skipped,
     /// Not run for lack of a declared capability (a case: every scenario).
     NotSupported,
+    /// Passed, with the outcome decided by the vendor's adapter rather than the
+    /// gateway, as its manifest declares (a case: some scenario, none failed).
+    AdapterDecided,
 }
 
 impl Verdict {
@@ -62,8 +69,18 @@ impl Verdict {
             Verdict::Failed => "failed",
             Verdict::Skipped => "skipped",
             Verdict::NotSupported => "not_supported",
+            Verdict::AdapterDecided => "adapter_decided",
         }
     }
+
+    /// The name the console uses: the report's, in words.
+    pub fn words(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+
+    /// Every outcome, in the order summaries list them.
+    pub const ALL: [Verdict; 5] =
+        [Verdict::Passed, Verdict::Failed, Verdict::Skipped, Verdict::NotSupported, Verdict::AdapterDecided];
 }
 
 /// One scenario's result.
@@ -114,6 +131,9 @@ pub struct Counts {
     pub skipped: usize,
     /// Not run for lack of a declared capability.
     pub not_supported: usize,
+    /// Passed with the outcome decided by the adapter (never the gateway's pass).
+    #[serde(default)]
+    pub adapter_decided: usize,
 }
 
 impl Counts {
@@ -126,9 +146,21 @@ impl Counts {
                 Status::Failed | Status::Running => c.failed += 1,
                 Status::Skipped => c.skipped += 1,
                 Status::NotSupported => c.not_supported += 1,
+                Status::AdapterDecided => c.adapter_decided += 1,
             }
         }
         c
+    }
+
+    /// How many ended as `verdict`.
+    pub const fn of_verdict(&self, verdict: Verdict) -> usize {
+        match verdict {
+            Verdict::Passed => self.passed,
+            Verdict::Failed => self.failed,
+            Verdict::Skipped => self.skipped,
+            Verdict::NotSupported => self.not_supported,
+            Verdict::AdapterDecided => self.adapter_decided,
+        }
     }
 }
 
@@ -205,16 +237,31 @@ impl RunRecord {
         Counts::of(&self.scenarios)
     }
 
+    /// Marks the passed scenarios whose outcome the adapter decides (any of
+    /// their tags is a key of `decided`, whose value says why).
+    pub fn attribute_to_adapter(&mut self, decided: &BTreeMap<String, String>) {
+        for s in &mut self.scenarios {
+            if s.status != Status::Passed {
+                continue;
+            }
+            if let Some((tag, why)) = decided.iter().find(|(tag, _)| s.tags.contains(tag)) {
+                s.status = Status::AdapterDecided;
+                s.reason = Some(format!("decided by the adapter, not the gateway (@{tag}): {why}"));
+            }
+        }
+    }
+
     /// Whether the run failed: a failed scenario or a feature that did not parse.
     pub fn has_failed(&self) -> bool {
         self.counts().failed > 0 || !self.parse_errors.is_empty()
     }
 
-    /// The plain last line: `N passed, N failed, N skipped`, where skipped counts
-    /// every scenario not run (not supported included).
+    /// The plain last line, in the reports' outcome names: `N passed, N failed,
+    /// N skipped, N not supported, N adapter decided`.
     pub fn summary_line(&self) -> String {
         let c = self.counts();
-        format!("{} passed, {} failed, {} skipped", c.passed, c.failed, c.skipped + c.not_supported)
+        let parts: Vec<String> = Verdict::ALL.iter().map(|v| format!("{} {}", c.of_verdict(*v), v.words())).collect();
+        parts.join(", ")
     }
 
     /// One line per case id: its status and how its scenarios ended.
@@ -224,14 +271,14 @@ impl RunRecord {
             .map(|(case, scenarios)| {
                 let c = Counts::of(scenarios.iter().copied());
                 let mut parts = vec![format!("{}/{} passed", c.passed, scenarios.len())];
-                for (n, label) in [(c.failed, "failed"), (c.not_supported, "not supported"), (c.skipped, "skipped")] {
-                    if n > 0 {
-                        parts.push(format!("{n} {label}"));
+                for v in &Verdict::ALL[1..] {
+                    if c.of_verdict(*v) > 0 {
+                        parts.push(format!("{} {}", c.of_verdict(*v), v.words()));
                     }
                 }
                 let status = match case_status(&scenarios) {
                     Verdict::Failed => "FAILED".to_owned(),
-                    other => other.as_str().replace('_', " "),
+                    other => other.words(),
                 };
                 format!("{case}: {status} ({})", parts.join(", "))
             })
@@ -250,7 +297,8 @@ impl RunRecord {
 
 /// A case's status from its scenarios: `failed` if any failed; else `skipped`
 /// if any was excluded by the person running it (partial); `not_supported` if
-/// none could run for lack of a capability; else `passed`.
+/// none could run for lack of a capability; `adapter_decided` if the adapter
+/// decided some outcome; else `passed`.
 pub fn case_status(scenarios: &[&ScenarioRecord]) -> Verdict {
     let any = |v: Verdict| scenarios.iter().any(|r| r.status.verdict() == v);
     if any(Verdict::Failed) {
@@ -259,7 +307,78 @@ pub fn case_status(scenarios: &[&ScenarioRecord]) -> Verdict {
         Verdict::Skipped
     } else if scenarios.iter().all(|r| r.status == Status::NotSupported) {
         Verdict::NotSupported
+    } else if any(Verdict::AdapterDecided) {
+        Verdict::AdapterDecided
     } else {
         Verdict::Passed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(record: &mut RunRecord, name: &str, tags: &[&str], status: Status) {
+        let key = ("f".to_owned(), record.scenarios().len(), name.to_owned());
+        record.started(key.clone(), tags.iter().map(|t| (*t).to_owned()).collect());
+        record.get_mut(&key).expect("registered").status = status;
+    }
+
+    fn decided() -> BTreeMap<String, String> {
+        BTreeMap::from([("CONTRACT_BAD_INPUT".to_owned(), "the adapter validates bodies".to_owned())])
+    }
+
+    #[test]
+    fn a_pass_the_adapter_decided_is_not_the_gateways() {
+        let mut record = RunRecord::default();
+        scenario(&mut record, "bad json", &["CONTRACT_BAD_INPUT", "core"], Status::Passed);
+        scenario(&mut record, "failover", &["TC_R752_FAILOVER_001", "core"], Status::Passed);
+        record.attribute_to_adapter(&decided());
+        let c = record.counts();
+        assert_eq!((c.passed, c.adapter_decided), (1, 1));
+        let bad = &record.scenarios()[0];
+        assert_eq!(bad.status.verdict(), Verdict::AdapterDecided);
+        assert!(bad.reason.as_deref().is_some_and(|r| r.contains("@CONTRACT_BAD_INPUT") && r.contains("validates")));
+        assert_eq!(case_status(&[bad]), Verdict::AdapterDecided);
+        assert_eq!(record.summary_line(), "1 passed, 0 failed, 0 skipped, 0 not supported, 1 adapter decided");
+    }
+
+    #[test]
+    fn a_failure_stays_a_failure_whoever_decided_it() {
+        let mut record = RunRecord::default();
+        scenario(&mut record, "bad json", &["CONTRACT_BAD_INPUT"], Status::Failed);
+        scenario(&mut record, "bad method", &["CONTRACT_BAD_INPUT"], Status::Passed);
+        record.attribute_to_adapter(&decided());
+        let c = record.counts();
+        assert_eq!((c.failed, c.adapter_decided, c.passed), (1, 1, 0));
+        let all: Vec<&ScenarioRecord> = record.scenarios().iter().collect();
+        assert_eq!(case_status(&all), Verdict::Failed);
+        assert!(record.has_failed());
+    }
+
+    #[test]
+    fn without_a_declaration_a_pass_is_a_pass() {
+        let mut record = RunRecord::default();
+        scenario(&mut record, "bad json", &["CONTRACT_BAD_INPUT"], Status::Passed);
+        record.attribute_to_adapter(&BTreeMap::new());
+        assert_eq!(record.counts().passed, 1);
+        assert_eq!(record.case_lines(), vec!["CONTRACT_BAD_INPUT: passed (1/1 passed)".to_owned()]);
+    }
+
+    #[test]
+    fn every_outcome_is_named_in_the_summary_and_the_case_line() {
+        let mut record = RunRecord::default();
+        for (i, status) in
+            [Status::Passed, Status::Failed, Status::Skipped, Status::NotSupported, Status::AdapterDecided]
+                .into_iter()
+                .enumerate()
+        {
+            scenario(&mut record, &format!("s{i}"), &["CASE_X"], status);
+        }
+        assert_eq!(record.summary_line(), "1 passed, 1 failed, 1 skipped, 1 not supported, 1 adapter decided");
+        assert_eq!(
+            record.case_lines(),
+            vec!["CASE_X: FAILED (1/5 passed, 1 failed, 1 skipped, 1 not supported, 1 adapter decided)".to_owned()]
+        );
     }
 }
