@@ -50,3 +50,15 @@ fn every_capability_is_in_the_contract() {
         assert!(contract.contains(&format!("`{name}`")), "docs/contract.md does not describe capability {name}");
     }
 }
+
+#[test]
+fn the_matrix_is_generated_from_the_committed_reports() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
+    let reports = failover_conformance::report::read_reports(&docs.join("reports")).expect("the committed reports");
+    assert!(reports.len() >= 3, "expected the reference, Portkey and TensorZero reports, found {}", reports.len());
+    let current = std::fs::read_to_string(docs.join("matrix.md")).unwrap_or_default();
+    assert!(
+        current == failover_conformance::report::matrix(&reports),
+        "docs/matrix.md is out of date with docs/reports/: run `cargo run --bin matrix`"
+    );
+}

@@ -5,6 +5,7 @@
 //! a status with every scenario's result and the numbers it measured.
 mod junit;
 mod markdown;
+mod matrix;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use crate::scene::Measurement;
 
 pub use junit::junit;
 pub use markdown::markdown;
+pub use matrix::{matrix, read_reports};
 
 /// The report format's version.
 pub const API_VERSION: &str = "failover-conformance/v1";
