@@ -87,12 +87,22 @@ impl Scene {
         Ok(&self.providers[id])
     }
 
-    /// A provider already mentioned by the scenario.
+    /// A provider already mentioned by the scenario, to read its journal:
+    /// fails first, naming them, if any provider received a request that no
+    /// client request of this scenario carries (no count or timing over a
+    /// journal means anything then).
     pub fn existing_provider(&self, id: &str) -> Result<&MockProvider, String> {
+        self.no_strays()?;
         self.providers.get(id).ok_or_else(|| {
             let known: Vec<&str> = self.providers.keys().map(String::as_str).collect();
             format!("no provider \"{id}\" in this scenario; it has: {}", known.join(", "))
         })
+    }
+
+    /// Fails, naming them, if a provider received requests no client request
+    /// of this scenario carries.
+    pub fn no_strays(&self) -> Result<(), String> {
+        self.stray_requests().map_or(Ok(()), Err)
     }
 
     /// Routes `model` to `chain`, starting the chain's providers.

@@ -54,6 +54,7 @@ async fn received_apart(w: &mut FailoverWorld, provider: String, n: usize, ms: u
 
 #[then(expr = "the providers received {int} request(s) in total")]
 async fn total(w: &mut FailoverWorld, n: usize) -> Result<(), String> {
+    w.scene.no_strays()?;
     checks::received_in_total(&w.scene.received_by_provider(), n)
 }
 

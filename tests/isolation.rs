@@ -1,7 +1,8 @@
 //! No scenario can talk to another scenario's process, however late its
 //! gateway binds: slow-binding gateways started beside busy mock providers
 //! serve their own scenarios only, and a process outside the gateway's process
-//! group that answers on its port is never taken for the gateway.
+//! group that answers on its port is never taken for the gateway; and a
+//! provider request that no client request of the scenario carries fails it.
 //!
 //! Runs the reference gateway's binary in external mode (built with cargo if
 //! missing).
@@ -103,6 +104,27 @@ async fn a_stranger_on_the_port_is_refused(binary: &Path) -> Result<(bool, Strin
     Ok((ok, error.lines().next().unwrap_or("").to_owned()))
 }
 
+/// Before the gateway starts, the command sends one of the scenario's mock
+/// providers a request without the scenario's attribution tag, as cross-talk
+/// from another scenario would: the scenario fails, naming that request.
+async fn a_stray_request_fails_its_scenario(binary: &Path) -> Result<(bool, String), String> {
+    let script = root().join("tests/fixtures/isolation/stray_request.py");
+    let command = format!(
+        "python3 {} {{config}}; exec {} --config {{config}} --port {{port}} --events-log none",
+        script.display(),
+        binary.display()
+    );
+    let record =
+        run_external(cli(command, "stray"), "features/failover", Some("an error rate below the threshold")).await?;
+    let ran: Vec<_> = record.scenarios().iter().filter(|s| s.status != Status::Skipped).collect();
+    let error = ran.first().and_then(|s| s.error.clone()).unwrap_or_default();
+    let ok = ran.len() == 1
+        && ran[0].status == Status::Failed
+        && error.contains("no client request of this scenario carries")
+        && error.contains("a request from elsewhere");
+    Ok((ok, error.lines().next().unwrap_or("").chars().take(200).collect()))
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     run::quiet_step_panics();
@@ -115,19 +137,20 @@ async fn main() -> ExitCode {
     };
     let mut failed = 0;
     let checks = [
-        ("slow-binding gateways beside busy mocks: every scenario passes, no stray request", true),
-        ("a healthy stranger on the gateway's port is refused, naming the port", false),
+        "slow-binding gateways beside busy mocks: every scenario passes, no stray request",
+        "a healthy stranger on the gateway's port is refused, naming the port",
+        "a provider request no client request carries fails its scenario, named",
     ];
-    for (what, first) in checks {
-        let outcome = if first {
-            slow_binders_beside_busy_mocks(&binary).await
-        } else {
-            a_stranger_on_the_port_is_refused(&binary).await
+    for (i, what) in checks.iter().enumerate() {
+        let outcome = match i {
+            0 => slow_binders_beside_busy_mocks(&binary).await,
+            1 => a_stranger_on_the_port_is_refused(&binary).await,
+            _ => a_stray_request_fails_its_scenario(&binary).await,
         };
         let (ok, detail) = outcome.unwrap_or_else(|e| (false, e));
         println!("{what}: {} ({detail})", if ok { "ok" } else { "MISMATCH" });
         failed += usize::from(!ok);
     }
-    println!("isolation: {} checks passed, {failed} failed", 2 - failed);
+    println!("isolation: {} checks passed, {failed} failed", checks.len() - failed);
     if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
