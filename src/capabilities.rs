@@ -15,6 +15,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "context-windows",
         "after a context overflow, skips chain entries whose context_window is no larger than the one that overflowed",
     ),
+    (
+        "health-scoring",
+        "drains a provider on a health score from several metrics before its failures reach clients (policy.health)",
+    ),
     ("health-api", "serves provider health scores at GET /admin/providers"),
     ("metrics", "serves Prometheus metrics at GET /metrics"),
     ("drills", "runs fire drills through /admin/drills"),
@@ -23,7 +27,7 @@ pub const KNOWN: &[(&str, &str)] = &[
 
 /// The capabilities of the bundled reference gateway.
 pub const BUNDLED: &[&str] =
-    &["streaming", "events", "idempotency-key", "attempt-headers", "retry-budget", "context-windows"];
+    &["streaming", "events", "idempotency-key", "attempt-headers", "retry-budget", "context-windows", "health-scoring"];
 
 /// The tag prefix that names a required capability.
 pub const TAG_PREFIX: &str = "requires-";

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use failover_contract::{
-    BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, IdempotencyConfig, LimitsConfig, ModelConfig,
-    PolicyConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
+    BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, HealthConfig, HealthThresholds, HealthWeights,
+    IdempotencyConfig, LimitsConfig, ModelConfig, PolicyConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA,
+    StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -80,6 +81,7 @@ impl Default for Draft {
                 streaming: StreamingConfig { first_byte_timeout_ms: None, idle_timeout_ms: 1_000 },
                 idempotency: IdempotencyConfig { window_ms: 60_000, capacity: 1_000 },
                 random_seed: Some(SEED),
+                health: None,
             },
             limits: LimitsConfig::default(),
         }
@@ -125,6 +127,31 @@ pub fn breaker(breaker: &mut BreakerConfig, percent: u32, min_calls: u32, window
 /// and `per_sec` a second.
 pub fn retry_budget(capacity: u32, percent: u32, per_sec: u32) -> RetryBudgetConfig {
     RetryBudgetConfig { ratio: f64::from(percent) / 100.0, min_per_sec: per_sec, capacity }
+}
+
+/// Turns health scoring on: drain at `score`, from at least `samples` samples
+/// in `window_ms`, against the mean latency of the first `baseline` answers,
+/// with trends looking `horizon_ms` ahead. Weights and thresholds keep their
+/// values until set.
+pub fn health(policy: &mut PolicyConfig, score: f64, samples: u32, window_ms: u64, baseline: u32, horizon_ms: u64) {
+    let health = policy.health.get_or_insert_with(HealthConfig::default);
+    (health.drain_score, health.min_samples, health.window_ms) = (score, samples, window_ms);
+    (health.baseline_samples, health.trend_horizon_ms) = (baseline, horizon_ms);
+}
+
+/// The health metrics' weights, in the order the docs list them.
+pub fn health_weights(policy: &mut PolicyConfig, weights: [f64; 6]) {
+    let [error_rate, latency, p95, latency_trend, error_trend, headroom] = weights;
+    policy.health.get_or_insert_with(HealthConfig::default).weights =
+        HealthWeights { error_rate, latency, p95, latency_trend, error_trend, headroom };
+}
+
+/// The health metrics' thresholds: failed share, latency and p95 over the
+/// baseline, and share of the rate limit used.
+pub fn health_thresholds(policy: &mut PolicyConfig, thresholds: [f64; 4]) {
+    let [error_rate, latency_ratio, p95_ratio, headroom] = thresholds;
+    policy.health.get_or_insert_with(HealthConfig::default).thresholds =
+        HealthThresholds { error_rate, latency_ratio, p95_ratio, headroom };
 }
 
 #[cfg(test)]

@@ -104,3 +104,34 @@ async fn idempotency_window(w: &mut FailoverWorld, ms: u64) -> Result<(), String
     w.scene.policy()?.idempotency.window_ms = ms;
     Ok(())
 }
+
+#[given(
+    expr = "health scoring drains a provider at a score of {float}, from at least {int} samples in {int} ms, against the mean latency of its first {int} answers, looking {int} ms ahead"
+)]
+async fn health(
+    w: &mut FailoverWorld,
+    score: f64,
+    samples: u32,
+    window: u64,
+    baseline: u32,
+    horizon: u64,
+) -> Result<(), String> {
+    draft::health(w.scene.policy()?, score, samples, window, baseline, horizon);
+    Ok(())
+}
+
+#[given(
+    expr = "the health weights are {float} for the error rate, {float} for latency, {float} for p95, {float} for the latency trend, {float} for the error trend and {float} for headroom"
+)]
+async fn health_weights(w: &mut FailoverWorld, e: f64, l: f64, p: f64, lt: f64, et: f64, h: f64) -> Result<(), String> {
+    draft::health_weights(w.scene.policy()?, [e, l, p, lt, et, h]);
+    Ok(())
+}
+
+#[given(
+    expr = "the health thresholds are an error rate of {int}%, latency at {float} times the baseline, p95 at {float} times the baseline and {int}% of the rate limit used"
+)]
+async fn health_thresholds(w: &mut FailoverWorld, e: u32, l: f64, p: f64, h: u32) -> Result<(), String> {
+    draft::health_thresholds(w.scene.policy()?, [f64::from(e) / 100.0, l, p, f64::from(h) / 100.0]);
+    Ok(())
+}

@@ -62,3 +62,9 @@ async fn probe_timed_out(
     let (bound, tolerance) = (std::time::Duration::from_millis(bound), context::tolerance(tolerance));
     events::probe_timed_out_within(&w.scene.events().await?, &provider, &model, bound, tolerance)
 }
+
+#[then(expr = "the gateway's events explain the drain of {string} for model {string} by its health score")]
+async fn drain_explained(w: &mut FailoverWorld, provider: String, model: String) -> Result<(), String> {
+    let horizon = w.scene.config().policy.health.map_or(0.0, |h| h.trend_horizon_ms as f64);
+    checks::health::drain_explained(&w.scene.events().await?, &provider, &model, horizon)
+}

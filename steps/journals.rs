@@ -82,3 +82,13 @@ async fn back_after_quiet(w: &mut FailoverWorld, provider: String, ms: u64) -> R
     let journal = w.scene.existing_provider(&provider)?.journal();
     checks::routing::back_only_after_quiet(w.scene.exchanges(), &journal, &provider, Duration::from_millis(ms))
 }
+
+#[then(expr = "provider {string} received at least {int} request(s)")]
+async fn received_at_least(w: &mut FailoverWorld, provider: String, n: usize) -> Result<(), String> {
+    checks::received(w.scene.existing_provider(&provider)?, Count::AtLeast(n))
+}
+
+#[then(expr = "provider {string} received no request once its latency had climbed to {int} ms")]
+async fn left_before_latency(w: &mut FailoverWorld, provider: String, ms: u64) -> Result<(), String> {
+    checks::health::left_before_latency(w.scene.existing_provider(&provider)?, Duration::from_millis(ms))
+}

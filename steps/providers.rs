@@ -94,3 +94,15 @@ async fn fails_then(
 ) -> Result<(), String> {
     w.scene.provider(&provider).await?.fail_then(n, first.0, then.0)
 }
+
+#[given(expr = "provider {string} answers in {int} ms at first, slowing by {int} ms every second")]
+async fn slowing(w: &mut FailoverWorld, provider: String, ms: u64, per_sec: u32) -> Result<(), String> {
+    w.scene.provider(&provider).await?.set_slowing(Duration::from_millis(ms), f64::from(per_sec));
+    Ok(())
+}
+
+#[given(expr = "provider {string} reports {int} of {int} requests used in its rate limit")]
+async fn rate_limit(w: &mut FailoverWorld, provider: String, used: u64, limit: u64) -> Result<(), String> {
+    w.scene.provider(&provider).await?.set_rate_limit(limit.saturating_sub(used), limit);
+    Ok(())
+}

@@ -143,3 +143,8 @@ async fn accounted(w: &mut FailoverWorld, provider: String) -> Result<(), String
 async fn attempt_headers(w: &mut FailoverWorld, provider: String, attempts: u32) -> Result<(), String> {
     checks::attempt_headers(w.scene.last()?, &provider, attempts)
 }
+
+#[then(expr = "the last {int} responses were served by {string}")]
+async fn last_n_served(w: &mut FailoverWorld, n: usize, provider: String) -> Result<(), String> {
+    checks::last_served_by(w.scene.exchanges(), n, &provider)
+}

@@ -122,7 +122,7 @@ fn key(s: &ScenarioRecord) -> String {
 
 /// Variants run at once: the runs mostly wait on timeouts, and a process-wide
 /// lock keeps `@serial` scenarios alone across runs.
-const AT_ONCE: usize = 3;
+const AT_ONCE: usize = 2;
 
 #[tokio::main]
 async fn main() -> ExitCode {

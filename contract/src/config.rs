@@ -103,6 +103,91 @@ pub struct PolicyConfig {
     /// a fresh seed from entropy. A gateway without random draws ignores it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub random_seed: Option<u64>,
+    /// Draining a provider on its health score, before its failures reach
+    /// clients (capability `health-scoring`); absent means off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<HealthConfig>,
+}
+
+/// The health score kept per (model, provider), from several metrics over a
+/// sliding window; when it reaches `drain_score` the provider is drained (its
+/// breaker opens with reason `health_score`). Each metric's badness is 0 when
+/// healthy and reaches 1 at its threshold; the score is their weighted mean.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthConfig {
+    /// Sliding window of attempts the metrics are computed over.
+    pub window_ms: u64,
+    /// Attempts the window must hold before a provider may be drained (at least 2).
+    pub min_samples: u32,
+    /// Successful attempts whose mean latency is the provider's baseline.
+    pub baseline_samples: u32,
+    /// Score at which the provider is drained, in (0, 1].
+    pub drain_score: f64,
+    /// How far ahead the latency and error trends look.
+    pub trend_horizon_ms: u64,
+    /// How much each metric counts.
+    pub weights: HealthWeights,
+    /// Where each metric's badness reaches 1.
+    pub thresholds: HealthThresholds,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        Self {
+            window_ms: 10_000,
+            min_samples: 10,
+            baseline_samples: 10,
+            drain_score: 0.4,
+            trend_horizon_ms: 5_000,
+            weights: HealthWeights::default(),
+            thresholds: HealthThresholds::default(),
+        }
+    }
+}
+
+/// Weights of the health metrics (non-negative, not all zero).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthWeights {
+    /// Failed share of the window.
+    pub error_rate: f64,
+    /// Latency (EWMA) against the provider's baseline.
+    pub latency: f64,
+    /// p95 latency against the baseline.
+    pub p95: f64,
+    /// How soon the latency trend reaches the attempt timeout.
+    pub latency_trend: f64,
+    /// How fast the failed share grows.
+    pub error_trend: f64,
+    /// Share of the provider's rate limit used (`x-ratelimit-*` headers).
+    pub headroom: f64,
+}
+
+impl Default for HealthWeights {
+    fn default() -> Self {
+        Self { error_rate: 0.3, latency: 0.15, p95: 0.1, latency_trend: 0.3, error_trend: 0.05, headroom: 0.1 }
+    }
+}
+
+/// Where each health metric's badness reaches 1.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthThresholds {
+    /// Failed share, in (0, 1].
+    pub error_rate: f64,
+    /// Latency EWMA over baseline, above 1.
+    pub latency_ratio: f64,
+    /// p95 latency over baseline, above 1.
+    pub p95_ratio: f64,
+    /// Share of the rate limit used, in (0.5, 1].
+    pub headroom: f64,
+}
+
+impl Default for HealthThresholds {
+    fn default() -> Self {
+        Self { error_rate: 0.25, latency_ratio: 2.0, p95_ratio: 3.0, headroom: 0.9 }
+    }
 }
 
 impl Default for PolicyConfig {
@@ -116,6 +201,7 @@ impl Default for PolicyConfig {
             streaming: StreamingConfig::default(),
             idempotency: IdempotencyConfig::default(),
             random_seed: None,
+            health: None,
         }
     }
 }

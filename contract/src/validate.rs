@@ -153,8 +153,55 @@ impl GatewayConfig {
         }
         positive(p.streaming.idle_timeout_ms, "policy.streaming.idle_timeout_ms")?;
         positive(p.idempotency.window_ms, "policy.idempotency.window_ms")?;
-        check(p.idempotency.capacity >= 1, "policy.idempotency.capacity", "must be at least 1")
+        check(p.idempotency.capacity >= 1, "policy.idempotency.capacity", "must be at least 1")?;
+        p.health.as_ref().map_or(Ok(()), validate_health)
     }
+}
+
+fn validate_health(h: &crate::config::HealthConfig) -> Result<(), ConfigError> {
+    let positive = |v: u64, path: &str| check(v > 0, path, "must be greater than 0");
+    positive(h.window_ms, "policy.health.window_ms")?;
+    positive(h.trend_horizon_ms, "policy.health.trend_horizon_ms")?;
+    check(h.min_samples >= 2, "policy.health.min_samples", "must be at least 2: a single sample never moves traffic")?;
+    check(h.baseline_samples >= 1, "policy.health.baseline_samples", "must be at least 1")?;
+    let fraction = |v: f64, path: &str| {
+        check(v.is_finite() && v > 0.0 && v <= 1.0, path, format!("must be a fraction in (0, 1], found {v}"))
+    };
+    fraction(h.drain_score, "policy.health.drain_score")?;
+    fraction(h.thresholds.error_rate, "policy.health.thresholds.error_rate")?;
+    let t = &h.thresholds;
+    check(
+        t.latency_ratio.is_finite() && t.latency_ratio > 1.0,
+        "policy.health.thresholds.latency_ratio",
+        format!("must be a ratio above 1, found {}", t.latency_ratio),
+    )?;
+    check(
+        t.p95_ratio.is_finite() && t.p95_ratio > 1.0,
+        "policy.health.thresholds.p95_ratio",
+        format!("must be a ratio above 1, found {}", t.p95_ratio),
+    )?;
+    check(
+        t.headroom.is_finite() && t.headroom > 0.5 && t.headroom <= 1.0,
+        "policy.health.thresholds.headroom",
+        format!("must be a share of the rate limit in (0.5, 1], found {}", t.headroom),
+    )?;
+    let w = &h.weights;
+    let weights = [
+        (w.error_rate, "error_rate"),
+        (w.latency, "latency"),
+        (w.p95, "p95"),
+        (w.latency_trend, "latency_trend"),
+        (w.error_trend, "error_trend"),
+        (w.headroom, "headroom"),
+    ];
+    for (v, name) in weights {
+        check(
+            v.is_finite() && v >= 0.0,
+            &format!("policy.health.weights.{name}"),
+            format!("must be 0 or more, found {v}"),
+        )?;
+    }
+    check(weights.iter().map(|(v, _)| v).sum::<f64>() > 0.0, "policy.health.weights", "must not all be 0")
 }
 
 #[cfg(test)]
@@ -193,6 +240,24 @@ mod tests {
                 GOOD.replace(r#"[{"provider": "a"}, {"provider": "b", "model": "m2"}]"#, "[]"),
                 "models[0].backend_map",
                 "at least one",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"health": {"min_samples": 1}}, "models""#),
+                "policy.health.min_samples",
+                "a single sample never moves traffic",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"health": {"thresholds": {"headroom": 0.4}}}, "models""#),
+                "policy.health.thresholds.headroom",
+                "(0.5, 1]",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""policy": {"health": {"weights": {"error_rate": 0, "latency": 0, "p95": 0, "latency_trend": 0, "error_trend": 0, "headroom": 0}}}, "models""#,
+                ),
+                "policy.health.weights",
+                "must not all be 0",
             ),
             (
                 GOOD.replace(r#""models""#, r#""policy": {"breaker": {"open_ms": -5}}, "models""#),

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use failover_policy::stream::StreamFailure;
-use failover_policy::{Class, MoveOn, Reason, State};
+use failover_policy::{Class, Metric, MoveOn, Reason, State};
 use serde::Serialize;
 
 /// One decision.
@@ -68,6 +68,21 @@ impl From<Outcome> for &'static str {
     }
 }
 
+/// One health metric in a [`EventKind::HealthDecision`].
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct MetricEvent {
+    /// Which.
+    pub metric: Metric,
+    /// Its value.
+    pub value: f64,
+    /// Its badness, in [0, 1].
+    pub badness: f64,
+    /// Its weight.
+    pub weight: f64,
+    /// Its threshold.
+    pub threshold: f64,
+}
+
 /// What was decided.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -91,6 +106,28 @@ pub enum EventKind {
         /// How long it stays open, for a transition to open.
         #[serde(skip_serializing_if = "Option::is_none")]
         open_for_ms: Option<u64>,
+    },
+    /// A provider drained on its health score, with every number behind it.
+    HealthDecision {
+        /// Model name.
+        model: Arc<str>,
+        /// Provider id.
+        provider: Arc<str>,
+        /// Always `drain`: decisions that move traffic are logged.
+        decision: &'static str,
+        /// Each metric: value, badness, weight, threshold.
+        metrics: Vec<MetricEvent>,
+        /// Weighted mean badness.
+        score: f64,
+        /// The configured drain score the score reached.
+        drain_score: f64,
+        /// Samples in the window.
+        samples: u32,
+        /// The provider's baseline latency, ms.
+        baseline_ms: Option<f64>,
+        /// When the latency trend reaches the attempt timeout, ms from now.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        breach_in_ms: Option<f64>,
     },
     /// A provider got its traffic back: its probes succeeded.
     Failback {

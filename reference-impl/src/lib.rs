@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::serve::ListenerExt;
 use failover_contract::{ConfigError, GatewayConfig};
 pub use failover_policy as policy;
-use failover_policy::{Breaker, Decide, RetryBudget, Standard};
+use failover_policy::{Breaker, Decide, Health, RetryBudget, Standard};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -52,6 +52,8 @@ pub struct Gateway<D = Standard> {
     settings: Settings,
     /// One breaker per (model, chain position), locked per model.
     breakers: Vec<Mutex<Vec<Breaker>>>,
+    /// One health record per (model, chain position), when health scoring is on.
+    health: Vec<Mutex<Vec<Health>>>,
     client: UpstreamClient,
     events: EventLog,
     idempotency: proxy::idempotency::Store,
@@ -80,6 +82,14 @@ impl<D: Decide> Gateway<D> {
             .iter()
             .map(|r| Mutex::new(r.hops.iter().map(|_| decide.breaker(settings.policy.breaker)).collect()))
             .collect();
+        let health = match settings.policy.health {
+            Some(config) => settings
+                .routes
+                .iter()
+                .map(|r| Mutex::new(r.hops.iter().map(|_| Health::new(config)).collect()))
+                .collect(),
+            None => Vec::new(),
+        };
         let idempotency =
             proxy::idempotency::Store::new(settings.policy.idempotency_window, settings.policy.idempotency_capacity);
         let budget = settings.policy.budget.map(|b| Mutex::new(RetryBudget::new(b)));
@@ -89,6 +99,7 @@ impl<D: Decide> Gateway<D> {
             budget,
             settings,
             breakers,
+            health,
             client: UpstreamClient,
             events: EventLog::new(options.event_capacity, options.event_lines),
             idempotency,
@@ -101,6 +112,11 @@ impl<D: Decide> Gateway<D> {
     /// The decision log.
     pub fn events(&self) -> &EventLog {
         &self.events
+    }
+
+    /// Whether `policy.health` is on.
+    fn health_scoring(&self) -> bool {
+        !self.health.is_empty()
     }
 
     /// The breakers of a model's chain, locked.

@@ -9,7 +9,7 @@ use failover_contract::{ConfigError, GatewayConfig};
 use http::{HeaderValue, Uri};
 
 use failover_policy::routing::MAX_CHAIN;
-use failover_policy::{BreakerConfig, BudgetConfig, RetryConfig};
+use failover_policy::{BreakerConfig, BudgetConfig, HealthConfig, RetryConfig, Thresholds, Weights};
 
 /// One upstream provider.
 #[derive(Debug)]
@@ -71,6 +71,8 @@ pub struct Policy {
     pub breaker: BreakerConfig,
     /// Seed of the random draws (jitter, ramp), if the config fixes one.
     pub random_seed: Option<u64>,
+    /// Health scoring, if configured.
+    pub health: Option<HealthConfig>,
 }
 
 /// Everything the gateway needs from its config.
@@ -150,6 +152,28 @@ impl Settings {
                 ramp_steps: p.failback.ramp_steps,
             },
             random_seed: p.random_seed,
+            health: p.health.map(|h| HealthConfig {
+                window: ms(h.window_ms),
+                min_samples: h.min_samples,
+                baseline_samples: h.baseline_samples,
+                drain_score: h.drain_score,
+                horizon: ms(h.trend_horizon_ms),
+                breach: ms(p.attempt_timeout_ms),
+                weights: Weights {
+                    error_rate: h.weights.error_rate,
+                    latency: h.weights.latency,
+                    p95: h.weights.p95,
+                    latency_trend: h.weights.latency_trend,
+                    error_trend: h.weights.error_trend,
+                    headroom: h.weights.headroom,
+                },
+                thresholds: Thresholds {
+                    error_rate: h.thresholds.error_rate,
+                    latency_ratio: h.thresholds.latency_ratio,
+                    p95_ratio: h.thresholds.p95_ratio,
+                    headroom: h.thresholds.headroom,
+                },
+            }),
         };
         let max_body_bytes = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
         Ok(Self { upstreams, routes, by_model, policy, max_body_bytes })

@@ -84,6 +84,14 @@ pub fn all_served_by(exchanges: &[Exchange], provider: &str) -> Result<(), Strin
     }
 }
 
+/// The last `n` exchanges (there are at least `n`) carry `provider`'s stamp.
+pub fn last_served_by(exchanges: &[Exchange], n: usize, provider: &str) -> Result<(), String> {
+    if exchanges.len() < n || n == 0 {
+        return Err(format!("expected at least {n} responses (and more than 0), got {}", exchanges.len()));
+    }
+    all_served_by(&exchanges[exchanges.len() - n..], provider)
+}
+
 /// At least `percent` % of the exchanges carry `provider`'s stamp.
 pub fn share_served_by(exchanges: &[Exchange], provider: &str, percent: u32) -> Result<(), String> {
     observed(exchanges, "no response to count who served")?;
@@ -289,6 +297,7 @@ pub fn relayed_unchanged(exchange: &Exchange, provider: &MockProvider) -> Result
 }
 
 pub mod events;
+pub mod health;
 pub mod routing;
 pub mod stream;
 

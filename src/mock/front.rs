@@ -99,7 +99,7 @@ impl Front {
         let accepted = responses::accept(&self.id, &self.api_key, authorization.as_deref(), parts.uri.path(), &body);
         let (fault, shape, latency) = {
             let mut state = lock(&self.state);
-            (state.next_fault(), state.stream, state.latency)
+            (state.next_fault(), state.stream, state.latency_now())
         };
         let streaming = matches!(&accepted, Ok(a) if a.stream);
         let script = match (&fault, &accepted) {

@@ -141,6 +141,26 @@ impl MockProvider {
         lock(&self.state).latency = latency;
     }
 
+    /// Delays answers by `latency` at the first request, then `ms_per_sec` ms
+    /// more for every second since.
+    pub fn set_slowing(&self, latency: Duration, ms_per_sec: f64) {
+        let mut state = lock(&self.state);
+        state.latency = latency;
+        state.slowing = Some(super::state::Slowing { ms_per_sec, since: None });
+    }
+
+    /// When its climbing latency reaches `limit` (`None` if it does not climb
+    /// or has not started).
+    pub fn latency_reaches(&self, limit: Duration) -> Option<std::time::Instant> {
+        lock(&self.state).reaches(limit)
+    }
+
+    /// Sends OpenAI's rate-limit headers on successful answers: `remaining`
+    /// of `limit` requests left.
+    pub fn set_rate_limit(&self, remaining: u64, limit: u64) {
+        lock(&self.state).rate_limit = Some((remaining, limit));
+    }
+
     /// Shapes successful streams: `chunks` content chunks, `delay` apart.
     pub fn set_stream_shape(&self, shape: StreamShape) {
         lock(&self.state).stream = shape;

@@ -42,15 +42,16 @@ impl Respond for Responder {
         let (status, answer, delay) = match &fault {
             Some(f @ Fault::Status { code, body, .. }) => {
                 let answer = body.clone().map(Bytes::from).unwrap_or_else(|| responses::error_json(&self.id, f));
-                (*code, answer, state.latency)
+                (*code, answer, state.latency_now())
             }
-            Some(f) => (400, responses::error_json(&self.id, f), state.latency),
+            Some(f) => (400, responses::error_json(&self.id, f), state.latency_now()),
             None => {
                 let (status, answer) =
                     responses::answer(&self.id, &self.api_key, authorization, request.url.path(), &request.body, seq);
-                (status, answer, state.latency)
+                (status, answer, state.latency_now())
             }
         };
+        let rate_limit = state.rate_limit.filter(|_| status == 200);
         state.journal.push(Received {
             seq,
             at: Instant::now(),
@@ -65,6 +66,11 @@ impl Respond for Responder {
             .set_body_raw(answer, "application/json")
             .insert_header("x-mock-provider", self.id.as_str())
             .set_delay(delay.max(Duration::ZERO));
+        if let Some((remaining, limit)) = rate_limit {
+            template = template
+                .insert_header("x-ratelimit-limit-requests", limit.to_string().as_str())
+                .insert_header("x-ratelimit-remaining-requests", remaining.to_string().as_str());
+        }
         if let Some(Fault::Status { headers, .. }) = &fault {
             for (name, value) in headers {
                 template = template.insert_header(name.as_str(), value.as_str());

@@ -1,7 +1,7 @@
 //! What a mock provider's servers share: the fault plan, the answer's shape,
 //! and the journal.
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::fault::{Fault, Schedule};
 use super::journal::Received;
@@ -29,13 +29,43 @@ pub struct State {
     pub plan: Vec<(Fault, Schedule)>,
     /// Delay before every successful answer.
     pub latency: Duration,
+    /// A latency that climbs: this many ms more per second since `since`
+    /// (set at the first request the provider answers after it is asked to).
+    pub slowing: Option<Slowing>,
+    /// Rate-limit headers on successful answers: remaining of limit requests.
+    pub rate_limit: Option<(u64, u64)>,
     /// How successful streams look.
     pub stream: StreamShape,
     /// Every request received.
     pub journal: Vec<Received>,
 }
 
+/// A latency climbing at a steady rate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Slowing {
+    /// Added ms per second.
+    pub ms_per_sec: f64,
+    /// From when: the first request after it was set.
+    pub since: Option<Instant>,
+}
+
 impl State {
+    /// The delay for a request arriving now: the latency, plus what a climbing
+    /// latency has added since it started.
+    pub fn latency_now(&mut self) -> Duration {
+        let Some(slowing) = &mut self.slowing else { return self.latency };
+        let since = *slowing.since.get_or_insert_with(Instant::now);
+        let added = slowing.ms_per_sec * since.elapsed().as_secs_f64();
+        self.latency + Duration::from_secs_f64(added / 1000.0)
+    }
+
+    /// When the latency reaches `limit`, if it climbs and has started.
+    pub fn reaches(&self, limit: Duration) -> Option<Instant> {
+        let slowing = self.slowing?;
+        let to_go = limit.saturating_sub(self.latency).as_secs_f64() * 1000.0;
+        Some(slowing.since? + Duration::from_secs_f64(to_go / slowing.ms_per_sec.max(f64::MIN_POSITIVE)))
+    }
+
     /// The fault for the next request, advancing the schedule. A refused
     /// connection is the listener's business, never a request's.
     pub fn next_fault(&mut self) -> Option<Fault> {

@@ -97,6 +97,9 @@ pub enum ProfileResult {
     Partial,
     /// Some scenario failed, or a feature did not parse.
     Failure,
+    /// No scenario of the profile could run: the gateway declared none of
+    /// the capabilities they need. Never a success: nothing was shown.
+    NotSupported,
 }
 
 impl ProfileResult {
@@ -106,6 +109,7 @@ impl ProfileResult {
             ProfileResult::Success => "success",
             ProfileResult::Partial => "partial",
             ProfileResult::Failure => "failure",
+            ProfileResult::NotSupported => "not_supported",
         }
     }
 }
@@ -278,6 +282,8 @@ pub fn build(outcome: &Outcome, date: String, reproduce: Reproduce) -> Report {
                 .collect();
             let result = if summary.failed > 0 || !record.parse_errors.is_empty() {
                 ProfileResult::Failure
+            } else if summary.not_supported == in_profile.len() {
+                ProfileResult::NotSupported
             } else if summary.skipped > 0 || summary.adapter_decided > 0 {
                 ProfileResult::Partial
             } else {

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use reference_gateway::policy::stream::{Read, Step};
 use reference_gateway::policy::{
-    Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Next, Replay, RetryBudget, RetryConfig, Selection,
-    Standard, Tried, Verdict, retry,
+    Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Next, Replay, RetryBudget, RetryConfig,
+    Selection, Standard, Tried, Verdict, retry,
 };
 
 /// Which behaviour a variant lacks.
@@ -79,6 +79,10 @@ pub enum Defect {
     BareErrors,
     /// Starts with a config whose chain names an unknown provider, dropping it.
     StartsWithBadConfig,
+    /// Decides on failures alone: never drains a provider on its health score.
+    DecidesOnErrorsAlone,
+    /// Drains a provider as soon as any one metric looks half bad.
+    DrainsOnAnyMetric,
 }
 
 impl Defect {
@@ -126,6 +130,16 @@ impl Decide for Wrong {
     fn answer(&self, class: Class, readable: bool, retry_after: Option<Duration>) -> Result<Class, Failure> {
         let readable = readable || self.has(Defect::RelaysUnreadableAnswers);
         Standard.answer(class, readable, retry_after)
+    }
+
+    fn drains(&self, assessment: &Assessment) -> bool {
+        if self.has(Defect::DecidesOnErrorsAlone) {
+            false
+        } else if self.has(Defect::DrainsOnAnyMetric) {
+            assessment.baseline_ms.is_some() && assessment.readings.iter().any(|r| r.badness >= 0.5)
+        } else {
+            Standard.drains(assessment)
+        }
     }
 
     fn verdict(&self, class: Class) -> Verdict {

@@ -92,6 +92,8 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_008: chat completions return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: embeddings requests return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: streamed chat completions return to the recovered primary after its open period, not before",
+            "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",
+            "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
         ],
     ),
     (
@@ -151,6 +153,8 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_008: chat completions return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: embeddings requests return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: streamed chat completions return to the recovered primary after its open period, not before",
+            "TC_R752_FAILOVER_009: a latency climbing towards the attempt timeout drains the primary before any request times out",
+            "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",
         ],
     ),
     (
@@ -206,6 +210,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_001: an error rate below the threshold keeps traffic on the primary",
             "TC_R752_FAILOVER_001: the failover decision is logged with the numbers behind it",
             "TC_R752_FAILOVER_006: error bursts just under the threshold never move traffic off the primary",
+            "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
         ],
     ),
     (
@@ -329,6 +334,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_006: the gateway's decision log agrees with the switches the client saw",
             "TC_R752_FAILOVER_008: a probe that never answers is timed out at its deadline, whether or not another request comes",
             "TC_R752_FAILOVER_008: the failback decision is logged",
+            "TC_R752_FAILOVER_009: the drain is logged with the numbers that explain it",
         ],
     ),
     (
@@ -436,6 +442,22 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::StartsWithBadConfig,
         &["CONTRACT_BAD_INPUT: a config naming an unknown provider stops the gateway from starting"],
+    ),
+    (
+        Defect::DecidesOnErrorsAlone,
+        &[
+            "TC_R752_FAILOVER_009: a latency climbing towards the attempt timeout drains the primary before any request times out",
+            "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",
+            "TC_R752_FAILOVER_009: the drain is logged with the numbers that explain it",
+        ],
+    ),
+    (
+        Defect::DrainsOnAnyMetric,
+        &[
+            "TC_R752_FAILOVER_009: a latency climbing towards the attempt timeout drains the primary before any request times out",
+            "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
+            "TC_R752_FAILOVER_009: the drain is logged with the numbers that explain it",
+        ],
     ),
 ];
 

@@ -112,6 +112,9 @@ pub enum Reason {
     ProbesSucceeded,
     /// Closed → open: a failure during the failback ramp.
     FailureDuringRamp,
+    /// Closed → open: the provider's health score reached the drain score
+    /// (see [`crate::health`]).
+    HealthScore,
 }
 
 impl Reason {
@@ -124,6 +127,7 @@ impl Reason {
             Reason::ProbeTimedOut => "probe_timed_out",
             Reason::ProbesSucceeded => "probes_succeeded",
             Reason::FailureDuringRamp => "failure_during_failback_ramp",
+            Reason::HealthScore => "health_score",
         }
     }
 }
@@ -377,6 +381,24 @@ impl Breaker {
                 None
             }
             (Phase::Closed { .. }, Verdict::Ignored) | (Phase::Open { .. }, _) => None,
+        }
+    }
+
+    /// Drains a closed breaker at `now` because the provider's health says so:
+    /// it opens as for a failure rate (the open period grows the same way),
+    /// and comes back through the same probes. A breaker not closed is left
+    /// alone: it already keeps traffic off the provider, or is testing it.
+    pub fn drain(&mut self, now: Instant) -> Option<Transition> {
+        if let Some(expired) = self.poll(now) {
+            return Some(expired);
+        }
+        match self.phase {
+            Phase::Closed { .. } => {
+                self.window.prune(now, self.config.window);
+                let (calls, failures) = (self.window.calls(), self.window.failures);
+                Some(self.open(now, Reason::HealthScore, failures, calls))
+            }
+            Phase::Open { .. } | Phase::HalfOpen { .. } => None,
         }
     }
 

@@ -12,6 +12,7 @@ use super::breaker::{Breaker, BreakerConfig};
 use super::budget::RetryBudget;
 use super::classify::{Class, Verdict, classify_status};
 use super::failure::{self, Failure};
+use super::health::Assessment;
 use super::replay::{self, Replay};
 use super::retry::{self, Next, RetryConfig};
 use super::routing::{self, Selection, Tried};
@@ -38,6 +39,12 @@ pub trait Decide: Send + Sync + 'static {
     /// A new breaker for a (model, provider) pair.
     fn breaker(&self, config: BreakerConfig) -> Breaker {
         Breaker::new(config)
+    }
+
+    /// Whether a provider assessed so is drained before its failures reach
+    /// clients (see [`crate::health`]).
+    fn drains(&self, assessment: &Assessment) -> bool {
+        assessment.drain
     }
 
     /// Which provider of a chain gets the next attempt.

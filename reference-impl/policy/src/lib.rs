@@ -12,6 +12,8 @@
 //!   bounded across requests;
 //! - [`breaker`]: the circuit breaker per (model, provider), with the failback
 //!   ramp; [`routing`]: which provider of a chain is next;
+//! - [`health`]: a provider's health from several metrics, and when to drain
+//!   it before its failures reach clients;
 //! - [`replay`]: whether a request may be sent again; [`stream`]: how a
 //!   streamed answer ends;
 //! - [`journey`]: one request's way down its chain, putting the above together;
@@ -24,6 +26,7 @@ pub mod budget;
 pub mod classify;
 pub mod decide;
 pub mod failure;
+pub mod health;
 pub mod journey;
 pub mod replay;
 pub mod retry;
@@ -35,6 +38,7 @@ pub use budget::{BudgetConfig, RetryBudget};
 pub use classify::{Class, TransportFailure, Verdict, classify_status, classify_transport};
 pub use decide::{Decide, Standard};
 pub use failure::{Cause, Failure};
+pub use health::{Assessment, Health, HealthConfig, Metric, Reading, Sample, Thresholds, Values, Weights};
 pub use journey::{Action, Decision, Journey};
 pub use replay::Replay;
 pub use retry::{MoveOn, Next, RetryConfig};

@@ -198,3 +198,20 @@ fn the_failback_ramp_admits_a_growing_share_and_reopens_on_failure() {
     let t = b.record(p, F, t1 + 150 * MS).expect("a failure during the ramp reopens");
     assert_eq!(t.reason, Reason::FailureDuringRamp);
 }
+
+#[test]
+fn a_drain_opens_a_closed_breaker_like_a_failure_rate_and_leaves_others_alone() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    feed(&mut b, t0, &[Verdict::Success, Verdict::Failure]);
+    let t = b.drain(t0 + MS).expect("a closed breaker drains");
+    assert_eq!((t.from, t.to, t.reason), (State::Closed, State::Open, Reason::HealthScore));
+    assert_eq!((t.failures, t.calls, t.open_for), (1, 2, Some(100 * MS)));
+    assert_eq!(rejected(&mut b, t0 + 2 * MS), Rejection::Open);
+    // Open: nothing to drain; the open period and probes work as ever.
+    assert_eq!(b.drain(t0 + 50 * MS), None);
+    let _probe = admit(&mut b, t0 + 101 * MS);
+    assert_eq!(b.state(), State::HalfOpen);
+    assert_eq!(b.drain(t0 + 102 * MS), None);
+    assert_eq!(Reason::HealthScore.as_str(), "health_score");
+}

@@ -17,6 +17,8 @@
 mod breaker;
 #[path = "properties/budget.rs"]
 mod budget;
+#[path = "properties/health.rs"]
+mod health;
 #[path = "properties/journey.rs"]
 mod journey;
 #[path = "properties/model.rs"]
@@ -395,4 +397,43 @@ fn p10_bites() {
 #[test]
 fn p10b_bites() {
     bites((budget::configs(), budget::ops()), |(cfg, ops)| budget::bounded::<budget::Uncapped>(&cfg, &ops));
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p27_score_is_monotone_in_each_bad_metric(
+        cfg in health::configs(), values in health::values(), metric in 0..6usize, by in 0.0..5.0f64
+    ) {
+        health::monotone(health::real, &cfg, &values, metric, by).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn p28_a_single_sample_never_moves_traffic(cfg in health::configs(), samples in health::samples()) {
+        health::few_samples_never_drain(health::decides, &cfg, &samples).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p27_bites() {
+    // Reads p95 the wrong way round: a better p95 scores worse.
+    let inverted: health::Scorer = |c, v| {
+        let mut r = failover_policy::health::readings(c, v);
+        r[2].badness = 1.0 - r[2].badness;
+        failover_policy::health::score(&r)
+    };
+    let strategy = (health::configs(), health::values(), 0..6usize, 0.0..5.0f64);
+    bites(strategy, |(cfg, values, metric, by)| health::monotone(inverted, &cfg, &values, metric, by));
+}
+
+#[test]
+fn p28_bites() {
+    // Drains on the score alone, however few the samples.
+    let hasty: health::Decider = |h, c, now| {
+        let a = h.assess(now);
+        a.score >= c.drain_score && a.baseline_ms.is_some()
+    };
+    bites((health::configs(), health::samples()), |(cfg, samples)| {
+        health::few_samples_never_drain(hasty, &cfg, &samples)
+    });
 }

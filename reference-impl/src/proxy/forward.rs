@@ -74,8 +74,14 @@ pub async fn forward<D: Decide>(
         trail.decided(journey.drain(), now);
         action = match action {
             Action::Attempt { hop, permit } => {
-                let attempted = attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await;
+                let started = now;
+                let (attempted, utilisation) =
+                    attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await;
                 now = Instant::now();
+                if gateway.health_scoring() {
+                    let verdict = judged(&gateway.decide, &attempted);
+                    super::health::observe(gateway, route, hop, started, now, verdict, utilisation);
+                }
                 match attempted {
                     Attempted::Answer(answer, class) => {
                         journey.answered(&gateway.decide, &mut gateway.breakers(route), permit, class, now);
@@ -113,7 +119,7 @@ pub async fn forward<D: Decide>(
 
 /// Sends one attempt to chain position `hop`, starting `now`, bounded by the
 /// attempt timeout (for a stream: until its first event) and the request's
-/// deadline.
+/// deadline. Also gives the share of its rate limit the provider said it used.
 async fn attempt<D: Decide>(
     gateway: &Gateway<D>,
     route: usize,
@@ -122,7 +128,7 @@ async fn attempt<D: Decide>(
     endpoint: Endpoint,
     now: Instant,
     deadline: Instant,
-) -> Attempted {
+) -> (Attempted, Option<f64>) {
     let settings = &gateway.settings;
     let upstream = settings.provider_of(route, hop);
     let uri = match endpoint {
@@ -134,10 +140,11 @@ async fn attempt<D: Decide>(
     let attempt_deadline = deadline.min(now + limit);
     let answer = match gateway.client.send(uri, &upstream.authorization, body, attempt_deadline, inbound.stream).await {
         Ok(answer) => answer,
-        Err(failure) => return Attempted::Failed(Failure::transport(failure), None),
+        Err(failure) => return (Attempted::Failed(Failure::transport(failure), None), None),
     };
     let status = answer.status.as_u16();
-    match answer.body {
+    let utilisation = answer.utilisation;
+    let attempted = match answer.body {
         AnswerBody::Streaming(incoming) => match relay::open(incoming, attempt_deadline, &gateway.decide).await {
             Ok(opened) => Attempted::Stream(opened),
             Err(failure) => Attempted::Failed(failure, Some(status)),
@@ -150,6 +157,16 @@ async fn attempt<D: Decide>(
                 Err(failure) => Attempted::Failed(failure, Some(status)),
             }
         }
+    };
+    (attempted, utilisation)
+}
+
+/// How the provider's health record counts an attempt.
+fn judged<D: Decide>(decide: &D, attempted: &Attempted) -> Verdict {
+    match attempted {
+        Attempted::Answer(_, class) => decide.verdict(*class),
+        Attempted::Stream(_) => Verdict::Success,
+        Attempted::Failed(failure, _) => decide.verdict(failure.class),
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Answer {
     pub content_type: Option<HeaderValue>,
     /// How long the provider asked us to wait, from `retry-after-ms` or `Retry-After`.
     pub retry_after: Option<Duration>,
+    /// Share of its rate limit the provider says is used, from `x-ratelimit-*`.
+    pub utilisation: Option<f64>,
     /// The body.
     pub body: AnswerBody,
 }
@@ -93,6 +95,7 @@ impl UpstreamClient {
                 .map_err(|e| if e.is_connect() { TransportFailure::Refused } else { TransportFailure::Reset })?;
             let (parts, incoming) = response.into_parts();
             let retry_after = retry_after(&parts.headers);
+            let utilisation = utilisation(&parts.headers);
             let content_type = parts.headers.get(CONTENT_TYPE).cloned();
             let body = if stream && parts.status.is_success() {
                 AnswerBody::Streaming(incoming)
@@ -101,10 +104,27 @@ impl UpstreamClient {
                 let collected = Limited::new(incoming, limit).collect().await;
                 AnswerBody::Complete(collected.map_err(|_| TransportFailure::Reset)?.to_bytes())
             };
-            Ok(Answer { status: parts.status, content_type, retry_after, body })
+            Ok(Answer { status: parts.status, content_type, retry_after, utilisation, body })
         };
         tokio::time::timeout_at(deadline.into(), exchange).await.unwrap_or(Err(TransportFailure::TimedOut))
     }
+}
+
+/// The larger share of a rate limit used, requests or tokens, from OpenAI's
+/// `x-ratelimit-limit-*` and `x-ratelimit-remaining-*` headers.
+fn utilisation(headers: &HeaderMap) -> Option<f64> {
+    let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok();
+    const PAIRS: [(&str, &str); 2] = [
+        ("x-ratelimit-limit-requests", "x-ratelimit-remaining-requests"),
+        ("x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens"),
+    ];
+    PAIRS
+        .iter()
+        .filter_map(|(limit, remaining)| {
+            let limit = number(limit).filter(|l| *l > 0.0)?;
+            Some((1.0 - number(remaining)? / limit).clamp(0.0, 1.0))
+        })
+        .reduce(f64::max)
 }
 
 /// Reads `retry-after-ms` (milliseconds, as OpenAI and Azure send it) or

@@ -127,6 +127,8 @@ pub fn drive<D: Decide>(decide: &D, case: &Case) -> (Vec<Step>, Instant, Instant
     let mut outcomes = case.attempts.iter().copied();
     let mut now = t0;
     let mut tried = vec![false; case.chain];
+    // Providers a context overflow ruled out: their windows are no larger.
+    let mut too_small = failover_policy::Tried::default();
     let mut steps = Vec::new();
     let mut action = journey.start(decide, &mut chain, now, draws.next().unwrap_or(0.0));
     steps.push(Step { now, action, after: None, another_admitted: false });
@@ -141,8 +143,12 @@ pub fn drive<D: Decide>(decide: &D, case: &Case) -> (Vec<Step>, Instant, Instant
                     break;
                 };
                 let draw = draws.next().unwrap_or(0.0);
-                // Would another untried provider admit the request now?
-                let another_admitted = (0..case.chain).filter(|&h| h != hop && !tried[h]).any(|h| {
+                if failure.class == Class::ContextOverflow {
+                    too_small = too_small.union(decide.too_small(&case.windows, hop));
+                }
+                // Would another untried provider that can take the request admit it now?
+                let eligible = |h: usize| h != hop && !tried[h] && !too_small.contains(h);
+                let another_admitted = (0..case.chain).filter(|&h| eligible(h)).any(|h| {
                     let mut probe = chain[h].clone();
                     matches!(probe.admit(now, draw).0, failover_policy::Admission::Admitted(_))
                 });

@@ -1,0 +1,132 @@
+//! Strategies and invariants for the health score (properties 27 and 28).
+use std::time::{Duration, Instant};
+
+use failover_policy::health::{readings, score};
+use failover_policy::{Health, HealthConfig, Sample, Thresholds, Values, Weights};
+use proptest::prelude::*;
+
+/// Valid health configs, as the contract's validation admits them.
+pub fn configs() -> impl Strategy<Value = HealthConfig> {
+    let weights = proptest::array::uniform6(0.0..1.0f64).prop_map(|[a, b, c, d, e, f]| Weights {
+        error_rate: a,
+        latency: b,
+        p95: c,
+        latency_trend: d,
+        error_trend: e,
+        headroom: f + 0.01,
+    });
+    let thresholds = (0.01..1.0f64, 1.01..5.0f64, 1.01..8.0f64, 0.51..1.0f64).prop_map(|(e, l, p, h)| Thresholds {
+        error_rate: e,
+        latency_ratio: l,
+        p95_ratio: p,
+        headroom: h,
+    });
+    (100..10_000u64, 2..20u32, 1..10u32, 0.01..1.0f64, 100..10_000u64, 50..5_000u64, weights, thresholds).prop_map(
+        |(window, min_samples, baseline_samples, drain_score, horizon, breach, weights, thresholds)| HealthConfig {
+            window: Duration::from_millis(window),
+            min_samples,
+            baseline_samples,
+            drain_score,
+            horizon: Duration::from_millis(horizon),
+            breach: Duration::from_millis(breach),
+            weights,
+            thresholds,
+        },
+    )
+}
+
+/// Metric values a provider can show.
+pub fn values() -> impl Strategy<Value = Values> {
+    (
+        0.0..1.0f64,
+        0.5..20.0f64,
+        0.5..30.0f64,
+        -500.0..500.0f64,
+        proptest::option::of(0..20_000u64),
+        -5.0..5.0f64,
+        0.0..1.0f64,
+    )
+        .prop_map(|(error_rate, latency_ratio, p95_ratio, latency_slope, breach, error_slope, utilisation)| {
+            Values {
+                error_rate,
+                latency_ratio,
+                p95_ratio,
+                latency_slope,
+                breach_in: breach.map(Duration::from_millis),
+                error_slope,
+                utilisation,
+            }
+        })
+}
+
+/// One metric made worse by `by` (for the trend: the breach comes sooner).
+pub fn worse(v: &Values, metric: usize, by: f64) -> Values {
+    let mut w = *v;
+    match metric {
+        0 => w.error_rate += by,
+        1 => w.latency_ratio += by,
+        2 => w.p95_ratio += by,
+        3 => {
+            let sooner =
+                Duration::from_secs_f64(by.min(1.0) * v.breach_in.unwrap_or(Duration::from_secs(20)).as_secs_f64());
+            w.breach_in = Some(v.breach_in.unwrap_or(Duration::from_secs(20)).saturating_sub(sooner));
+        }
+        4 => w.error_slope += by,
+        _ => w.utilisation += by,
+    }
+    w
+}
+
+/// A scoring function: the config and the values give the score.
+pub type Scorer = fn(&HealthConfig, &Values) -> f64;
+
+/// The real scoring.
+pub fn real(c: &HealthConfig, v: &Values) -> f64 {
+    score(&readings(c, v))
+}
+
+/// Property 27: the score never falls when one metric gets worse, and stays in [0, 1].
+pub fn monotone(scorer: Scorer, c: &HealthConfig, v: &Values, metric: usize, by: f64) -> Result<(), String> {
+    let (before, after) = (scorer(c, v), scorer(c, &worse(v, metric, by)));
+    if !(0.0..=1.0).contains(&before) || !(0.0..=1.0).contains(&after) {
+        return Err(format!("score out of [0, 1]: {before} then {after}"));
+    }
+    if after + 1e-12 < before {
+        return Err(format!("metric {metric} worse by {by} lowered the score from {before} to {after}"));
+    }
+    Ok(())
+}
+
+/// Samples: latency, failed, utilisation, ms after the previous.
+pub fn samples() -> impl Strategy<Value = Vec<(u64, bool, Option<f64>, u64)>> {
+    proptest::collection::vec((0..5_000u64, any::<bool>(), proptest::option::of(0.0..1.0f64), 0..200u64), 1..20)
+}
+
+/// A drain decision after samples were recorded.
+pub type Decider = fn(&mut Health, &HealthConfig, Instant) -> bool;
+
+/// The real decision.
+pub fn decides(h: &mut Health, _c: &HealthConfig, now: Instant) -> bool {
+    h.assess(now).drain
+}
+
+/// Property 28: fewer samples than `min_samples` in the window never drain a
+/// provider; a single sample never does.
+pub fn few_samples_never_drain(
+    decide: Decider,
+    c: &HealthConfig,
+    samples: &[(u64, bool, Option<f64>, u64)],
+) -> Result<(), String> {
+    let t0 = Instant::now();
+    let mut h = Health::new(*c);
+    let mut at = t0;
+    for (i, &(latency, failed, utilisation, gap)) in samples.iter().enumerate() {
+        at += Duration::from_millis(gap);
+        h.record(Sample { at, latency: Duration::from_millis(latency), failed, utilisation });
+        let recorded = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if (recorded < c.min_samples || recorded == 1) && decide(&mut h, c, at) {
+            return Err(format!("drained after {recorded} samples (min_samples {})", c.min_samples));
+        }
+    }
+    Ok(())
+}
