@@ -149,12 +149,12 @@ impl Scene {
     /// The inference requests any provider received that no client request of
     /// this scenario carries, named; `None` when every one is attributed.
     pub fn stray_requests(&self) -> Option<String> {
+        let sent: Vec<usize> = self.exchanges.iter().filter_map(Exchange::reference).collect();
         let strays: Vec<String> = self
             .providers
             .iter()
             .filter_map(|(id, provider)| {
                 let journal = provider.journal();
-                let sent: Vec<usize> = self.exchanges.iter().filter_map(Exchange::reference).collect();
                 let strays = crate::attribution::strays(&journal, &sent);
                 (!strays.is_empty()).then(|| crate::attribution::describe(id, &strays))
             })

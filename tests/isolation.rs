@@ -94,14 +94,16 @@ async fn a_stranger_on_the_port_is_refused(binary: &Path) -> Result<(bool, Strin
         }
         let _ = std::fs::remove_file(&pid_file);
     }
-    let record = record?;
+    Ok(failed_saying(&record?, &["is not the gateway command's", "port"]))
+}
+
+/// Whether the one scenario that ran failed with an error saying each of
+/// `words`, and the error's first line.
+fn failed_saying(record: &RunRecord, words: &[&str]) -> (bool, String) {
     let ran: Vec<_> = record.scenarios().iter().filter(|s| s.status != Status::Skipped).collect();
     let error = ran.first().and_then(|s| s.error.clone()).unwrap_or_default();
-    let ok = ran.len() == 1
-        && ran[0].status == Status::Failed
-        && error.contains("is not the gateway command's")
-        && error.contains("port");
-    Ok((ok, error.lines().next().unwrap_or("").to_owned()))
+    let ok = ran.len() == 1 && ran[0].status == Status::Failed && words.iter().all(|w| error.contains(w));
+    (ok, error.lines().next().unwrap_or("").chars().take(200).collect())
 }
 
 /// Before the gateway starts, the command sends one of the scenario's mock
@@ -116,13 +118,7 @@ async fn a_stray_request_fails_its_scenario(binary: &Path) -> Result<(bool, Stri
     );
     let record =
         run_external(cli(command, "stray"), "features/failover", Some("an error rate below the threshold")).await?;
-    let ran: Vec<_> = record.scenarios().iter().filter(|s| s.status != Status::Skipped).collect();
-    let error = ran.first().and_then(|s| s.error.clone()).unwrap_or_default();
-    let ok = ran.len() == 1
-        && ran[0].status == Status::Failed
-        && error.contains("no client request of this scenario carries")
-        && error.contains("a request from elsewhere");
-    Ok((ok, error.lines().next().unwrap_or("").chars().take(200).collect()))
+    Ok(failed_saying(&record, &["no client request of this scenario carries", "a request from elsewhere"]))
 }
 
 #[tokio::main]

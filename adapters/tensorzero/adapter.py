@@ -181,20 +181,20 @@ class Front:
         return parsed, None
 
     async def chat(self, request):
-        parsed, error = await self.read_request(request)
-        if error:
-            return error
-        parsed["model"] = f"tensorzero::function_name::{parsed['model']}"
-        parsed["tensorzero::include_original_response"] = True
-        return await self.forward(request, "/chat/completions", parsed)
+        return await self.relay(request, "/chat/completions", "function_name", "include_original_response")
 
     async def embeddings(self, request):
+        return await self.relay(request, "/embeddings", "embedding_model_name", "include_raw_response")
+
+    async def relay(self, request, path, target, include):
+        """Checks the request, names TensorZero's target for its model, asks for
+        the provider's own response (to restore its fingerprint) and forwards it."""
         parsed, error = await self.read_request(request)
         if error:
             return error
-        parsed["model"] = f"tensorzero::embedding_model_name::{parsed['model']}"
-        parsed["tensorzero::include_raw_response"] = True
-        return await self.forward(request, "/embeddings", parsed)
+        parsed["model"] = f"tensorzero::{target}::{parsed['model']}"
+        parsed[f"tensorzero::{include}"] = True
+        return await self.forward(request, path, parsed)
 
     async def unknown(self, request):
         return openai_error(404, "unknown_endpoint", f"no endpoint at {request.path}")

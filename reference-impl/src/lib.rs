@@ -94,13 +94,14 @@ impl<D: Decide> Gateway<D> {
             proxy::idempotency::Store::new(settings.policy.idempotency_window, settings.policy.idempotency_capacity);
         let budget = settings.policy.budget.map(|b| Mutex::new(RetryBudget::new(b)));
         let seed = settings.policy.random_seed.unwrap_or_else(|| fastrand::u64(..));
+        let rate_limits = settings.policy.health.is_some();
         Ok(Arc::new(Self {
             decide,
             budget,
             settings,
             breakers,
             health,
-            client: UpstreamClient,
+            client: UpstreamClient { rate_limits },
             events: EventLog::new(options.event_capacity, options.event_lines),
             idempotency,
             deadlines: Notify::new(),

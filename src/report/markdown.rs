@@ -9,7 +9,8 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
-fn icon(status: Verdict) -> &'static str {
+/// An outcome as the Markdown reports show it.
+pub(super) fn icon(status: Verdict) -> &'static str {
     match status {
         Verdict::Passed => "✅ passed",
         Verdict::Failed => "❌ failed",

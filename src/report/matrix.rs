@@ -38,14 +38,7 @@ fn gateway(r: &Report) -> String {
 }
 
 fn cell(status: Verdict, passed: usize, total: usize) -> String {
-    let word = match status {
-        Verdict::Passed => "✅ passed",
-        Verdict::Failed => "❌ failed",
-        Verdict::Skipped => "⏭ partial",
-        Verdict::NotSupported => "➖ not supported",
-        Verdict::AdapterDecided => "🔧 adapter decided",
-    };
-    format!("{word} ({passed}/{total})")
+    format!("{} ({passed}/{total})", super::markdown::icon(status))
 }
 
 /// The matrix, from `(directory name, report)` pairs.

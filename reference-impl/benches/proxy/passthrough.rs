@@ -43,7 +43,7 @@ async fn pass(State(pass): State<Pass>, request: Request) -> Response {
 /// gateway's own workers.
 pub fn serve(upstream: SocketAddr, workers: usize) -> std::io::Result<reference_gateway::Running> {
     let pass = Pass {
-        client: UpstreamClient,
+        client: UpstreamClient::default(),
         uri: format!("http://{upstream}/v1/chat/completions").parse().expect("a URI"),
         authorization: HeaderValue::from_static("Bearer sk-bench"),
     };

@@ -56,7 +56,11 @@ thread_local! {
 /// The pooled keep-alive client requests go out through: the pool of the
 /// thread that sends.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct UpstreamClient;
+pub struct UpstreamClient {
+    /// Whether answers' rate-limit headers are read (only health scoring
+    /// uses them: otherwise the hot path does not look).
+    pub rate_limits: bool,
+}
 
 fn pooled() -> Pooled {
     let mut http = HttpConnector::new();
@@ -95,7 +99,7 @@ impl UpstreamClient {
                 .map_err(|e| if e.is_connect() { TransportFailure::Refused } else { TransportFailure::Reset })?;
             let (parts, incoming) = response.into_parts();
             let retry_after = retry_after(&parts.headers);
-            let utilisation = utilisation(&parts.headers);
+            let utilisation = if self.rate_limits { utilisation(&parts.headers) } else { None };
             let content_type = parts.headers.get(CONTENT_TYPE).cloned();
             let body = if stream && parts.status.is_success() {
                 AnswerBody::Streaming(incoming)
