@@ -13,6 +13,17 @@ use crate::mock::Received;
 
 const OPEN: &[u8] = b"[conformance-ref:";
 
+/// The text of the gateway's own probes, as the suite configures it
+/// (`probes.prompt`): a provider request carrying it is a probe, not a
+/// client's request, and no count or check over client requests sees it.
+pub const PROBE_PROMPT: &str = "[conformance-probe] Reply with one word.";
+
+/// Whether a provider request is one of the gateway's own probes.
+pub fn is_probe(received: &Received) -> bool {
+    let marker = b"[conformance-probe]";
+    received.body.windows(marker.len()).any(|w| w == marker)
+}
+
 /// The tag that marks the client's `n`-th request.
 pub fn tag(n: usize) -> String {
     format!("[conformance-ref:{n}]")

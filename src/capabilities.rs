@@ -19,15 +19,30 @@ pub const KNOWN: &[(&str, &str)] = &[
         "health-scoring",
         "drains a provider on a health score from several metrics before its failures reach clients (policy.health)",
     ),
-    ("health-api", "serves provider health scores at GET /admin/providers"),
+    (
+        "health-api",
+        "serves every provider's state and health at GET /admin/providers, behind the admin token (admin.token)",
+    ),
+    ("active-probes", "probes every chain entry itself (probes), and never makes a client's request a half-open probe"),
+    ("health-warnings", "logs a health_warning event when a provider's score reaches policy.health.warn_score"),
     ("metrics", "serves Prometheus metrics at GET /metrics"),
     ("drills", "runs fire drills through /admin/drills"),
     ("sessions", "keeps conversation state server-side"),
 ];
 
 /// The capabilities of the bundled reference gateway.
-pub const BUNDLED: &[&str] =
-    &["streaming", "events", "idempotency-key", "attempt-headers", "retry-budget", "context-windows", "health-scoring"];
+pub const BUNDLED: &[&str] = &[
+    "streaming",
+    "events",
+    "idempotency-key",
+    "attempt-headers",
+    "retry-budget",
+    "context-windows",
+    "health-scoring",
+    "health-api",
+    "active-probes",
+    "health-warnings",
+];
 
 /// The tag prefix that names a required capability.
 pub const TAG_PREFIX: &str = "requires-";

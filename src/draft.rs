@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use failover_contract::{
-    BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, HealthConfig, HealthThresholds, HealthWeights,
-    IdempotencyConfig, LimitsConfig, ModelConfig, PolicyConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA,
-    StreamingConfig,
+    AdminConfig, BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, HealthConfig, HealthThresholds,
+    HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig, PolicyConfig, ProbesConfig, ProviderConfig,
+    RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -51,6 +51,11 @@ pub struct Draft {
     pub policy: PolicyConfig,
     /// Input limits.
     pub limits: LimitsConfig,
+    /// The gateway's own probes, if the scenario turns them on.
+    pub probes: Option<ProbesConfig>,
+    /// The admin API's token: a fresh one per scenario, which the suite
+    /// sends on every admin request and looks for where it must not be.
+    pub admin: AdminConfig,
 }
 
 impl Default for Draft {
@@ -84,6 +89,11 @@ impl Default for Draft {
                 health: None,
             },
             limits: LimitsConfig::default(),
+            probes: None,
+            admin: AdminConfig {
+                token: Some(format!("conformance-admin-{:016x}", fastrand::u64(..))),
+                token_env: None,
+            },
         }
     }
 }
@@ -111,6 +121,8 @@ impl Draft {
             models: self.models.clone(),
             policy: self.policy,
             limits: self.limits,
+            probes: self.probes.clone(),
+            admin: self.admin.clone(),
         }
     }
 }
@@ -137,6 +149,12 @@ pub fn health(policy: &mut PolicyConfig, score: f64, samples: u32, window_ms: u6
     let health = policy.health.get_or_insert_with(HealthConfig::default);
     (health.drain_score, health.min_samples, health.window_ms) = (score, samples, window_ms);
     (health.baseline_samples, health.trend_horizon_ms) = (baseline, horizon_ms);
+}
+
+/// Turns the gateway's own probes on, every `interval_ms`, with the suite's
+/// probe text.
+pub fn probes(interval_ms: u64) -> ProbesConfig {
+    ProbesConfig { interval_ms, prompt: crate::attribution::PROBE_PROMPT.to_owned() }
 }
 
 /// The health metrics' weights, in the order the docs list them.

@@ -3,14 +3,8 @@
 use serde_json::Value;
 
 /// Every event the gateway still holds, oldest first.
-pub async fn fetch(http: &reqwest::Client, base_url: &str) -> Result<Vec<Value>, String> {
-    let url = format!("{base_url}/admin/events");
-    let response = http.get(&url).send().await.map_err(|e| format!("GET /admin/events failed: {e}"))?;
-    let status = response.status();
-    let body: Value = response.json().await.map_err(|e| format!("GET /admin/events did not answer JSON: {e}"))?;
-    if !status.is_success() {
-        return Err(format!("GET /admin/events answered {status}: {body}"));
-    }
+pub async fn fetch(admin: crate::admin::Admin<'_>) -> Result<Vec<Value>, String> {
+    let body = admin.get("/admin/events").await?;
     body.get("events")
         .and_then(Value::as_array)
         .cloned()

@@ -433,7 +433,43 @@ impl Scene {
 
     /// The gateway's decision log (capability `events`).
     pub async fn events(&self) -> Result<Vec<serde_json::Value>, String> {
-        crate::events::fetch(&self.http, self.gateway_url()?).await
+        crate::events::fetch(self.admin()?).await
+    }
+
+    /// The gateway's admin API, with the scenario's token.
+    pub fn admin(&self) -> Result<crate::admin::Admin<'_>, String> {
+        Ok(crate::admin::Admin { http: &self.http, base_url: self.gateway_url()?, token: self.admin_token() })
+    }
+
+    /// The admin token the scenario's config sets.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.draft.admin.token.as_deref()
+    }
+
+    /// The admin API's provider listing (capability `health-api`).
+    pub async fn listing(&self) -> Result<serde_json::Value, String> {
+        self.admin()?.get("/admin/providers").await
+    }
+
+    /// Polls the provider listing until `check` accepts it or `within` passes.
+    pub async fn listing_within(
+        &self,
+        within: Duration,
+        check: impl Fn(&serde_json::Value) -> Result<(), String>,
+    ) -> Result<(), String> {
+        self.start_error.as_ref().map_or(Ok(()), |e| Err(e.clone()))?;
+        let waited = crate::wait::until(within, Duration::from_millis(20), || async {
+            let listing = self.listing().await?;
+            check(&listing).map_err(|why| format!("{why}; the listing: {listing}"))
+        });
+        waited.await.map_err(|last| format!("not within {} ms: {last}", within.as_millis()))
+    }
+
+    /// Turns the gateway's own probes on, every `interval_ms`.
+    pub fn probe_every(&mut self, interval_ms: u64) -> Result<(), String> {
+        self.configure()?;
+        self.draft.probes = Some(crate::draft::probes(interval_ms));
+        Ok(())
     }
 
     /// The HTTP client, for observation requests.

@@ -1,6 +1,7 @@
 //! Step definitions: one file per domain, each step one to three lines that call
 //! the harness (`failover_conformance::scene`, `checks`). Compiled into each test
 //! binary that runs the features, which is where cucumber collects them.
+mod admin;
 mod config;
 mod gateway;
 mod journals;

@@ -13,6 +13,7 @@ async fn fail(w: &mut FailoverWorld, provider: &str, fault: FaultWords, schedule
 }
 
 #[given(expr = "provider {string} fails every request with {fault}")]
+#[when(expr = "provider {string} fails every request with {fault}")]
 async fn fails_always(w: &mut FailoverWorld, provider: String, fault: FaultWords) -> Result<(), String> {
     fail(w, &provider, fault, Schedule::Always).await
 }
@@ -40,6 +41,7 @@ async fn fails_randomly(
 }
 
 #[given(expr = "provider {string} answers after {int} ms")]
+#[when(expr = "provider {string} answers after {int} ms")]
 async fn slow(w: &mut FailoverWorld, provider: String, ms: u64) -> Result<(), String> {
     w.scene.provider(&provider).await?.set_latency(Duration::from_millis(ms));
     Ok(())

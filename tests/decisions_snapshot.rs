@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use failover_conformance::client::RequestKind;
-use failover_conformance::draft::Chain;
+use failover_conformance::draft::{self, Chain};
 use failover_conformance::events;
 use failover_conformance::mock::{Fault, Schedule};
 use failover_conformance::scene::Scene;
@@ -38,7 +38,7 @@ async fn the_canonical_incident_is_logged_decision_by_decision() {
     scene.send(2, RequestKind::Chat, "gpt-4o").await.unwrap();
     let served: Vec<String> = scene.exchanges().iter().map(|e| e.served_by().unwrap_or_default()).collect();
     assert_eq!(served, ["secondary", "secondary", "secondary", "primary", "primary"]);
-    let log = events::fetch(scene.http(), scene.gateway_url().unwrap()).await.unwrap();
+    let log = events::fetch(scene.admin().unwrap()).await.unwrap();
     settings().bind(|| {
         insta::assert_json_snapshot!("canonical_incident_events", log, {
             "[].at_ms" => "[ms]",
@@ -71,4 +71,76 @@ fn the_taxonomy_table_is_pinned() {
         ));
     }
     settings().bind(|| insta::assert_snapshot!("taxonomy_table", table));
+}
+
+/// Case TC_R752_FAILOVER_009's decision log: a climbing latency warns, then
+/// drains the primary, each with every metric's weight and threshold. The
+/// measured numbers vary from run to run and are redacted; the vocabulary,
+/// the configured numbers and the order of decisions are pinned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_health_drain_is_logged_with_its_numbers() {
+    let mut scene = Scene::default();
+    scene.route("gpt-4o", r#""primary" then "secondary""#.parse::<Chain>().unwrap()).await.unwrap();
+    {
+        let policy = scene.policy().unwrap();
+        (policy.retry.max_attempts, policy.attempt_timeout_ms) = (1, 500);
+        draft::breaker(&mut policy.breaker, 50, 10, 3_000, 5_000);
+        draft::health(policy, 0.4, 10, 3_000, 5, 2_000);
+        draft::health_weights(policy, [0.3, 0.15, 0.1, 0.3, 0.05, 0.1]);
+    }
+    scene.provider("primary").await.unwrap().set_slowing(Duration::from_millis(20), 200.0);
+    scene.send_for(RequestKind::Chat, "gpt-4o", Duration::from_millis(20), Duration::from_millis(3_000)).await.unwrap();
+    let log = events::fetch(scene.admin().unwrap()).await.unwrap();
+    let health: Vec<&serde_json::Value> = log
+        .iter()
+        .filter(|e| {
+            matches!(e["type"].as_str(), Some("health_warning" | "health_decision")) || e["reason"] == "health_score"
+        })
+        .collect();
+    settings().bind(|| {
+        insta::assert_json_snapshot!("health_drain_events", health, {
+            "[].seq" => "[seq]",
+            "[].at_ms" => "[ms]",
+            "[].metrics[].value" => "[measured]",
+            "[].metrics[].badness" => "[measured]",
+            "[].score" => "[measured]",
+            "[].samples" => "[measured]",
+            "[].baseline_ms" => "[measured]",
+            "[].breach_in_ms" => "[measured]",
+            "[].failures" => "[measured]",
+            "[].calls" => "[measured]",
+        });
+    });
+}
+
+/// Case TC_R752_FAILOVER_010's listing after an incident: the primary's
+/// breaker open on server errors, the secondary serving. Times and measured
+/// numbers are redacted; the shape, states and failure classes are pinned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_listing_is_pinned() {
+    let mut scene = Scene::default();
+    scene.route("gpt-4o", r#""primary" then "secondary""#.parse::<Chain>().unwrap()).await.unwrap();
+    {
+        let policy = scene.policy().unwrap();
+        policy.retry.max_attempts = 1;
+        draft::breaker(&mut policy.breaker, 100, 2, 10_000, 60_000);
+        draft::health(policy, 0.9, 5, 10_000, 2, 2_000);
+    }
+    scene.provider("primary").await.unwrap().fail(Fault::status(500), Schedule::Always).await.unwrap();
+    scene.send(4, RequestKind::Chat, "gpt-4o").await.unwrap();
+    let listing = scene.listing().await.unwrap();
+    settings().bind(|| {
+        insta::assert_json_snapshot!("provider_listing", listing, {
+            ".at_ms" => "[ms]",
+            ".providers[].since_ms" => "[ms]",
+            ".providers[].last_failure.at_ms" => "[ms]",
+            ".providers[].components[].value" => "[measured]",
+            ".providers[].components[].badness" => "[measured]",
+            ".providers[].score" => "[measured]",
+            ".providers[].error_rate" => "[measured]",
+            ".providers[].p50_ms" => "[measured]",
+            ".providers[].p95_ms" => "[measured]",
+            ".providers[].baseline_ms" => "[measured]",
+        });
+    });
 }

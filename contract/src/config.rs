@@ -22,6 +22,48 @@ pub struct GatewayConfig {
     /// Limits on what clients may send.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// The gateway's own probes of every provider (capability
+    /// `active-probes`); absent means off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probes: Option<ProbesConfig>,
+    /// The operator API under `/admin/`.
+    #[serde(default, skip_serializing_if = "AdminConfig::is_default")]
+    pub admin: AdminConfig,
+}
+
+/// Active probes: every `interval_ms` the gateway sends each entry of each
+/// model's chain a cheap chat completion of its own, so that a provider with
+/// no traffic still has a current health, and a provider that comes back is
+/// found out by a probe instead of by a client's request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbesConfig {
+    /// Time between two probes of the same chain entry.
+    pub interval_ms: u64,
+    /// The text of the probe's only (user) message, sent unchanged with
+    /// `max_tokens: 1`: how a provider's logs, or the suite, tell a probe from
+    /// a client's request.
+    pub prompt: String,
+}
+
+/// The operator API under `/admin/`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// The bearer token every `/admin/` request must carry
+    /// (`Authorization: Bearer <token>`); absent means the API is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The name of an environment variable holding the token, instead of
+    /// writing it in the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_env: Option<String>,
+}
+
+impl AdminConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// One upstream provider.
@@ -124,6 +166,9 @@ pub struct HealthConfig {
     pub baseline_samples: u32,
     /// Score at which the provider is drained, in (0, 1].
     pub drain_score: f64,
+    /// Score at which a `health_warning` event warns that the provider is
+    /// degrading (capability `health-warnings`), in (0, `drain_score`].
+    pub warn_score: f64,
     /// How far ahead the latency and error trends look.
     pub trend_horizon_ms: u64,
     /// How much each metric counts.
@@ -139,6 +184,7 @@ impl Default for HealthConfig {
             min_samples: 10,
             baseline_samples: 10,
             drain_score: 0.4,
+            warn_score: 0.25,
             trend_horizon_ms: 5_000,
             weights: HealthWeights::default(),
             thresholds: HealthThresholds::default(),

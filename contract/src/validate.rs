@@ -43,7 +43,32 @@ impl GatewayConfig {
         self.validate_providers()?;
         self.validate_models()?;
         self.validate_policy()?;
+        self.validate_operations()?;
         check(self.limits.max_body_bytes > 0, "limits.max_body_bytes", "must be greater than 0")
+    }
+
+    fn validate_operations(&self) -> Result<(), ConfigError> {
+        if let Some(probes) = &self.probes {
+            check(probes.interval_ms > 0, "probes.interval_ms", "must be greater than 0")?;
+            check(!probes.prompt.trim().is_empty(), "probes.prompt", "must not be empty")?;
+        }
+        let admin = &self.admin;
+        check(
+            admin.token.is_none() || admin.token_env.is_none(),
+            "admin.token_env",
+            "give the token or the variable that holds it, not both",
+        )?;
+        if let Some(token) = &admin.token {
+            check(
+                !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic()),
+                "admin.token",
+                "must be non-empty printable ASCII without spaces, as it is sent in an Authorization header",
+            )?;
+        }
+        if let Some(name) = &admin.token_env {
+            check(!name.is_empty(), "admin.token_env", "must name an environment variable")?;
+        }
+        Ok(())
     }
 
     fn validate_providers(&self) -> Result<(), ConfigError> {
@@ -168,6 +193,11 @@ fn validate_health(h: &crate::config::HealthConfig) -> Result<(), ConfigError> {
         check(v.is_finite() && v > 0.0 && v <= 1.0, path, format!("must be a fraction in (0, 1], found {v}"))
     };
     fraction(h.drain_score, "policy.health.drain_score")?;
+    check(
+        h.warn_score.is_finite() && h.warn_score > 0.0 && h.warn_score <= h.drain_score,
+        "policy.health.warn_score",
+        format!("must be in (0, drain_score] (drain_score is {}), found {}", h.drain_score, h.warn_score),
+    )?;
     fraction(h.thresholds.error_rate, "policy.health.thresholds.error_rate")?;
     let t = &h.thresholds;
     check(
@@ -258,6 +288,31 @@ mod tests {
                 ),
                 "policy.health.weights",
                 "must not all be 0",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"health": {"warn_score": 0.5}}, "models""#),
+                "policy.health.warn_score",
+                "(0, drain_score]",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""probes": {"interval_ms": 0, "prompt": "ping"}, "models""#),
+                "probes.interval_ms",
+                "greater than 0",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""probes": {"interval_ms": 100, "prompt": " "}, "models""#),
+                "probes.prompt",
+                "must not be empty",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""admin": {"token": "a b"}, "models""#),
+                "admin.token",
+                "printable ASCII without spaces",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""admin": {"token": "t", "token_env": "T"}, "models""#),
+                "admin.token_env",
+                "not both",
             ),
             (
                 GOOD.replace(r#""models""#, r#""policy": {"breaker": {"open_ms": -5}}, "models""#),

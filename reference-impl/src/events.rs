@@ -83,6 +83,45 @@ pub struct MetricEvent {
     pub threshold: f64,
 }
 
+/// A provider's health as events report it.
+#[derive(Clone, Debug, Serialize)]
+pub struct HealthNumbers {
+    /// Each metric: value, badness, weight, threshold.
+    pub metrics: Vec<MetricEvent>,
+    /// Weighted mean badness.
+    pub score: f64,
+    /// The configured drain score.
+    pub drain_score: f64,
+    /// Samples in the window.
+    pub samples: u32,
+    /// The provider's baseline latency, ms.
+    pub baseline_ms: Option<f64>,
+    /// When the latency trend reaches the attempt timeout, ms from now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breach_in_ms: Option<f64>,
+}
+
+impl HealthNumbers {
+    /// The numbers of `assessment`, against `drain_score`.
+    pub fn of(assessment: &failover_policy::Assessment, drain_score: f64) -> Self {
+        Self {
+            metrics: assessment.readings.iter().map(MetricEvent::of).collect(),
+            score: assessment.score,
+            drain_score,
+            samples: assessment.samples,
+            baseline_ms: assessment.baseline_ms,
+            breach_in_ms: assessment.breach_in.map(|d| d.as_secs_f64() * 1000.0),
+        }
+    }
+}
+
+impl MetricEvent {
+    /// A reading, as events report it.
+    pub fn of(r: &failover_policy::Reading) -> Self {
+        Self { metric: r.metric, value: r.value, badness: r.badness, weight: r.weight, threshold: r.threshold }
+    }
+}
+
 /// What was decided.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -115,19 +154,22 @@ pub enum EventKind {
         provider: Arc<str>,
         /// Always `drain`: decisions that move traffic are logged.
         decision: &'static str,
-        /// Each metric: value, badness, weight, threshold.
-        metrics: Vec<MetricEvent>,
-        /// Weighted mean badness.
-        score: f64,
-        /// The configured drain score the score reached.
-        drain_score: f64,
-        /// Samples in the window.
-        samples: u32,
-        /// The provider's baseline latency, ms.
-        baseline_ms: Option<f64>,
-        /// When the latency trend reaches the attempt timeout, ms from now.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        breach_in_ms: Option<f64>,
+        /// The numbers behind it.
+        #[serde(flatten)]
+        health: HealthNumbers,
+    },
+    /// A provider's health score reached the warning level: it is degrading
+    /// and may be drained next.
+    HealthWarning {
+        /// Model name.
+        model: Arc<str>,
+        /// Provider id.
+        provider: Arc<str>,
+        /// The configured warning level the score reached.
+        warn_score: f64,
+        /// The numbers behind it.
+        #[serde(flatten)]
+        health: HealthNumbers,
     },
     /// A provider got its traffic back: its probes succeeded.
     Failback {
@@ -228,7 +270,7 @@ impl EventLog {
 
     /// Appends one event that happened `at`, stamped with its sequence number.
     pub fn push(&self, kind: EventKind, at: Instant) {
-        let at_ms = at.saturating_duration_since(self.started).as_secs_f64() * 1e3;
+        let at_ms = self.at_ms(at);
         let mut ring = self.ring.lock().unwrap_or_else(|e| e.into_inner());
         let event = Event { seq: ring.next_seq, at_ms, kind };
         ring.next_seq += 1;
@@ -241,6 +283,11 @@ impl EventLog {
             ring.events.pop_front();
         }
         ring.events.push_back(event);
+    }
+
+    /// Milliseconds from the gateway's start to `at`, as events stamp it.
+    pub fn at_ms(&self, at: Instant) -> f64 {
+        at.saturating_duration_since(self.started).as_secs_f64() * 1e3
     }
 
     /// Events with `seq > since`, oldest first, and the sequence number the next

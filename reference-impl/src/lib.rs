@@ -13,6 +13,7 @@
 mod admin;
 mod deadlines;
 pub mod events;
+mod probes;
 pub mod proxy;
 pub mod settings;
 
@@ -23,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::serve::ListenerExt;
 use failover_contract::{ConfigError, GatewayConfig};
 pub use failover_policy as policy;
-use failover_policy::{Breaker, Decide, Health, RetryBudget, Standard};
+use failover_policy::{Breaker, Decide, RetryBudget, Standard};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -53,7 +54,7 @@ pub struct Gateway<D = Standard> {
     /// One breaker per (model, chain position), locked per model.
     breakers: Vec<Mutex<Vec<Breaker>>>,
     /// One health record per (model, chain position), when health scoring is on.
-    health: Vec<Mutex<Vec<Health>>>,
+    health: Vec<Mutex<Vec<proxy::health::ProviderHealth>>>,
     client: UpstreamClient,
     events: EventLog,
     idempotency: proxy::idempotency::Store,
@@ -86,7 +87,7 @@ impl<D: Decide> Gateway<D> {
             Some(config) => settings
                 .routes
                 .iter()
-                .map(|r| Mutex::new(r.hops.iter().map(|_| Health::new(config)).collect()))
+                .map(|r| Mutex::new(r.hops.iter().map(|_| proxy::health::ProviderHealth::new(config)).collect()))
                 .collect(),
             None => Vec::new(),
         };
@@ -213,7 +214,7 @@ pub fn serve_app<D: Decide>(
     let addr = listener.local_addr()?;
     let (shutdown, stopping) = watch::channel(false);
     let task = tokio::spawn(serve_until(listener, app, stopping));
-    let deadlines = tokio::spawn(deadlines::drive(gateway));
+    let deadlines = tokio::spawn(background(gateway));
     Ok(Running { addr, shutdown, workers: Workers::Tasks(vec![task], deadlines) })
 }
 
@@ -231,7 +232,7 @@ pub fn serve_workers<D: Decide>(
 ) -> std::io::Result<Running> {
     spawn_workers(addr, workers, move |n| {
         if n == 0 {
-            tokio::spawn(deadlines::drive(gateway.clone()));
+            tokio::spawn(background(gateway.clone()));
         }
         proxy::app(gateway.clone())
     })
@@ -263,6 +264,12 @@ pub fn spawn_workers(
         threads.push(thread);
     }
     Ok(Running { addr, shutdown, workers: Workers::Threads(threads) })
+}
+
+/// What the gateway does beside serving requests: breaker deadlines and
+/// active probes.
+async fn background<D: Decide>(gateway: Arc<Gateway<D>>) {
+    tokio::join!(deadlines::drive(gateway.clone()), probes::drive(gateway));
 }
 
 /// A non-blocking listener on `addr` that other listeners may share.

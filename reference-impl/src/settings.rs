@@ -88,6 +88,20 @@ pub struct Settings {
     pub policy: Policy,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// The gateway's own probes, if configured.
+    pub probes: Option<Probes>,
+    /// The bearer token `/admin/` requires, if any.
+    pub admin_token: Option<String>,
+}
+
+/// Active probes: every `interval`, a chat completion with `body` to each
+/// chain entry (the entry's model name is set per entry).
+#[derive(Debug)]
+pub struct Probes {
+    /// Time between two probes of the same entry.
+    pub interval: Duration,
+    /// The probe's text.
+    pub prompt: String,
 }
 
 fn ms(v: u64) -> Duration {
@@ -150,6 +164,7 @@ impl Settings {
                 backoff_reset: ms(b.open_backoff_reset_ms.unwrap_or(b.open_max_ms)),
                 ramp: ms(p.failback.ramp_ms),
                 ramp_steps: p.failback.ramp_steps,
+                active_probes: config.probes.is_some(),
             },
             random_seed: p.random_seed,
             health: p.health.map(|h| HealthConfig {
@@ -157,6 +172,7 @@ impl Settings {
                 min_samples: h.min_samples,
                 baseline_samples: h.baseline_samples,
                 drain_score: h.drain_score,
+                warn_score: h.warn_score,
                 horizon: ms(h.trend_horizon_ms),
                 breach: ms(p.attempt_timeout_ms),
                 weights: Weights {
@@ -176,7 +192,9 @@ impl Settings {
             }),
         };
         let max_body_bytes = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
-        Ok(Self { upstreams, routes, by_model, policy, max_body_bytes })
+        let probes = config.probes.as_ref().map(|p| Probes { interval: ms(p.interval_ms), prompt: p.prompt.clone() });
+        let admin_token = admin_token(&config.admin)?;
+        Ok(Self { upstreams, routes, by_model, policy, max_body_bytes, probes, admin_token })
     }
 }
 
@@ -184,6 +202,19 @@ impl Settings {
     /// The provider at chain position `hop` of `route`.
     pub fn provider_of(&self, route: usize, hop: usize) -> &Upstream {
         &self.upstreams[self.routes[route].hops[hop].upstream]
+    }
+}
+
+/// The admin token, from the config or from the environment variable it names.
+fn admin_token(admin: &failover_contract::AdminConfig) -> Result<Option<String>, ConfigError> {
+    let Some(name) = &admin.token_env else { return Ok(admin.token.clone()) };
+    let err = |message: String| ConfigError { path: "admin.token_env".into(), message };
+    match std::env::var(name) {
+        Ok(token) if !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic()) => Ok(Some(token)),
+        Ok(_) => Err(err(format!("the variable {name} must hold non-empty printable ASCII without spaces"))),
+        Err(_) => {
+            Err(err(format!("names {name}, which is not set in the gateway's environment; set it or use admin.token")))
+        }
     }
 }
 

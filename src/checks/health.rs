@@ -98,3 +98,30 @@ pub fn drain_explained(events: &[Value], provider: &str, model: &str, horizon_ms
     }
     Ok(())
 }
+
+/// The log warned about `provider` of `model` (a `health_warning` at or
+/// above its `warn_score`) before its first drain and before any request of
+/// `model` ended in a failure the client saw.
+pub fn warned_before_drain(events: &[Value], provider: &str, model: &str) -> Result<(), String> {
+    let seq = |e: &Value| e.get("seq").and_then(Value::as_u64).unwrap_or(u64::MAX);
+    let warnings = matching(events, "health_warning", &[("provider", provider), ("model", model)]);
+    let warning = warnings.first().ok_or_else(|| {
+        format!("nothing was observed: no health_warning for \"{provider}\" on model \"{model}\" in the log")
+    })?;
+    let (score, level) = (f(warning, "score"), f(warning, "warn_score"));
+    if !matches!((score, level), (Some(s), Some(l)) if s >= l) {
+        return Err(format!("the warning's score is missing or below its warn_score: {warning}"));
+    }
+    let drains = matching(events, "health_decision", &[("provider", provider), ("model", model)]);
+    let drain = drains.first().ok_or_else(|| format!("no health_decision for \"{provider}\": nothing drained it"))?;
+    if seq(warning) >= seq(drain) {
+        return Err(format!("the warning (seq {}) did not come before the drain (seq {})", seq(warning), seq(drain)));
+    }
+    let failed = matching(events, "request", &[("model", model)])
+        .into_iter()
+        .find(|r| r.get("outcome").and_then(Value::as_str) != Some("served"));
+    match failed {
+        Some(r) if seq(r) < seq(warning) => Err(format!("a client saw a failure before the warning: {r}")),
+        _ => Ok(()),
+    }
+}

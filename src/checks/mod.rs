@@ -296,6 +296,7 @@ pub fn relayed_unchanged(exchange: &Exchange, provider: &MockProvider) -> Result
     }
 }
 
+pub mod admin;
 pub mod events;
 pub mod health;
 pub mod routing;
@@ -413,4 +414,34 @@ pub fn accounted_to(exchange: &Exchange, provider: &MockProvider) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// `provider` answered at least one client request with a fault, and at
+/// most `max` (the gateway's own probes aside).
+pub fn failed_some_at_most(provider: &MockProvider, max: usize) -> Result<(), String> {
+    let failed: Vec<usize> = provider.journal().iter().filter(|r| r.faulted).map(|r| r.seq).collect();
+    observed(&failed, &format!("provider \"{}\" failed no client request", provider.id()))?;
+    if failed.len() <= max {
+        Ok(())
+    } else {
+        Err(format!(
+            "provider \"{}\" failed {} client requests (#{:?}), expected at most {max}: clients' requests were spent finding out whether it had come back",
+            provider.id(),
+            failed.len(),
+            failed
+        ))
+    }
+}
+
+/// The gateway probed `provider` itself at least `min` times.
+pub fn probed_at_least(provider: &MockProvider, min: usize) -> Result<(), String> {
+    let n = provider.probes().len();
+    if n >= min {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected the gateway to probe provider \"{}\" at least {min} times, it did {n} times",
+            provider.id()
+        ))
+    }
 }

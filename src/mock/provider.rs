@@ -166,14 +166,20 @@ impl MockProvider {
         lock(&self.state).stream = shape;
     }
 
-    /// A copy of the journal.
+    /// A copy of the journal: every request but the gateway's own probes
+    /// (see [`crate::attribution::is_probe`]).
     pub fn journal(&self) -> Vec<Received> {
-        lock(&self.state).journal.clone()
+        lock(&self.state).journal.iter().filter(|r| !crate::attribution::is_probe(r)).cloned().collect()
     }
 
-    /// How many requests it has received.
+    /// The gateway's own probes it received.
+    pub fn probes(&self) -> Vec<Received> {
+        lock(&self.state).journal.iter().filter(|r| crate::attribution::is_probe(r)).cloned().collect()
+    }
+
+    /// How many requests it has received, the gateway's probes aside.
     pub fn received(&self) -> usize {
-        lock(&self.state).journal.len()
+        lock(&self.state).journal.iter().filter(|r| !crate::attribution::is_probe(r)).count()
     }
 
     async fn listen(&self) -> std::io::Result<()> {

@@ -44,8 +44,11 @@ impl Assembly for Variant {
                 Variant::Slowed(_) => None,
             };
             let mut config = config.clone();
-            if defect == Some(Defect::StartsWithBadConfig) {
-                drop_unknown_providers(&mut config);
+            match defect {
+                Some(Defect::StartsWithBadConfig) => drop_unknown_providers(&mut config),
+                Some(Defect::NoActiveProbes) => config.probes = None,
+                Some(Defect::OpenAdmin) => config.admin = Default::default(),
+                _ => {}
             }
             let interposers = match defect {
                 Some(defect) => interposer::wrap(defect, &mut config).await?,
@@ -85,6 +88,7 @@ impl Variant {
                     request
                 }))
             }
+            Variant::Defective(Defect::HealthApiLies) => app.layer(middleware::from_fn(all_is_well)),
             Variant::Defective(Defect::BareErrors) => app.layer(middleware::map_response(bare_errors)),
             Variant::Defective(Defect::AcceptsAnyBody) => {
                 let config = Arc::new(config.clone());
@@ -127,6 +131,24 @@ async fn without_transitions(request: Request, next: Next) -> Response {
         list.retain(|e| !matches!(e["type"].as_str(), Some("breaker_transition" | "failback")));
     }
     Response::from_parts(parts, Body::from(log.to_string()))
+}
+
+/// `/admin/providers` with every provider closed, scoring 0, never failing.
+async fn all_is_well(request: Request, next: Next) -> Response {
+    let listing = request.uri().path() == "/admin/providers";
+    let response = next.run(request).await;
+    if !listing || !response.status().is_success() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let mut listing: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    for entry in listing.get_mut("providers").and_then(Value::as_array_mut).into_iter().flatten() {
+        entry["state"] = "closed".into();
+        entry["score"] = 0.0.into();
+        entry["last_failure"] = Value::Null;
+    }
+    Response::from_parts(parts, Body::from(listing.to_string()))
 }
 
 /// The gateway's own errors (no provider served them) as a bare status line.

@@ -83,6 +83,14 @@ pub enum Defect {
     DecidesOnErrorsAlone,
     /// Drains a provider as soon as any one metric looks half bad.
     DrainsOnAnyMetric,
+    /// Ignores `probes`: only clients' requests tell it how a provider is.
+    NoActiveProbes,
+    /// Its admin API says every provider is closed, scoring 0, never failing.
+    HealthApiLies,
+    /// Never warns: a provider goes from healthy to drained without notice.
+    NoWarnings,
+    /// Ignores `admin.token`: its admin API is open to anyone.
+    OpenAdmin,
 }
 
 impl Defect {
@@ -140,6 +148,10 @@ impl Decide for Wrong {
         } else {
             Standard.drains(assessment)
         }
+    }
+
+    fn warns(&self, assessment: &Assessment) -> bool {
+        !self.has(Defect::NoWarnings) && Standard.warns(assessment)
     }
 
     fn verdict(&self, class: Class) -> Verdict {

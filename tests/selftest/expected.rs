@@ -92,8 +92,11 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_008: chat completions return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: embeddings requests return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: streamed chat completions return to the recovered primary after its open period, not before",
-            "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",
             "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
+            "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",
+            "TC_R752_FAILOVER_010: a degrading provider is warned about before it is drained and before any client sees a failure",
+            "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",
+            "TC_R752_FAILOVER_010: every provider is listed with its state and health, whether clients use it or not",
         ],
     ),
     (
@@ -136,6 +139,8 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_008: embeddings requests return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: streamed chat completions return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: the failback decision is logged",
+            "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",
+            "TC_R752_FAILOVER_010: every provider is listed with its state and health, whether clients use it or not",
         ],
     ),
     (
@@ -449,6 +454,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_009: a latency climbing towards the attempt timeout drains the primary before any request times out",
             "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",
             "TC_R752_FAILOVER_009: the drain is logged with the numbers that explain it",
+            "TC_R752_FAILOVER_010: a degrading provider is warned about before it is drained and before any client sees a failure",
         ],
     ),
     (
@@ -457,8 +463,32 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_009: a latency climbing towards the attempt timeout drains the primary before any request times out",
             "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
             "TC_R752_FAILOVER_009: the drain is logged with the numbers that explain it",
+            "TC_R752_FAILOVER_010: a degrading provider is warned about before it is drained and before any client sees a failure",
+            "TC_R752_FAILOVER_010: three providers failing in different ways each show their own failure, ordered by score",
         ],
     ),
+    (
+        Defect::NoActiveProbes,
+        &[
+            "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",
+            "TC_R752_FAILOVER_010: every provider is listed with its state and health, whether clients use it or not",
+            "TC_R752_FAILOVER_010: three providers failing in different ways each show their own failure, ordered by score",
+        ],
+    ),
+    (
+        Defect::HealthApiLies,
+        &[
+            "TC_R752_FAILOVER_010: every provider is listed with its state and health, whether clients use it or not",
+            "TC_R752_FAILOVER_010: three providers failing in different ways each show their own failure, ordered by score",
+        ],
+    ),
+    (
+        Defect::NoWarnings,
+        &[
+            "TC_R752_FAILOVER_010: a degrading provider is warned about before it is drained and before any client sees a failure",
+        ],
+    ),
+    (Defect::OpenAdmin, &["TC_R752_FAILOVER_010: the admin API needs its token and never shows it"]),
 ];
 
 /// Scenarios no variant fails, each with the reason none can.

@@ -59,6 +59,10 @@ pub struct BreakerConfig {
     pub ramp: Duration,
     /// Steps of the failback ramp (at least 1).
     pub ramp_steps: u32,
+    /// Whether the gateway probes providers itself ([`Breaker::admit_probe`]):
+    /// then a client's call is never made a half-open probe, so no client
+    /// request is spent finding out whether a provider came back.
+    pub active_probes: bool,
 }
 
 /// Which way the breaker points, named so nobody has to remember what "open" means.
@@ -93,6 +97,42 @@ impl State {
             State::Open => "open",
             State::HalfOpen => "half_open",
         }
+    }
+}
+
+/// The breaker as an operator sees it: its [`State`], with a closed breaker
+/// still ramping up and an open one drained by its health score told apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(into = "&'static str"))]
+pub enum Status {
+    /// Traffic flows.
+    Closed,
+    /// Traffic skips the provider after failures.
+    Open,
+    /// Probes test the provider.
+    HalfOpen,
+    /// Closed, with traffic still ramping up after a recovery.
+    Ramping,
+    /// Open because the provider's health score drained it.
+    Drained,
+}
+
+impl Status {
+    /// The snake_case name used by the admin API.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Status::Closed => "closed",
+            Status::Open => "open",
+            Status::HalfOpen => "half_open",
+            Status::Ramping => "ramping",
+            Status::Drained => "drained",
+        }
+    }
+}
+
+impl From<Status> for &'static str {
+    fn from(status: Status) -> Self {
+        status.as_str()
     }
 }
 
@@ -243,6 +283,10 @@ pub struct Breaker {
     generation: u64,
     consecutive_opens: u32,
     closed_since: Option<Instant>,
+    /// When the last transition happened.
+    changed_at: Option<Instant>,
+    /// Whether the last open was a drain.
+    drained: bool,
 }
 
 impl Breaker {
@@ -255,6 +299,24 @@ impl Breaker {
             generation: 0,
             consecutive_opens: 0,
             closed_since: None,
+            changed_at: None,
+            drained: false,
+        }
+    }
+
+    /// The breaker's status at `now`, and since when it holds (`None`: since
+    /// the breaker was made). A ramp whose time is up reads as closed from its
+    /// end, before any call or `poll` ends it.
+    pub fn status(&self, now: Instant) -> (Status, Option<Instant>) {
+        match self.phase {
+            Phase::Closed { ramp_from: Some(from) } if now >= from + self.config.ramp => {
+                (Status::Closed, Some(from + self.config.ramp))
+            }
+            Phase::Closed { ramp_from: Some(_) } => (Status::Ramping, self.changed_at),
+            Phase::Closed { ramp_from: None } => (Status::Closed, self.changed_at),
+            Phase::Open { .. } if self.drained => (Status::Drained, self.changed_at),
+            Phase::Open { .. } => (Status::Open, self.changed_at),
+            Phase::HalfOpen { .. } => (Status::HalfOpen, self.changed_at),
         }
     }
 
@@ -299,6 +361,7 @@ impl Breaker {
             }
             Phase::Closed { ramp_from: Some(from) } if now >= from + self.config.ramp => {
                 self.phase = Phase::Closed { ramp_from: None };
+                self.changed_at = Some(from + self.config.ramp);
                 None
             }
             _ => None,
@@ -319,6 +382,13 @@ impl Breaker {
                 }
             }
             Phase::Open { until } if now < until => Admission::Rejected { why: Rejection::Open, retry_at: until },
+            // The gateway's own probes find out whether it came back.
+            Phase::Open { .. } if self.config.active_probes => {
+                Admission::Rejected { why: Rejection::Open, retry_at: now }
+            }
+            Phase::HalfOpen { deadline, .. } if self.config.active_probes => {
+                Admission::Rejected { why: Rejection::ProbesInFlight, retry_at: deadline }
+            }
             Phase::Open { .. } => {
                 transition = Some(self.transition(State::HalfOpen, Reason::OpenElapsed, now, 0, 0, None));
                 self.phase = Phase::HalfOpen { deadline: now + self.config.probe_timeout, admitted: 1, succeeded: 0 };
@@ -331,6 +401,33 @@ impl Breaker {
                 } else {
                     Admission::Rejected { why: Rejection::ProbesInFlight, retry_at: deadline }
                 }
+            }
+        };
+        (admission, transition)
+    }
+
+    /// Asks to send one of the gateway's own probes at `now` (see
+    /// `active_probes`): a closed breaker admits it as a counted call (a
+    /// ramping one too, outside the ramp's share), an open one whose period
+    /// has passed turns half-open and admits it as a probe, a half-open one
+    /// admits up to `half_open_probes`. A provider whose open period still
+    /// runs is not sent probes that count: the caller may still measure it.
+    pub fn admit_probe(&mut self, now: Instant) -> (Admission, Option<Transition>) {
+        let mut transition = self.poll(now);
+        let admission = match self.phase {
+            Phase::Closed { .. } => self.permit(false),
+            Phase::Open { until } if now < until => Admission::Rejected { why: Rejection::Open, retry_at: until },
+            Phase::Open { .. } => {
+                transition = Some(self.transition(State::HalfOpen, Reason::OpenElapsed, now, 0, 0, None));
+                self.phase = Phase::HalfOpen { deadline: now + self.config.probe_timeout, admitted: 1, succeeded: 0 };
+                self.permit(true)
+            }
+            Phase::HalfOpen { deadline, admitted, succeeded } if admitted < self.config.half_open_probes => {
+                self.phase = Phase::HalfOpen { deadline, admitted: admitted + 1, succeeded };
+                self.permit(true)
+            }
+            Phase::HalfOpen { deadline, .. } => {
+                Admission::Rejected { why: Rejection::ProbesInFlight, retry_at: deadline }
             }
         };
         (admission, transition)
@@ -431,6 +528,7 @@ impl Breaker {
         let open_for = self.next_open_period(now);
         let t = self.transition(State::Open, reason, now, failures, calls, Some(open_for));
         self.phase = Phase::Open { until: now + open_for };
+        self.drained = reason == Reason::HealthScore;
         self.window.clear();
         t
     }
@@ -445,6 +543,7 @@ impl Breaker {
         open_for: Option<Duration>,
     ) -> Transition {
         self.generation += 1;
+        self.changed_at = Some(at);
         Transition { from: self.state(), to, reason, at, failures, calls, open_for }
     }
 

@@ -47,6 +47,12 @@ pub trait Decide: Send + Sync + 'static {
         assessment.drain
     }
 
+    /// Whether a provider assessed so is at the warning level: degrading,
+    /// not yet drained (see [`crate::health::Health::crosses_warning`]).
+    fn warns(&self, assessment: &Assessment) -> bool {
+        assessment.warn
+    }
+
     /// Which provider of a chain gets the next attempt.
     fn select(&self, chain: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
         routing::select(chain, tried, now, draw)

@@ -69,6 +69,8 @@ pub struct HealthConfig {
     pub baseline_samples: u32,
     /// Score at which the provider is drained, in (0, 1].
     pub drain_score: f64,
+    /// Score at which a warning is raised, in (0, `drain_score`].
+    pub warn_score: f64,
     /// How far ahead the trends look.
     pub horizon: Duration,
     /// The latency that counts as a breach: the attempt timeout.
@@ -164,6 +166,12 @@ pub struct Assessment {
     pub baseline_ms: Option<f64>,
     /// When the latency trend reaches the breach latency, if it is rising.
     pub breach_in: Option<Duration>,
+    /// Median latency of the window's successful samples, in ms.
+    pub p50_ms: Option<f64>,
+    /// p95 latency of the window's successful samples, in ms.
+    pub p95_ms: Option<f64>,
+    /// Whether the score is at the warning level (same conditions as `drain`).
+    pub warn: bool,
     /// Whether to drain the provider.
     pub drain: bool,
 }
@@ -175,7 +183,13 @@ pub struct Health {
     samples: VecDeque<Sample>,
     baseline: Baseline,
     ewma_ms: Option<f64>,
+    /// Whether a warning was raised and not yet re-armed.
+    warned: bool,
 }
+
+/// A warning re-arms once the score falls below this share of `warn_score`,
+/// so that a score hovering at the level does not warn on every sample.
+const WARN_REARM: f64 = 0.75;
 
 #[derive(Clone, Debug)]
 enum Baseline {
@@ -207,7 +221,13 @@ fn fit(points: impl Iterator<Item = (f64, f64)> + Clone, at: f64) -> Option<(f64
 impl Health {
     /// An empty record.
     pub fn new(config: HealthConfig) -> Self {
-        Self { config, samples: VecDeque::new(), baseline: Baseline::Learning { sum_ms: 0.0, n: 0 }, ewma_ms: None }
+        Self {
+            config,
+            samples: VecDeque::new(),
+            baseline: Baseline::Learning { sum_ms: 0.0, n: 0 },
+            ewma_ms: None,
+            warned: false,
+        }
     }
 
     /// Adds a sample; samples older than the window (from this one's time) leave it.
@@ -232,6 +252,20 @@ impl Health {
     pub fn forget_window(&mut self) {
         self.samples.clear();
         self.ewma_ms = None;
+        self.warned = false;
+    }
+
+    /// Whether `assessment` (this record's latest) crosses the warning level
+    /// upwards: true once per crossing, re-armed when the score has fallen
+    /// below three quarters of `warn_score`. `warns` is the policy's reading
+    /// of the assessment (the standard one: `assessment.warn`).
+    pub fn crosses_warning(&mut self, assessment: &Assessment, warns: bool) -> bool {
+        if assessment.score < self.config.warn_score * WARN_REARM {
+            self.warned = false;
+        }
+        let crossed = warns && !self.warned;
+        self.warned |= warns;
+        crossed
     }
 
     fn prune(&mut self, now: Instant) {
@@ -259,7 +293,9 @@ impl Health {
         let ok = || self.samples.iter().filter(|s| !s.failed);
         let mut latencies: Vec<f64> = ok().map(|s| ms(s.latency)).collect();
         latencies.sort_by(f64::total_cmp);
-        let p95 = (!latencies.is_empty()).then(|| latencies[((latencies.len() * 95).div_ceil(100)).max(1) - 1]);
+        let rank = |pct: usize| latencies[((latencies.len() * pct).div_ceil(100)).max(1) - 1];
+        let p95 = (!latencies.is_empty()).then(|| rank(95));
+        let p50 = (!latencies.is_empty()).then(|| rank(50));
         let ratio = |v: Option<f64>| match (v, baseline) {
             (Some(v), Some(b)) => v / b,
             _ => 1.0,
@@ -288,8 +324,18 @@ impl Health {
         let readings = readings(c, &values);
         let score = score(&readings);
         let samples = u32::try_from(n).unwrap_or(u32::MAX);
-        let drain = samples >= c.min_samples.max(2) && baseline.is_some() && score >= c.drain_score;
-        Assessment { readings, score, samples, baseline_ms: baseline, breach_in: values.breach_in, drain }
+        let judged = samples >= c.min_samples.max(2) && baseline.is_some();
+        Assessment {
+            readings,
+            score,
+            samples,
+            baseline_ms: baseline,
+            breach_in: values.breach_in,
+            p50_ms: p50,
+            p95_ms: p95,
+            warn: judged && score >= c.warn_score,
+            drain: judged && score >= c.drain_score,
+        }
     }
 }
 
@@ -364,6 +410,7 @@ mod tests {
             min_samples: 10,
             baseline_samples: 3,
             drain_score: 0.4,
+            warn_score: 0.25,
             horizon: Duration::from_millis(2000),
             breach: Duration::from_millis(500),
             weights: Weights {

@@ -358,6 +358,7 @@ mod tests {
             backoff_reset: 1_000 * MS,
             ramp: Duration::ZERO,
             ramp_steps: 1,
+            active_probes: false,
         };
         (0..n).map(|_| Breaker::new(config)).collect()
     }

@@ -33,7 +33,7 @@ pub mod retry;
 pub mod routing;
 pub mod stream;
 
-pub use breaker::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Transition};
+pub use breaker::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Status, Transition};
 pub use budget::{BudgetConfig, RetryBudget};
 pub use classify::{Class, TransportFailure, Verdict, classify_status, classify_transport};
 pub use decide::{Decide, Standard};

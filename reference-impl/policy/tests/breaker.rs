@@ -18,6 +18,7 @@ fn config() -> BreakerConfig {
         backoff_reset: 1_000 * MS,
         ramp: Duration::ZERO,
         ramp_steps: 4,
+        active_probes: false,
     }
 }
 
@@ -214,4 +215,83 @@ fn a_drain_opens_a_closed_breaker_like_a_failure_rate_and_leaves_others_alone() 
     assert_eq!(b.state(), State::HalfOpen);
     assert_eq!(b.drain(t0 + 102 * MS), None);
     assert_eq!(Reason::HealthScore.as_str(), "health_score");
+}
+
+fn probe(b: &mut Breaker, now: Instant) -> Permit {
+    match b.admit_probe(now).0 {
+        Admission::Admitted(p) => p,
+        rejected => panic!("expected a probe admitted at {now:?}, got {rejected:?}"),
+    }
+}
+
+#[test]
+fn with_active_probes_the_gateway_probes_and_clients_never_do() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(BreakerConfig { active_probes: true, ..config() });
+    // Closed: a probe is a counted call like any other.
+    let p = probe(&mut b, t0);
+    assert!(!p.is_probe());
+    assert_eq!(b.record(p, F, t0), None);
+    feed(&mut b, t0, &[F, F, F]);
+    assert_eq!(b.state(), State::Open);
+    // Open period running: neither clients nor probes that count.
+    assert!(matches!(b.admit_probe(t0 + 99 * MS).0, Admission::Rejected { why: Rejection::Open, .. }));
+    // Over: a client is still turned away (at once, to the next provider)...
+    let t1 = t0 + 100 * MS;
+    assert!(matches!(b.admit(t1, 0.0).0, Admission::Rejected { why: Rejection::Open, retry_at } if retry_at == t1));
+    assert_eq!(b.state(), State::Open);
+    // ... and the gateway's probes take every half-open place.
+    let (first, transition) = b.admit_probe(t1);
+    assert_eq!(transition.map(|t| (t.to, t.reason)), Some((State::HalfOpen, Reason::OpenElapsed)));
+    let Admission::Admitted(first) = first else { panic!("the first probe is admitted") };
+    let second = probe(&mut b, t1);
+    assert!(first.is_probe() && second.is_probe());
+    assert!(matches!(b.admit_probe(t1).0, Admission::Rejected { why: Rejection::ProbesInFlight, .. }));
+    assert_eq!(rejected(&mut b, t1 + MS), Rejection::ProbesInFlight);
+    assert_eq!(b.record(first, S, t1 + 2 * MS), None);
+    let closed = b.record(second, S, t1 + 3 * MS).expect("both probes succeeded");
+    assert_eq!((closed.to, closed.reason), (State::Closed, Reason::ProbesSucceeded));
+    let _client = admit(&mut b, t1 + 4 * MS);
+}
+
+#[test]
+fn without_active_probes_a_probe_request_behaves_as_a_client_would() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    feed(&mut b, t0, &[F, F, F, F]);
+    let t1 = t0 + 100 * MS;
+    // A client's call after the open period is a probe, as ever.
+    assert!(admit(&mut b, t1).is_probe());
+    assert!(probe(&mut b, t1).is_probe());
+    assert!(matches!(b.admit_probe(t1).0, Admission::Rejected { why: Rejection::ProbesInFlight, .. }));
+}
+
+#[test]
+fn the_status_tells_drained_and_ramping_apart_and_says_since_when() {
+    use failover_policy::Status;
+    let t0 = Instant::now();
+    let mut b = Breaker::new(BreakerConfig { ramp: 400 * MS, half_open_probes: 1, ..config() });
+    assert_eq!(b.status(t0), (Status::Closed, None));
+    feed(&mut b, t0, &[F, F, F, F]);
+    assert_eq!(b.status(t0 + 10 * MS), (Status::Open, Some(t0)));
+    let t1 = t0 + 100 * MS;
+    let p = admit(&mut b, t1);
+    assert_eq!(b.status(t1), (Status::HalfOpen, Some(t1)));
+    b.record(p, S, t1 + MS).expect("closes");
+    assert_eq!(b.status(t1 + 2 * MS), (Status::Ramping, Some(t1 + MS)));
+    // The ramp's end reads as closed from then, before anything polls.
+    assert_eq!(b.status(t1 + 401 * MS), (Status::Closed, Some(t1 + 401 * MS)));
+    assert_eq!(b.status(t1 + 400 * MS), (Status::Ramping, Some(t1 + MS)));
+    assert_eq!(b.poll(t1 + 500 * MS), None);
+    assert_eq!(b.status(t1 + 600 * MS), (Status::Closed, Some(t1 + 401 * MS)));
+    let t2 = t1 + 700 * MS;
+    b.drain(t2).expect("drains");
+    assert_eq!(b.status(t2), (Status::Drained, Some(t2)));
+    // A drained provider that fails its probe is open on failures, no longer drained.
+    let p = admit(&mut b, t2 + 200 * MS);
+    b.record(p, F, t2 + 201 * MS).expect("reopens");
+    assert_eq!(b.status(t2 + 202 * MS), (Status::Open, Some(t2 + 201 * MS)));
+    let names: Vec<&str> =
+        [Status::Closed, Status::Open, Status::HalfOpen, Status::Ramping, Status::Drained].map(Status::as_str).into();
+    assert_eq!(names, ["closed", "open", "half_open", "ramping", "drained"]);
 }

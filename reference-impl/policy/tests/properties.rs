@@ -23,6 +23,8 @@ mod health;
 mod journey;
 #[path = "properties/model.rs"]
 mod model;
+#[path = "properties/probes.rs"]
+mod probes;
 #[path = "properties/retry.rs"]
 mod retry;
 #[path = "properties/routing.rs"]
@@ -412,6 +414,40 @@ proptest! {
     fn p28_a_single_sample_never_moves_traffic(cfg in health::configs(), samples in health::samples()) {
         health::few_samples_never_drain(health::decides, &cfg, &samples).map_err(TestCaseError::fail)?;
     }
+
+    #[test]
+    fn p29_a_warning_comes_once_per_crossing_and_before_any_drain(cfg in health::configs(), samples in health::samples()) {
+        health::warnings_once_per_crossing(health::warns, &cfg, &samples).map_err(TestCaseError::fail)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p30_with_active_probes_clients_never_probe(cfg in configs(), ops in probes::ops()) {
+        probes::probes_alone_probe(probes::admit, &cfg, &ops).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p30_bites() {
+    // Lets a client's call take a half-open place, as without active probes.
+    let eager: probes::ClientAdmit = |b, now, _| b.admit_probe(now).0;
+    bites((configs(), probes::ops()), |(cfg, ops)| probes::probes_alone_probe(eager, &cfg, &ops));
+}
+
+#[test]
+fn p29_bites() {
+    // Warns on every assessment at the level, not once per crossing.
+    let nagging: health::Warner = |_, a| a.warn;
+    bites((health::configs(), health::samples()), |(cfg, samples)| {
+        health::warnings_once_per_crossing(nagging, &cfg, &samples)
+    });
+    // Never warns.
+    let silent: health::Warner = |h, a| h.crosses_warning(a, false);
+    bites((health::configs(), health::samples()), |(cfg, samples)| {
+        health::warnings_once_per_crossing(silent, &cfg, &samples)
+    });
 }
 
 #[test]

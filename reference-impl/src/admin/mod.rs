@@ -1,2 +1,5 @@
-//! Operator endpoints: health and the decision log.
+//! Operator endpoints under `/admin/`: the decision log and every provider's
+//! live health, behind the admin token when one is configured.
+pub(crate) mod auth;
 pub mod events;
+pub(crate) mod providers;

@@ -71,9 +71,16 @@ impl ApiError {
     /// 404: a path the gateway does not serve.
     pub fn unknown_path(path: &str) -> Self {
         let message = format!(
-            "no endpoint at {path}; this gateway serves POST /api/v1/chat/completions, POST /api/v1/embeddings, GET /healthz and GET /admin/events"
+            "no endpoint at {path}; this gateway serves POST /api/v1/chat/completions, POST /api/v1/embeddings, GET /healthz, GET /admin/events and GET /admin/providers"
         );
         Self::new(StatusCode::NOT_FOUND, "invalid_request_error", "unknown_endpoint", message)
+    }
+
+    /// 401: an `/admin/` request without the configured bearer token. The
+    /// message never echoes what was sent.
+    pub fn unauthorized() -> Self {
+        let message = "the admin API requires the header Authorization: Bearer <admin token> (admin.token in the gateway's config)".into();
+        Self::new(StatusCode::UNAUTHORIZED, "authentication_error", "invalid_admin_token", message)
     }
 
     /// 405: a method the endpoint does not take.

@@ -22,6 +22,7 @@ use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use serde::de::IgnoredAny;
 
 use super::error::{ApiError, FailoverDetail};
+use super::health::Attempt;
 use super::relay::{self, Ending, Opened, Watch};
 use super::request::Inbound;
 use super::trail::{Trail, log_transition};
@@ -79,8 +80,9 @@ pub async fn forward<D: Decide>(
                     attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await;
                 now = Instant::now();
                 if gateway.health_scoring() {
-                    let verdict = judged(&gateway.decide, &attempted);
-                    super::health::observe(gateway, route, hop, started, now, verdict, utilisation);
+                    let (class, verdict) = judged(&gateway.decide, &attempted);
+                    let attempt = Attempt { started, ended: now, class, verdict, utilisation };
+                    super::health::observe(gateway, route, hop, attempt);
                 }
                 match attempted {
                     Attempted::Answer(answer, class) => {
@@ -149,24 +151,28 @@ async fn attempt<D: Decide>(
             Ok(opened) => Attempted::Stream(opened),
             Err(failure) => Attempted::Failed(failure, Some(status)),
         },
-        AnswerBody::Complete(ref bytes) => {
-            let class = gateway.decide.classify(status, bytes);
-            let readable = !answer.status.is_success() || is_json(bytes);
-            match gateway.decide.answer(class, readable, answer.retry_after) {
-                Ok(class) => Attempted::Answer(answer, class),
-                Err(failure) => Attempted::Failed(failure, Some(status)),
-            }
-        }
+        AnswerBody::Complete(ref bytes) => match judge_whole(&gateway.decide, &answer, bytes) {
+            Ok(class) => Attempted::Answer(answer, class),
+            Err(failure) => Attempted::Failed(failure, Some(status)),
+        },
     };
     (attempted, utilisation)
 }
 
-/// How the provider's health record counts an attempt.
-fn judged<D: Decide>(decide: &D, attempted: &Attempted) -> Verdict {
+/// What a whole answer (`bytes`, its body) is: `Ok` with its class for one
+/// the client gets as it is, else the failed attempt.
+pub(crate) fn judge_whole<D: Decide>(decide: &D, answer: &Answer, bytes: &[u8]) -> Result<Class, Failure> {
+    let class = decide.classify(answer.status.as_u16(), bytes);
+    let readable = !answer.status.is_success() || is_json(bytes);
+    decide.answer(class, readable, answer.retry_after)
+}
+
+/// An attempt's class, and how the provider's health record counts it.
+fn judged<D: Decide>(decide: &D, attempted: &Attempted) -> (Class, Verdict) {
     match attempted {
-        Attempted::Answer(_, class) => decide.verdict(*class),
-        Attempted::Stream(_) => Verdict::Success,
-        Attempted::Failed(failure, _) => decide.verdict(failure.class),
+        Attempted::Answer(_, class) => (*class, decide.verdict(*class)),
+        Attempted::Stream(_) => (Class::Success, Verdict::Success),
+        Attempted::Failed(failure, _) => (failure.class, decide.verdict(failure.class)),
     }
 }
 

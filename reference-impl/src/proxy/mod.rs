@@ -1,7 +1,7 @@
 //! The HTTP shell: the server, the upstream client and the attempt loop.
 pub mod error;
 pub mod forward;
-mod health;
+pub(crate) mod health;
 pub mod idempotency;
 pub mod relay;
 pub mod request;

@@ -21,11 +21,18 @@ use failover_policy::Decide;
 
 /// The gateway's HTTP application.
 pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
+    let mut admin = Router::new()
+        .route("/admin/events", get(admin::events::events::<D>))
+        .route("/admin/providers", get(admin::providers::providers::<D>));
+    if let Some(token) = &gateway.settings.admin_token {
+        let token = admin::auth::Token(Arc::from(token.as_str()));
+        admin = admin.route_layer(axum::middleware::from_fn_with_state(token, admin::auth::require));
+    }
     Router::new()
         .route("/api/v1/chat/completions", post(chat::<D>))
         .route("/api/v1/embeddings", post(embeddings::<D>))
         .route("/healthz", get(healthz))
-        .route("/admin/events", get(admin::events::events::<D>))
+        .merge(admin)
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)
         .with_state(gateway)

@@ -21,16 +21,20 @@ pub fn configs() -> impl Strategy<Value = HealthConfig> {
         p95_ratio: p,
         headroom: h,
     });
-    (100..10_000u64, 2..20u32, 1..10u32, 0.01..1.0f64, 100..10_000u64, 50..5_000u64, weights, thresholds).prop_map(
-        |(window, min_samples, baseline_samples, drain_score, horizon, breach, weights, thresholds)| HealthConfig {
-            window: Duration::from_millis(window),
-            min_samples,
-            baseline_samples,
-            drain_score,
-            horizon: Duration::from_millis(horizon),
-            breach: Duration::from_millis(breach),
-            weights,
-            thresholds,
+    let scores = (0.01..1.0f64, 0.01..=1.0f64).prop_map(|(drain, share)| (drain, drain * share));
+    (100..10_000u64, 2..20u32, 1..10u32, scores, 100..10_000u64, 50..5_000u64, weights, thresholds).prop_map(
+        |(window, min_samples, baseline_samples, (drain_score, warn_score), horizon, breach, weights, thresholds)| {
+            HealthConfig {
+                window: Duration::from_millis(window),
+                min_samples,
+                baseline_samples,
+                drain_score,
+                warn_score,
+                horizon: Duration::from_millis(horizon),
+                breach: Duration::from_millis(breach),
+                weights,
+                thresholds,
+            }
         },
     )
 }
@@ -127,6 +131,49 @@ pub fn few_samples_never_drain(
         if (recorded < c.min_samples || recorded == 1) && decide(&mut h, c, at) {
             return Err(format!("drained after {recorded} samples (min_samples {})", c.min_samples));
         }
+    }
+    Ok(())
+}
+
+/// How a record answers "does this assessment raise a warning?".
+pub type Warner = fn(&mut Health, &failover_policy::Assessment) -> bool;
+
+/// The real warning: once per upward crossing of `warn_score`.
+pub fn warns(h: &mut Health, a: &failover_policy::Assessment) -> bool {
+    h.crosses_warning(a, a.warn)
+}
+
+/// Property 29: a drain is never unannounced and a warning never repeats:
+/// an assessment that drains is at the warning level; a warning is raised
+/// when the level is reached and none is pending; two warnings are separated
+/// by a score below three quarters of `warn_score`.
+pub fn warnings_once_per_crossing(
+    warner: Warner,
+    c: &HealthConfig,
+    samples: &[(u64, bool, Option<f64>, u64)],
+) -> Result<(), String> {
+    let t0 = Instant::now();
+    let mut h = Health::new(*c);
+    let (mut at, mut rearmed) = (t0, true);
+    for &(latency, failed, utilisation, gap) in samples {
+        at += Duration::from_millis(gap);
+        h.record(Sample { at, latency: Duration::from_millis(latency), failed, utilisation });
+        let a = h.assess(at);
+        if a.drain && !a.warn {
+            return Err(format!("drains at score {} without being at the warning level {}", a.score, c.warn_score));
+        }
+        rearmed |= a.score < c.warn_score * 0.75;
+        let warned = warner(&mut h, &a);
+        if warned && !rearmed {
+            return Err(format!("warned again at score {} without falling below 0.75 × {}", a.score, c.warn_score));
+        }
+        if a.warn && rearmed && !warned {
+            return Err(format!(
+                "score {} reached the warning level {} and no warning was raised",
+                a.score, c.warn_score
+            ));
+        }
+        rearmed &= !warned;
     }
     Ok(())
 }

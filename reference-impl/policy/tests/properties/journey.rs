@@ -88,6 +88,7 @@ pub fn cases() -> impl Strategy<Value = Case> {
                         backoff_reset: ms(1_000),
                         ramp: Duration::ZERO,
                         ramp_steps: 1,
+                        active_probes: false,
                     },
                     retry: RetryConfig {
                         max_attempts,

@@ -61,6 +61,7 @@ pub fn configs() -> impl Strategy<Value = BreakerConfig> {
                     backoff_reset: ms(reset),
                     ramp: ms(ramp),
                     ramp_steps: steps,
+                    active_probes: false,
                 }
             },
         )

@@ -1,0 +1,84 @@
+//! `GET /admin/providers` (capability `health-api`, case TC_R752_FAILOVER_010):
+//! every (model, provider) of every chain with its breaker's status and since
+//! when, and its health as of now: the score with each metric, error rate,
+//! p50 and p95 latency, and the latest failure. Health fields are `null` when
+//! the gateway keeps no health window (`policy.health` absent).
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use failover_policy::{Class, Decide, Status};
+use serde::Serialize;
+
+use crate::Gateway;
+use crate::events::MetricEvent;
+
+#[derive(Serialize)]
+struct Listing {
+    at_ms: f64,
+    providers: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct Entry {
+    model: Arc<str>,
+    provider: Arc<str>,
+    position: usize,
+    state: Status,
+    since_ms: f64,
+    score: Option<f64>,
+    components: Vec<MetricEvent>,
+    error_rate: Option<f64>,
+    p50_ms: Option<f64>,
+    p95_ms: Option<f64>,
+    samples: u32,
+    baseline_ms: Option<f64>,
+    last_failure: Option<LastFailure>,
+}
+
+#[derive(Serialize)]
+struct LastFailure {
+    class: Class,
+    at_ms: f64,
+}
+
+pub(crate) async fn providers<D: Decide>(State(gateway): State<Arc<Gateway<D>>>) -> Response {
+    let now = Instant::now();
+    let events = &gateway.events;
+    let mut providers = Vec::new();
+    for (r, route) in gateway.settings.routes.iter().enumerate() {
+        let statuses: Vec<_> = gateway.breakers(r).iter().map(|b| b.status(now)).collect();
+        let mut health = gateway.health.get(r).map(crate::lock);
+        for (hop, (state, since)) in statuses.into_iter().enumerate() {
+            let mut entry = Entry {
+                model: route.model.clone(),
+                provider: gateway.settings.provider_of(r, hop).id.clone(),
+                position: hop,
+                state,
+                since_ms: since.map_or(0.0, |at| events.at_ms(at)),
+                score: None,
+                components: Vec::new(),
+                error_rate: None,
+                p50_ms: None,
+                p95_ms: None,
+                samples: 0,
+                baseline_ms: None,
+                last_failure: None,
+            };
+            if let Some(health) = health.as_mut().map(|h| &mut h[hop]) {
+                let a = health.record.assess(now);
+                entry.score = Some(a.score);
+                entry.components = a.readings.iter().map(MetricEvent::of).collect();
+                entry.error_rate = Some(a.readings[0].value);
+                (entry.p50_ms, entry.p95_ms, entry.samples, entry.baseline_ms) =
+                    (a.p50_ms, a.p95_ms, a.samples, a.baseline_ms);
+                entry.last_failure =
+                    health.last_failure.map(|(class, at)| LastFailure { class, at_ms: events.at_ms(at) });
+            }
+            providers.push(entry);
+        }
+    }
+    Json(Listing { at_ms: events.at_ms(now), providers }).into_response()
+}

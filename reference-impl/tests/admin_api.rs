@@ -1,0 +1,80 @@
+//! The admin API's token and the provider listing, end to end over a socket:
+//! a request without the token, or with a wrong one, gets 401 and never sees
+//! the token; with it, the listing names every chain entry.
+use failover_contract::GatewayConfig;
+use reference_gateway::{Gateway, Options, serve};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const TOKEN: &str = "s3cret-admin-token";
+
+fn config(admin: &str) -> GatewayConfig {
+    let text = format!(
+        r#"{{"schema": "conformance/v1",
+            "providers": [{{"id": "a", "base_url": "http://127.0.0.1:9", "api_key": "k"}},
+                          {{"id": "b", "base_url": "http://127.0.0.1:9", "api_key": "k"}}],
+            "models": [{{"name": "m", "backend_map": [{{"provider": "a"}}, {{"provider": "b"}}]}}],
+            "policy": {{"health": {{}}}},
+            "admin": {admin}}}"#
+    );
+    GatewayConfig::from_json(&text).expect("a valid config")
+}
+
+/// One request over a fresh connection: the status and the body.
+async fn get(addr: std::net::SocketAddr, path: &str, token: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("writes");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("reads");
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_admin_api_takes_its_token_and_never_shows_it() {
+    let gateway = Gateway::new(&config(&format!(r#"{{"token": "{TOKEN}"}}"#)), Options::default()).expect("starts");
+    let running = serve(gateway, TcpListener::bind("127.0.0.1:0").await.unwrap()).unwrap();
+    for path in ["/admin/providers", "/admin/events"] {
+        for token in [None, Some("wrong"), Some("s3cret-admin-tokenx"), Some("")] {
+            let (status, body) = get(running.addr, path, token).await;
+            assert_eq!(status, 401, "{path} with {token:?}: {body}");
+            assert!(body.contains("invalid_admin_token") && !body.contains(TOKEN), "{body}");
+        }
+        assert_eq!(get(running.addr, path, Some(TOKEN)).await.0, 200, "{path} with the token");
+    }
+    let (_, listing) = get(running.addr, "/admin/providers", Some(TOKEN)).await;
+    let listing: serde_json::Value = serde_json::from_str(&listing).unwrap();
+    let entries: Vec<(String, String, u64)> = listing["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["provider"].as_str().unwrap().into(),
+                e["state"].as_str().unwrap().into(),
+                e["samples"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(entries, [("a".into(), "closed".into(), 0), ("b".into(), "closed".into(), 0)]);
+    assert_eq!(listing["providers"][0]["components"].as_array().map(Vec::len), Some(6));
+    // The rest of the gateway needs no token.
+    assert_eq!(get(running.addr, "/healthz", None).await.0, 200);
+}
+
+#[tokio::test]
+async fn without_a_token_the_admin_api_is_open() {
+    let gateway = Gateway::new(&config("{}"), Options::default()).expect("starts");
+    let running = serve(gateway, TcpListener::bind("127.0.0.1:0").await.unwrap()).unwrap();
+    assert_eq!(get(running.addr, "/admin/providers", None).await.0, 200);
+}
+
+#[test]
+fn a_token_variable_that_is_not_set_is_a_config_error_naming_it() {
+    let config = config(r#"{"token_env": "FAILOVER_TEST_ADMIN_TOKEN_NEVER_SET"}"#);
+    let error = Gateway::new(&config, Options::default()).err().expect("refused").to_string();
+    assert!(error.contains("admin.token_env") && error.contains("FAILOVER_TEST_ADMIN_TOKEN_NEVER_SET"), "{error}");
+}
