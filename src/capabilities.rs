@@ -25,7 +25,11 @@ pub const KNOWN: &[(&str, &str)] = &[
     ),
     ("active-probes", "probes every chain entry itself (probes), and never makes a client's request a half-open probe"),
     ("health-warnings", "logs a health_warning event when a provider's score reaches policy.health.warn_score"),
-    ("metrics", "serves Prometheus metrics at GET /metrics"),
+    ("metrics", "serves Prometheus metrics at GET /metrics (see docs/contract.md)"),
+    (
+        "fallback-rate",
+        "watches the fallback activation rate per model (monitoring.fallback_rate) and logs each change of level",
+    ),
     ("drills", "runs fire drills through /admin/drills"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -42,6 +46,8 @@ pub const BUNDLED: &[&str] = &[
     "health-api",
     "active-probes",
     "health-warnings",
+    "metrics",
+    "fallback-rate",
 ];
 
 /// The tag prefix that names a required capability.

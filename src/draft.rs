@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use failover_contract::{
-    AdminConfig, BreakerConfig, ChainEntry, FailbackConfig, GatewayConfig, HealthConfig, HealthThresholds,
-    HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig, PolicyConfig, ProbesConfig, ProviderConfig,
-    RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
+    AdminConfig, BreakerConfig, ChainEntry, FailbackConfig, FallbackRateConfig, GatewayConfig, HealthConfig,
+    HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig, MonitoringConfig, PolicyConfig,
+    ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -56,6 +56,8 @@ pub struct Draft {
     /// The admin API's token: a fresh one per scenario, which the suite
     /// sends on every admin request and looks for where it must not be.
     pub admin: AdminConfig,
+    /// What the gateway watches about itself.
+    pub monitoring: MonitoringConfig,
 }
 
 impl Default for Draft {
@@ -90,6 +92,7 @@ impl Default for Draft {
             },
             limits: LimitsConfig::default(),
             probes: None,
+            monitoring: MonitoringConfig::default(),
             admin: AdminConfig {
                 token: Some(format!("conformance-admin-{:016x}", fastrand::u64(..))),
                 token_env: None,
@@ -123,6 +126,7 @@ impl Draft {
             limits: self.limits,
             probes: self.probes.clone(),
             admin: self.admin.clone(),
+            monitoring: self.monitoring,
         }
     }
 }
@@ -149,6 +153,12 @@ pub fn health(policy: &mut PolicyConfig, score: f64, samples: u32, window_ms: u6
     let health = policy.health.get_or_insert_with(HealthConfig::default);
     (health.drain_score, health.min_samples, health.window_ms) = (score, samples, window_ms);
     (health.baseline_samples, health.trend_horizon_ms) = (baseline, horizon_ms);
+}
+
+/// Watches the fallback activation rate over `window_ms`: warning from
+/// `warning_pct` %, alert above `alert_pct` %, once `min_requests` are in the window.
+pub fn fallback_rate(window_ms: u64, warning_pct: f64, alert_pct: f64, min_requests: u32) -> FallbackRateConfig {
+    FallbackRateConfig { window_ms, warning: warning_pct / 100.0, alert: alert_pct / 100.0, min_requests }
 }
 
 /// Turns the gateway's own probes on, every `interval_ms`, with the suite's

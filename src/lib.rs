@@ -18,6 +18,7 @@ pub mod draft;
 pub mod events;
 pub mod gateway;
 pub mod manifest;
+pub mod metrics;
 pub mod mock;
 pub mod report;
 pub mod run;

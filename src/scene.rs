@@ -465,6 +465,18 @@ impl Scene {
         waited.await.map_err(|last| format!("not within {} ms: {last}", within.as_millis()))
     }
 
+    /// Watches the fallback activation rate (see [`crate::draft::fallback_rate`]).
+    pub fn watch_fallback_rate(&mut self, rate: failover_contract::FallbackRateConfig) -> Result<(), String> {
+        self.configure()?;
+        self.draft.monitoring.fallback_rate = Some(rate);
+        Ok(())
+    }
+
+    /// Scrapes `GET /metrics` (capability `metrics`) and parses it.
+    pub async fn scrape(&self) -> Result<crate::metrics::Scrape, String> {
+        crate::metrics::scrape(&self.http, self.gateway_url()?).await
+    }
+
     /// Turns the gateway's own probes on, every `interval_ms`.
     pub fn probe_every(&mut self, interval_ms: u64) -> Result<(), String> {
         self.configure()?;

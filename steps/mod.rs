@@ -5,6 +5,7 @@ mod admin;
 mod config;
 mod gateway;
 mod journals;
+mod metrics;
 mod params;
 mod providers;
 mod requests;

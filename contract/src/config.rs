@@ -29,6 +29,48 @@ pub struct GatewayConfig {
     /// The operator API under `/admin/`.
     #[serde(default, skip_serializing_if = "AdminConfig::is_default")]
     pub admin: AdminConfig,
+    /// What the gateway watches about itself.
+    #[serde(default, skip_serializing_if = "MonitoringConfig::is_default")]
+    pub monitoring: MonitoringConfig,
+}
+
+/// What the gateway watches about itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitoringConfig {
+    /// The fallback activation rate per model (capability `fallback-rate`);
+    /// absent means not watched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback_rate: Option<FallbackRateConfig>,
+}
+
+impl MonitoringConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The fallback activation rate: the share of a model's requests, over a
+/// sliding window, not served by the first provider of its chain. Below
+/// `warning` it reads healthy, from `warning` to `alert` warning, above
+/// `alert` alert; each change of level is logged.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct FallbackRateConfig {
+    /// The sliding window.
+    pub window_ms: u64,
+    /// The share at which the rate reads `warning`, in (0, 1].
+    pub warning: f64,
+    /// The share above which it reads `alert`, in [`warning`, 1].
+    pub alert: f64,
+    /// Requests the window must hold before the rate reads anything but healthy.
+    pub min_requests: u32,
+}
+
+impl Default for FallbackRateConfig {
+    fn default() -> Self {
+        Self { window_ms: 300_000, warning: 0.01, alert: 0.05, min_requests: 100 }
+    }
 }
 
 /// Active probes: every `interval_ms` the gateway sends each entry of each

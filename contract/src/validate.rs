@@ -52,6 +52,20 @@ impl GatewayConfig {
             check(probes.interval_ms > 0, "probes.interval_ms", "must be greater than 0")?;
             check(!probes.prompt.trim().is_empty(), "probes.prompt", "must not be empty")?;
         }
+        if let Some(rate) = &self.monitoring.fallback_rate {
+            let path = "monitoring.fallback_rate";
+            check(rate.window_ms > 0, &format!("{path}.window_ms"), "must be greater than 0")?;
+            check(
+                rate.warning.is_finite() && rate.warning > 0.0 && rate.warning <= 1.0,
+                &format!("{path}.warning"),
+                format!("must be a share in (0, 1], found {}", rate.warning),
+            )?;
+            check(
+                rate.alert.is_finite() && rate.alert >= rate.warning && rate.alert <= 1.0,
+                &format!("{path}.alert"),
+                format!("must be a share in [warning, 1] (warning is {}), found {}", rate.warning, rate.alert),
+            )?;
+        }
         let admin = &self.admin;
         check(
             admin.token.is_none() || admin.token_env.is_none(),
@@ -303,6 +317,11 @@ mod tests {
                 GOOD.replace(r#""models""#, r#""probes": {"interval_ms": 100, "prompt": " "}, "models""#),
                 "probes.prompt",
                 "must not be empty",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""monitoring": {"fallback_rate": {"warning": 0.1, "alert": 0.05}}, "models""#),
+                "monitoring.fallback_rate.alert",
+                "[warning, 1]",
             ),
             (
                 GOOD.replace(r#""models""#, r#""admin": {"token": "a b"}, "models""#),

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use failover_policy::stream::StreamFailure;
-use failover_policy::{Class, Metric, MoveOn, Reason, State};
+use failover_policy::{Class, Level, Metric, MoveOn, Reason, State};
 use serde::Serialize;
 
 /// One decision.
@@ -170,6 +170,21 @@ pub enum EventKind {
         /// The numbers behind it.
         #[serde(flatten)]
         health: HealthNumbers,
+    },
+    /// A model's fallback activation rate changed level.
+    FallbackRate {
+        /// Model name.
+        model: Arc<str>,
+        /// Level before.
+        from: Level,
+        /// Level after.
+        to: Level,
+        /// The share of requests not served by the chain's first provider.
+        rate: f64,
+        /// Requests in the window.
+        requests: u64,
+        /// Of those, not served by the chain's first provider.
+        fallbacks: u64,
     },
     /// A provider got its traffic back: its probes succeeded.
     Failback {

@@ -13,6 +13,8 @@
 mod admin;
 mod deadlines;
 pub mod events;
+mod metrics;
+mod monitoring;
 mod probes;
 pub mod proxy;
 pub mod settings;
@@ -24,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::serve::ListenerExt;
 use failover_contract::{ConfigError, GatewayConfig};
 pub use failover_policy as policy;
-use failover_policy::{Breaker, Decide, RetryBudget, Standard};
+use failover_policy::{ActivationRate, Breaker, Decide, RetryBudget, Standard};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -57,6 +59,9 @@ pub struct Gateway<D = Standard> {
     health: Vec<Mutex<Vec<proxy::health::ProviderHealth>>>,
     client: UpstreamClient,
     events: EventLog,
+    metrics: metrics::Metrics,
+    /// One fallback activation rate per model, when watched.
+    activation: Vec<Mutex<ActivationRate>>,
     idempotency: proxy::idempotency::Store,
     /// The retry budget shared by every request, if configured.
     budget: Option<Mutex<RetryBudget>>,
@@ -96,6 +101,11 @@ impl<D: Decide> Gateway<D> {
         let budget = settings.policy.budget.map(|b| Mutex::new(RetryBudget::new(b)));
         let seed = settings.policy.random_seed.unwrap_or_else(|| fastrand::u64(..));
         let rate_limits = settings.policy.health.is_some();
+        let metrics = metrics::Metrics::new(&settings);
+        let activation = match settings.fallback_rate {
+            Some(config) => settings.routes.iter().map(|_| Mutex::new(ActivationRate::new(config))).collect(),
+            None => Vec::new(),
+        };
         Ok(Arc::new(Self {
             decide,
             budget,
@@ -104,6 +114,8 @@ impl<D: Decide> Gateway<D> {
             health,
             client: UpstreamClient { rate_limits },
             events: EventLog::new(options.event_capacity, options.event_lines),
+            metrics,
+            activation,
             idempotency,
             deadlines: Notify::new(),
             seed,
@@ -269,7 +281,7 @@ pub fn spawn_workers(
 /// What the gateway does beside serving requests: breaker deadlines and
 /// active probes.
 async fn background<D: Decide>(gateway: Arc<Gateway<D>>) {
-    tokio::join!(deadlines::drive(gateway.clone()), probes::drive(gateway));
+    tokio::join!(deadlines::drive(gateway.clone()), probes::drive(gateway.clone()), monitoring::drive(gateway));
 }
 
 /// A non-blocking listener on `addr` that other listeners may share.

@@ -9,7 +9,7 @@ use failover_contract::{ConfigError, GatewayConfig};
 use http::{HeaderValue, Uri};
 
 use failover_policy::routing::MAX_CHAIN;
-use failover_policy::{BreakerConfig, BudgetConfig, HealthConfig, RetryConfig, Thresholds, Weights};
+use failover_policy::{ActivationConfig, BreakerConfig, BudgetConfig, HealthConfig, RetryConfig, Thresholds, Weights};
 
 /// One upstream provider.
 #[derive(Debug)]
@@ -92,6 +92,8 @@ pub struct Settings {
     pub probes: Option<Probes>,
     /// The bearer token `/admin/` requires, if any.
     pub admin_token: Option<String>,
+    /// The fallback activation rate, if watched.
+    pub fallback_rate: Option<ActivationConfig>,
 }
 
 /// Active probes: every `interval`, a chat completion with `body` to each
@@ -194,7 +196,13 @@ impl Settings {
         let max_body_bytes = usize::try_from(config.limits.max_body_bytes).unwrap_or(usize::MAX);
         let probes = config.probes.as_ref().map(|p| Probes { interval: ms(p.interval_ms), prompt: p.prompt.clone() });
         let admin_token = admin_token(&config.admin)?;
-        Ok(Self { upstreams, routes, by_model, policy, max_body_bytes, probes, admin_token })
+        let fallback_rate = config.monitoring.fallback_rate.map(|f| ActivationConfig {
+            window: ms(f.window_ms),
+            warning: f.warning,
+            alert: f.alert,
+            min_requests: f.min_requests,
+        });
+        Ok(Self { upstreams, routes, by_model, policy, max_body_bytes, probes, admin_token, fallback_rate })
     }
 }
 

@@ -61,8 +61,11 @@ async fn the_admin_api_takes_its_token_and_never_shows_it() {
         .collect();
     assert_eq!(entries, [("a".into(), "closed".into(), 0), ("b".into(), "closed".into(), 0)]);
     assert_eq!(listing["providers"][0]["components"].as_array().map(Vec::len), Some(6));
-    // The rest of the gateway needs no token.
+    // The rest of the gateway needs no token; Prometheus scrapes without one.
     assert_eq!(get(running.addr, "/healthz", None).await.0, 200);
+    let (status, metrics) = get(running.addr, "/metrics", None).await;
+    assert_eq!(status, 200);
+    assert!(metrics.contains("failover_breaker_state{") && !metrics.contains(TOKEN), "{metrics}");
 }
 
 #[tokio::test]

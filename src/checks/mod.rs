@@ -299,6 +299,7 @@ pub fn relayed_unchanged(exchange: &Exchange, provider: &MockProvider) -> Result
 pub mod admin;
 pub mod events;
 pub mod health;
+pub mod metrics;
 pub mod routing;
 pub mod stream;
 

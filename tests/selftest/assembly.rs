@@ -88,6 +88,7 @@ impl Variant {
                     request
                 }))
             }
+            Variant::Defective(Defect::MetricsStandStill) => app.layer(middleware::from_fn(standing_still)),
             Variant::Defective(Defect::HealthApiLies) => app.layer(middleware::from_fn(all_is_well)),
             Variant::Defective(Defect::BareErrors) => app.layer(middleware::map_response(bare_errors)),
             Variant::Defective(Defect::AcceptsAnyBody) => {
@@ -131,6 +132,26 @@ async fn without_transitions(request: Request, next: Next) -> Response {
         list.retain(|e| !matches!(e["type"].as_str(), Some("breaker_transition" | "failback")));
     }
     Response::from_parts(parts, Body::from(log.to_string()))
+}
+
+/// `/metrics` with every sample at zero.
+async fn standing_still(request: Request, next: Next) -> Response {
+    let metrics = request.uri().path() == "/metrics";
+    let response = next.run(request).await;
+    if !metrics {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    let still: Vec<String> = text
+        .lines()
+        .map(|line| match line.rsplit_once(' ') {
+            Some((sample, _)) if !line.starts_with('#') => format!("{sample} 0"),
+            _ => line.to_owned(),
+        })
+        .collect();
+    Response::from_parts(parts, Body::from(still.join("\n") + "\n"))
 }
 
 /// `/admin/providers` with every provider closed, scoring 0, never failing.

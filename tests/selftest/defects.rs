@@ -91,6 +91,11 @@ pub enum Defect {
     NoWarnings,
     /// Ignores `admin.token`: its admin API is open to anyone.
     OpenAdmin,
+    /// Counts only requests no provider served as fallbacks: a request
+    /// the secondary served does not count.
+    MiscountsFallbacks,
+    /// Serves `/metrics` with every sample standing at zero.
+    MetricsStandStill,
 }
 
 impl Defect {
@@ -148,6 +153,10 @@ impl Decide for Wrong {
         } else {
             Standard.drains(assessment)
         }
+    }
+
+    fn fell_back(&self, served_by: Option<usize>) -> bool {
+        if self.has(Defect::MiscountsFallbacks) { served_by.is_none() } else { Standard.fell_back(served_by) }
     }
 
     fn warns(&self, assessment: &Assessment) -> bool {

@@ -14,6 +14,10 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "CONTRACT_STREAMING: a stream that fails before its first event fails over (a reset after headers)",
             "CONTRACT_STREAMING: a stream that fails before its first event fails over (a stream reset after 0 chunks)",
             "CONTRACT_STREAMING: a stream that fails before its first event fails over (status 503)",
+            "MONITORING_FALLBACK_RATE: 0.5 % of requests falling back is healthy",
+            "MONITORING_FALLBACK_RATE: 3 % of requests falling back is a warning, and the change is logged",
+            "MONITORING_FALLBACK_RATE: 8.25 % of requests falling back is an alert, and the change is logged",
+            "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
             "TAXONOMY_HARD_FAILURES: a context overflow goes to the next provider with a larger window, past those no larger (chat completion)",
             "TAXONOMY_HARD_FAILURES: a context overflow goes to the next provider with a larger window, past those no larger (streamed chat completion)",
             "TAXONOMY_HARD_FAILURES: a first chunk delayed by 3000 ms from the primary moves a chat completion to the secondary at once, within 150 ms",
@@ -118,6 +122,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NoBreaker,
         &[
+            "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
             "TAXONOMY_HARD_FAILURES: a timeout counts against the primary's breaker",
             "TAXONOMY_HARD_FAILURES: status 401 counts against the primary's breaker",
             "TAXONOMY_HARD_FAILURES: status 429 with Retry-After 0 counts against the primary's breaker",
@@ -146,6 +151,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NoCooldown,
         &[
+            "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
             "TC_R752_FAILOVER_001: latency past the attempt timeout counts as failure",
             "TC_R752_FAILOVER_001: persistent server errors move chat completions to the secondary within the minimum call count",
             "TC_R752_FAILOVER_001: persistent server errors move embeddings requests to the secondary within the minimum call count",
@@ -187,6 +193,10 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
         Defect::HairTrigger,
         &[
             "CONTRACT_STREAMING: after a malformed chunk the gateway is healthy, and the next stream completes",
+            "MONITORING_FALLBACK_RATE: 0.5 % of requests falling back is healthy",
+            "MONITORING_FALLBACK_RATE: 3 % of requests falling back is a warning, and the change is logged",
+            "MONITORING_FALLBACK_RATE: 8.25 % of requests falling back is an alert, and the change is logged",
+            "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
             "TAXONOMY_HARD_FAILURES: a persistent rate limit without Retry-After is retried with backoff a bounded number of times (chat completion)",
             "TAXONOMY_HARD_FAILURES: a persistent rate limit without Retry-After is retried with backoff a bounded number of times (streamed chat completion)",
             "TAXONOMY_HARD_FAILURES: a rate limit's retry-after-ms is waited out before the same provider is tried again",
@@ -357,6 +367,10 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
         Defect::HammersProvider,
         &[
             "CONTRACT_STREAMING: a stream that fails before its first event fails over (status 503)",
+            "MONITORING_FALLBACK_RATE: 0.5 % of requests falling back is healthy",
+            "MONITORING_FALLBACK_RATE: 3 % of requests falling back is a warning, and the change is logged",
+            "MONITORING_FALLBACK_RATE: 8.25 % of requests falling back is an alert, and the change is logged",
+            "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
             "TAXONOMY_HARD_FAILURES: a context overflow goes to the next provider with a larger window, past those no larger (chat completion)",
             "TAXONOMY_HARD_FAILURES: a context overflow goes to the next provider with a larger window, past those no larger (streamed chat completion)",
             "TAXONOMY_HARD_FAILURES: a persistent rate limit without Retry-After is retried with backoff a bounded number of times (chat completion)",
@@ -460,6 +474,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::DrainsOnAnyMetric,
         &[
+            "MONITORING_METRICS: every provider's health score is a metric",
             "TC_R752_FAILOVER_009: a latency climbing towards the attempt timeout drains the primary before any request times out",
             "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
             "TC_R752_FAILOVER_009: the drain is logged with the numbers that explain it",
@@ -489,6 +504,24 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
         ],
     ),
     (Defect::OpenAdmin, &["TC_R752_FAILOVER_010: the admin API needs its token and never shows it"]),
+    (
+        Defect::MiscountsFallbacks,
+        &[
+            "MONITORING_FALLBACK_RATE: 0.5 % of requests falling back is healthy",
+            "MONITORING_FALLBACK_RATE: 3 % of requests falling back is a warning, and the change is logged",
+            "MONITORING_FALLBACK_RATE: 8.25 % of requests falling back is an alert, and the change is logged",
+        ],
+    ),
+    (
+        Defect::MetricsStandStill,
+        &[
+            "MONITORING_FALLBACK_RATE: 0.5 % of requests falling back is healthy",
+            "MONITORING_FALLBACK_RATE: 3 % of requests falling back is a warning, and the change is logged",
+            "MONITORING_FALLBACK_RATE: 8.25 % of requests falling back is an alert, and the change is logged",
+            "MONITORING_METRICS: every provider's health score is a metric",
+            "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
+        ],
+    ),
 ];
 
 /// Scenarios no variant fails, each with the reason none can.

@@ -53,6 +53,13 @@ pub trait Decide: Send + Sync + 'static {
         assessment.warn
     }
 
+    /// Whether a request that ended served by chain position `served_by`
+    /// (`None`: by no provider) counts towards the fallback activation rate:
+    /// every request the chain's first provider did not serve.
+    fn fell_back(&self, served_by: Option<usize>) -> bool {
+        served_by != Some(0)
+    }
+
     /// Which provider of a chain gets the next attempt.
     fn select(&self, chain: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
         routing::select(chain, tried, now, draw)

@@ -16,11 +16,14 @@
 //!   it before its failures reach clients;
 //! - [`replay`]: whether a request may be sent again; [`stream`]: how a
 //!   streamed answer ends;
+//! - [`activation`]: the share of a model's requests its first provider
+//!   did not serve, and its level;
 //! - [`journey`]: one request's way down its chain, putting the above together;
 //! - [`decide`]: the seam the shell asks, with the standard policy.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod activation;
 pub mod breaker;
 pub mod budget;
 pub mod classify;
@@ -33,6 +36,7 @@ pub mod retry;
 pub mod routing;
 pub mod stream;
 
+pub use activation::{ActivationConfig, ActivationRate, Level};
 pub use breaker::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Status, Transition};
 pub use budget::{BudgetConfig, RetryBudget};
 pub use classify::{Class, TransportFailure, Verdict, classify_status, classify_transport};

@@ -13,6 +13,8 @@
 //! Case counts: `PROPTEST_CASES` (default 256 per property here; the deep run
 //! in the README uses 10 000). Counterexamples proptest finds for the real
 //! logic are kept in `tests/properties.proptest-regressions` and replayed first.
+#[path = "properties/activation.rs"]
+mod activation;
 #[path = "properties/breaker.rs"]
 mod breaker;
 #[path = "properties/budget.rs"]
@@ -427,6 +429,36 @@ proptest! {
     fn p30_with_active_probes_clients_never_probe(cfg in configs(), ops in probes::ops()) {
         probes::probes_alone_probe(probes::admit, &cfg, &ops).map_err(TestCaseError::fail)?;
     }
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p31_the_fallback_rate_counts_its_window(cfg in activation::configs(), requests in activation::requests()) {
+        let mut rate = failover_policy::ActivationRate::new(cfg);
+        activation::counts_the_window(&mut rate, &cfg, &requests).map_err(TestCaseError::fail)?;
+    }
+}
+
+/// A rate whose window never forgets.
+struct Forever(Vec<bool>);
+
+impl activation::Rate for Forever {
+    fn record(&mut self, _: Instant, fell_back: bool) -> bool {
+        self.0.push(fell_back);
+        false
+    }
+
+    fn read(&mut self, _: Instant) -> (u64, u64, &'static str) {
+        (self.0.len() as u64, self.0.iter().filter(|f| **f).count() as u64, "healthy")
+    }
+}
+
+#[test]
+fn p31_bites() {
+    bites((activation::configs(), activation::requests()), |(cfg, requests)| {
+        activation::counts_the_window(&mut Forever(Vec::new()), &cfg, &requests)
+    });
 }
 
 #[test]

@@ -2,4 +2,5 @@
 //! live health, behind the admin token when one is configured.
 pub(crate) mod auth;
 pub mod events;
+pub(crate) mod metrics;
 pub(crate) mod providers;

@@ -32,6 +32,7 @@ pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
         .route("/api/v1/chat/completions", post(chat::<D>))
         .route("/api/v1/embeddings", post(embeddings::<D>))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(admin::metrics::metrics::<D>))
         .merge(admin)
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)

@@ -85,6 +85,7 @@ impl<D: Decide> Trail<D> {
                     self.gateway.events.push(kind, now);
                 }
                 Decision::Left { from, to, class, why } => {
+                    self.gateway.metrics.failover(self.route, from, class);
                     let kind = EventKind::Failover {
                         request_id: self.request_id,
                         model: self.model(),
@@ -111,6 +112,9 @@ impl<D: Decide> Trail<D> {
 
     /// Writes the request's final event, at `now`.
     pub fn finish(&mut self, outcome: Outcome, status: u16, served_by: Option<usize>, attempts: u32, now: Instant) {
+        let latency = now.saturating_duration_since(self.started);
+        self.gateway.metrics.request(self.route, served_by, outcome, latency.as_secs_f64());
+        crate::monitoring::count(&self.gateway, self.route, served_by, now);
         let served_by = served_by.map(|hop| self.provider(hop));
         let kind = EventKind::Request {
             request_id: self.request_id,
@@ -121,7 +125,7 @@ impl<D: Decide> Trail<D> {
             attempts,
             failures: std::mem::take(&mut self.failures),
             skipped: std::mem::take(&mut self.skipped),
-            latency_ms: now.saturating_duration_since(self.started).as_secs_f64() * 1e3,
+            latency_ms: latency.as_secs_f64() * 1e3,
         };
         self.gateway.events.push(kind, now);
     }
