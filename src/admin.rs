@@ -26,6 +26,23 @@ impl Admin<'_> {
         }
     }
 
+    /// `POST path` with a JSON `body` and the token; the answer as JSON, or why not.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Value, String> {
+        let mut request = self.http.post(format!("{}{path}", self.base_url)).json(body);
+        if let Some(token) = self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(|e| format!("POST {path} failed: {e}"))?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(|e| format!("POST {path}: cannot read the body: {e}"))?;
+        let answer: Value =
+            serde_json::from_str(&text).map_err(|e| format!("POST {path} did not answer JSON ({e}): {text}"))?;
+        match status {
+            200..=299 => Ok(answer),
+            _ => Err(format!("POST {path} answered {status}: {answer}")),
+        }
+    }
+
     /// `GET path` with `token` (or none): the status and the body as text.
     pub async fn get_as(&self, path: &str, token: Option<&str>) -> Result<(u16, String), String> {
         let mut request = self.http.get(format!("{}{path}", self.base_url));

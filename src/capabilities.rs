@@ -30,7 +30,7 @@ pub const KNOWN: &[(&str, &str)] = &[
         "fallback-rate",
         "watches the fallback activation rate per model (monitoring.fallback_rate) and logs each change of level",
     ),
-    ("drills", "runs fire drills through /admin/drills"),
+    ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
 
@@ -48,6 +48,7 @@ pub const BUNDLED: &[&str] = &[
     "health-warnings",
     "metrics",
     "fallback-rate",
+    "drills",
 ];
 
 /// The tag prefix that names a required capability.

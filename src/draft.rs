@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use failover_contract::{
-    AdminConfig, BreakerConfig, ChainEntry, FailbackConfig, FallbackRateConfig, GatewayConfig, HealthConfig,
-    HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig, MonitoringConfig, PolicyConfig,
-    ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
+    AdminConfig, BreakerConfig, ChainEntry, DrillConfig, FailbackConfig, FallbackRateConfig, GatewayConfig,
+    HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig, MonitoringConfig,
+    PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -58,6 +58,8 @@ pub struct Draft {
     pub admin: AdminConfig,
     /// What the gateway watches about itself.
     pub monitoring: MonitoringConfig,
+    /// Drills run on a schedule.
+    pub drills: Vec<DrillConfig>,
 }
 
 impl Default for Draft {
@@ -93,6 +95,7 @@ impl Default for Draft {
             limits: LimitsConfig::default(),
             probes: None,
             monitoring: MonitoringConfig::default(),
+            drills: Vec::new(),
             admin: AdminConfig {
                 token: Some(format!("conformance-admin-{:016x}", fastrand::u64(..))),
                 token_env: None,
@@ -127,6 +130,7 @@ impl Draft {
             probes: self.probes.clone(),
             admin: self.admin.clone(),
             monitoring: self.monitoring,
+            drills: self.drills.clone(),
         }
     }
 }
@@ -153,6 +157,18 @@ pub fn health(policy: &mut PolicyConfig, score: f64, samples: u32, window_ms: u6
     let health = policy.health.get_or_insert_with(HealthConfig::default);
     (health.drain_score, health.min_samples, health.window_ms) = (score, samples, window_ms);
     (health.baseline_samples, health.trend_horizon_ms) = (baseline, horizon_ms);
+}
+
+/// A drill of `provider` failing with `class` for `duration_ms`, each time
+/// the cron expression `schedule` fires.
+pub fn drill(provider: &str, class: &str, duration_ms: u64, schedule: &str) -> DrillConfig {
+    DrillConfig {
+        provider: provider.to_owned(),
+        class: class.to_owned(),
+        share: 1.0,
+        duration_ms,
+        schedule: schedule.to_owned(),
+    }
 }
 
 /// Watches the fallback activation rate over `window_ms`: warning from

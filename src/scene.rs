@@ -53,8 +53,29 @@ pub struct Scene {
     last_sent: Option<Sent>,
     conversation: Option<Conversation>,
     baseline: Option<Duration>,
+    drill: Option<DrillStarted>,
     /// Measurements recorded so far.
     pub measurements: Vec<Measurement>,
+}
+
+/// A drill the scenario started through the admin API.
+#[derive(Clone, Debug)]
+pub struct DrillStarted {
+    /// Its id.
+    pub id: String,
+    /// When the request to start it was sent: it ran no sooner.
+    pub sent: Instant,
+    /// When the gateway answered: it ran by then.
+    pub answered: Instant,
+    /// How long it was asked to run.
+    pub duration: Duration,
+}
+
+impl DrillStarted {
+    /// The time it surely ran: from the answer to `sent + duration`.
+    pub fn surely_running(&self) -> std::ops::Range<Instant> {
+        self.answered..self.sent + self.duration
+    }
 }
 
 impl Default for Scene {
@@ -71,6 +92,7 @@ impl Default for Scene {
             last_sent: None,
             conversation: None,
             baseline: None,
+            drill: None,
             measurements: Vec::new(),
         }
     }
@@ -475,6 +497,33 @@ impl Scene {
     /// Scrapes `GET /metrics` (capability `metrics`) and parses it.
     pub async fn scrape(&self) -> Result<crate::metrics::Scrape, String> {
         crate::metrics::scrape(&self.http, self.gateway_url()?).await
+    }
+
+    /// Starts a fire drill through `POST /admin/drills` (capability `drills`).
+    pub async fn start_drill(&mut self, provider: &str, class: &str, duration: Duration) -> Result<(), String> {
+        self.start_gateway().await?;
+        let body = serde_json::json!({"provider": provider, "class": class, "share": 1.0, "duration_ms": duration.as_millis() as u64});
+        let sent = Instant::now();
+        let answer = self.admin()?.post("/admin/drills", &body).await?;
+        let answered = Instant::now();
+        let id = answer
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| format!("the drill has no id: {answer}"))?;
+        self.drill = Some(DrillStarted { id: id.to_owned(), sent, answered, duration });
+        Ok(())
+    }
+
+    /// Schedules a drill in the config.
+    pub fn schedule_drill(&mut self, drill: failover_contract::DrillConfig) -> Result<(), String> {
+        self.configure()?;
+        self.draft.drills.push(drill);
+        Ok(())
+    }
+
+    /// The drill the scenario started.
+    pub fn drill(&self) -> Result<&DrillStarted, String> {
+        self.drill.as_ref().ok_or_else(|| "the scenario started no drill".to_owned())
     }
 
     /// Turns the gateway's own probes on, every `interval_ms`.

@@ -3,6 +3,7 @@
 //! binary that runs the features, which is where cucumber collects them.
 mod admin;
 mod config;
+mod drills;
 mod gateway;
 mod journals;
 mod metrics;

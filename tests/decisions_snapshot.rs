@@ -144,3 +144,26 @@ async fn the_provider_listing_is_pinned() {
         });
     });
 }
+
+/// A fire drill's report, as `GET /admin/drills/{id}` gives it once the drill
+/// has ended. Times and counts are redacted; the shape is pinned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_report_is_pinned() {
+    let mut scene = Scene::default();
+    scene.route("gpt-4o", r#""primary" then "secondary""#.parse::<Chain>().unwrap()).await.unwrap();
+    scene.policy().unwrap().retry.max_attempts = 1;
+    scene.start_drill("primary", "server_error", Duration::from_millis(200)).await.unwrap();
+    scene.send_for(RequestKind::Chat, "gpt-4o", Duration::from_millis(20), Duration::from_millis(300)).await.unwrap();
+    let path = format!("/admin/drills/{}", scene.drill().unwrap().id);
+    let report = scene.admin().unwrap().get(&path).await.unwrap();
+    assert_eq!(report["state"], "finished", "{report}");
+    settings().bind(|| {
+        insta::assert_json_snapshot!("drill_report", report, {
+            ".started_ms" => "[ms]",
+            ".ends_ms" => "[ms]",
+            ".report.requests" => "[counted]",
+            ".report.served_by_fallback" => "[counted]",
+            ".report.take_over_ms" => "[ms]",
+        });
+    });
+}

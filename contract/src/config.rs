@@ -32,7 +32,36 @@ pub struct GatewayConfig {
     /// What the gateway watches about itself.
     #[serde(default, skip_serializing_if = "MonitoringConfig::is_default")]
     pub monitoring: MonitoringConfig,
+    /// Fire drills run on a schedule (capability `drills`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drills: Vec<DrillConfig>,
 }
+
+/// A fire drill run on a schedule: `provider` fails `share` of its
+/// attempts with `class` for `duration_ms`, each time `schedule` fires.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DrillConfig {
+    /// The provider drilled (every chain entry naming it).
+    pub provider: String,
+    /// The failure drilled: `server_error`, `rate_limited`, `connection_failed` or `timeout`.
+    pub class: String,
+    /// Share of its attempts that fail, in (0, 1].
+    #[serde(default = "all")]
+    pub share: f64,
+    /// How long each drill lasts.
+    pub duration_ms: u64,
+    /// When drills start: a cron expression with seconds
+    /// (`sec min hour day-of-month month day-of-week`, UTC), e.g. `0 0 3 * * Mon`.
+    pub schedule: String,
+}
+
+fn all() -> f64 {
+    1.0
+}
+
+/// The failure classes a drill may use.
+pub const DRILL_CLASSES: [&str; 4] = ["server_error", "rate_limited", "connection_failed", "timeout"];
 
 /// What the gateway watches about itself.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

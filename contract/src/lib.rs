@@ -13,9 +13,10 @@ mod config;
 mod validate;
 
 pub use config::{
-    AdminConfig, BreakerConfig, ChainEntry, FailbackConfig, FallbackRateConfig, GatewayConfig, HealthConfig,
-    HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig, MonitoringConfig, PolicyConfig,
-    ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
+    AdminConfig, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, FailbackConfig, FallbackRateConfig,
+    GatewayConfig, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig,
+    MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA,
+    StreamingConfig,
 };
 pub use validate::ConfigError;
 

@@ -66,6 +66,26 @@ impl GatewayConfig {
                 format!("must be a share in [warning, 1] (warning is {}), found {}", rate.warning, rate.alert),
             )?;
         }
+        for (i, d) in self.drills.iter().enumerate() {
+            let at = |field: &str| format!("drills[{i}].{field}");
+            check(
+                self.providers.iter().any(|p| p.id == d.provider),
+                &at("provider"),
+                format!("unknown provider \"{}\"", d.provider),
+            )?;
+            check(
+                crate::config::DRILL_CLASSES.contains(&d.class.as_str()),
+                &at("class"),
+                format!("\"{}\" is not a drill class; one of {:?}", d.class, crate::config::DRILL_CLASSES),
+            )?;
+            check(
+                d.share.is_finite() && d.share > 0.0 && d.share <= 1.0,
+                &at("share"),
+                format!("must be a share in (0, 1], found {}", d.share),
+            )?;
+            check(d.duration_ms > 0, &at("duration_ms"), "must be greater than 0")?;
+            check(!d.schedule.trim().is_empty(), &at("schedule"), "must be a cron expression")?;
+        }
         let admin = &self.admin;
         check(
             admin.token.is_none() || admin.token_env.is_none(),
@@ -322,6 +342,14 @@ mod tests {
                 GOOD.replace(r#""models""#, r#""monitoring": {"fallback_rate": {"warning": 0.1, "alert": 0.05}}, "models""#),
                 "monitoring.fallback_rate.alert",
                 "[warning, 1]",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""drills": [{"provider": "a", "class": "meltdown", "duration_ms": 10, "schedule": "* * * * * *"}], "models""#,
+                ),
+                "drills[0].class",
+                "not a drill class",
             ),
             (
                 GOOD.replace(r#""models""#, r#""admin": {"token": "a b"}, "models""#),

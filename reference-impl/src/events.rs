@@ -186,6 +186,19 @@ pub enum EventKind {
         /// Of those, not served by the chain's first provider.
         fallbacks: u64,
     },
+    /// A fire drill started.
+    Drill {
+        /// Its id, as `/admin/drills/{id}` names it.
+        id: String,
+        /// The provider drilled.
+        provider: Arc<str>,
+        /// The failure drilled.
+        class: Class,
+        /// Share of its attempts drilled.
+        share: f64,
+        /// How long it lasts.
+        duration_ms: u64,
+    },
     /// A provider got its traffic back: its probes succeeded.
     Failback {
         /// Model name.

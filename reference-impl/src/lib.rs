@@ -12,6 +12,7 @@
 
 mod admin;
 mod deadlines;
+mod drills;
 pub mod events;
 mod metrics;
 mod monitoring;
@@ -60,6 +61,7 @@ pub struct Gateway<D = Standard> {
     client: UpstreamClient,
     events: EventLog,
     metrics: metrics::Metrics,
+    drills: drills::Drills,
     /// One fallback activation rate per model, when watched.
     activation: Vec<Mutex<ActivationRate>>,
     idempotency: proxy::idempotency::Store,
@@ -116,6 +118,7 @@ impl<D: Decide> Gateway<D> {
             events: EventLog::new(options.event_capacity, options.event_lines),
             metrics,
             activation,
+            drills: drills::Drills::default(),
             idempotency,
             deadlines: Notify::new(),
             seed,
@@ -281,7 +284,12 @@ pub fn spawn_workers(
 /// What the gateway does beside serving requests: breaker deadlines and
 /// active probes.
 async fn background<D: Decide>(gateway: Arc<Gateway<D>>) {
-    tokio::join!(deadlines::drive(gateway.clone()), probes::drive(gateway.clone()), monitoring::drive(gateway));
+    tokio::join!(
+        deadlines::drive(gateway.clone()),
+        probes::drive(gateway.clone()),
+        monitoring::drive(gateway.clone()),
+        drills::schedule(gateway),
+    );
 }
 
 /// A non-blocking listener on `addr` that other listeners may share.

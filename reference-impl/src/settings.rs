@@ -94,6 +94,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// The fallback activation rate, if watched.
     pub fallback_rate: Option<ActivationConfig>,
+    /// Drills run on a schedule.
+    pub drills: Vec<crate::drills::Scheduled>,
 }
 
 /// Active probes: every `interval`, a chat completion with `body` to each
@@ -202,7 +204,23 @@ impl Settings {
             alert: f.alert,
             min_requests: f.min_requests,
         });
-        Ok(Self { upstreams, routes, by_model, policy, max_body_bytes, probes, admin_token, fallback_rate })
+        let drills = config
+            .drills
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let err = |field: &str, message: String| ConfigError { path: format!("drills[{i}].{field}"), message };
+                Ok(crate::drills::Scheduled {
+                    upstream: index[d.provider.as_str()],
+                    class: crate::drills::class_named(&d.class)
+                        .ok_or_else(|| err("class", format!("\"{}\" is not a drill class", d.class)))?,
+                    share: d.share,
+                    duration: ms(d.duration_ms),
+                    schedule: crate::drills::parse_schedule(&d.schedule).map_err(|e| err("schedule", e))?,
+                })
+            })
+            .collect::<Result<Vec<_>, ConfigError>>()?;
+        Ok(Self { upstreams, routes, by_model, policy, max_body_bytes, probes, admin_token, fallback_rate, drills })
     }
 }
 

@@ -81,3 +81,56 @@ fn a_token_variable_that_is_not_set_is_a_config_error_naming_it() {
     let error = Gateway::new(&config, Options::default()).err().expect("refused").to_string();
     assert!(error.contains("admin.token_env") && error.contains("FAILOVER_TEST_ADMIN_TOKEN_NEVER_SET"), "{error}");
 }
+
+/// `POST path` with `body` and the token: the status and the answer.
+async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("writes");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("reads");
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
+    (status, answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_drill_that_is_not_one_gets_400_naming_what_to_fix() {
+    let gateway = Gateway::new(&config(&format!(r#"{{"token": "{TOKEN}"}}"#)), Options::default()).expect("starts");
+    let running = serve(gateway, TcpListener::bind("127.0.0.1:0").await.unwrap()).unwrap();
+    let cases = [
+        (r#"{"provider": "z", "class": "server_error", "duration_ms": 10}"#, "no provider \\\"z\\\""),
+        (r#"{"provider": "a", "class": "meltdown", "duration_ms": 10}"#, "not a drill class"),
+        (r#"{"provider": "a", "class": "timeout", "share": 0, "duration_ms": 10}"#, "share must be in (0, 1]"),
+        (r#"{"provider": "a", "class": "timeout", "duration_ms": 0}"#, "duration_ms must be from 1"),
+        (r#"{"provider": "a", "class": "timeout", "duration_ms": 10, "extra": 1}"#, "unknown field"),
+        ("not json", "not a drill"),
+    ];
+    for (body, says) in cases {
+        let (status, answer) = post(running.addr, "/admin/drills", body).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(answer.contains(says), "{body}: {answer}");
+    }
+    let (status, answer) =
+        post(running.addr, "/admin/drills", r#"{"provider": "a", "class": "timeout", "duration_ms": 50}"#).await;
+    assert_eq!(status, 201, "{answer}");
+    let drill: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!((drill["state"].as_str(), drill["report"]["requests"].as_u64()), (Some("running"), Some(0)));
+    let (status, _) = get(running.addr, "/admin/drills/999", Some(TOKEN)).await;
+    assert_eq!(status, 404);
+    let (status, listing) = get(running.addr, "/admin/drills", Some(TOKEN)).await;
+    assert!(status == 200 && listing.contains(r#""provider":"a""#), "{listing}");
+}
+
+#[test]
+fn a_schedule_that_is_not_cron_is_a_config_error_naming_it() {
+    let text = r#"{"schema": "conformance/v1",
+        "providers": [{"id": "a", "base_url": "http://127.0.0.1:9", "api_key": "k"}],
+        "models": [{"name": "m", "backend_map": [{"provider": "a"}]}],
+        "drills": [{"provider": "a", "class": "timeout", "duration_ms": 10, "schedule": "every tuesday"}]}"#;
+    let config = GatewayConfig::from_json(text).expect("the contract admits it");
+    let error = Gateway::new(&config, Options::default()).err().expect("refused").to_string();
+    assert!(error.contains("drills[0].schedule") && error.contains("cron"), "{error}");
+}

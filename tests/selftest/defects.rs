@@ -96,6 +96,8 @@ pub enum Defect {
     MiscountsFallbacks,
     /// Serves `/metrics` with every sample standing at zero.
     MetricsStandStill,
+    /// Accepts drills and reports them, but fails no attempt.
+    DrillsDoNothing,
 }
 
 impl Defect {
@@ -153,6 +155,10 @@ impl Decide for Wrong {
         } else {
             Standard.drains(assessment)
         }
+    }
+
+    fn drilled(&self, plan: &reference_gateway::policy::drill::Plan, now: Instant, draw: f64) -> bool {
+        !self.has(Defect::DrillsDoNothing) && Standard.drilled(plan, now, draw)
     }
 
     fn fell_back(&self, served_by: Option<usize>) -> bool {

@@ -17,6 +17,9 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "MONITORING_FALLBACK_RATE: 0.5 % of requests falling back is healthy",
             "MONITORING_FALLBACK_RATE: 3 % of requests falling back is a warning, and the change is logged",
             "MONITORING_FALLBACK_RATE: 8.25 % of requests falling back is an alert, and the change is logged",
+            "MONITORING_FIRE_DRILLS: a drill of timeouts is taken over too",
+            "MONITORING_FIRE_DRILLS: a drill on the primary is taken over by the secondary, with no failure a client sees, and ends by itself",
+            "MONITORING_FIRE_DRILLS: a drill scheduled by cron runs by itself",
             "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
             "TAXONOMY_HARD_FAILURES: a context overflow goes to the next provider with a larger window, past those no larger (chat completion)",
             "TAXONOMY_HARD_FAILURES: a context overflow goes to the next provider with a larger window, past those no larger (streamed chat completion)",
@@ -520,6 +523,14 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "MONITORING_FALLBACK_RATE: 8.25 % of requests falling back is an alert, and the change is logged",
             "MONITORING_METRICS: every provider's health score is a metric",
             "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
+        ],
+    ),
+    (
+        Defect::DrillsDoNothing,
+        &[
+            "MONITORING_FIRE_DRILLS: a drill of timeouts is taken over too",
+            "MONITORING_FIRE_DRILLS: a drill on the primary is taken over by the secondary, with no failure a client sees, and ends by itself",
+            "MONITORING_FIRE_DRILLS: a drill scheduled by cron runs by itself",
         ],
     ),
 ];

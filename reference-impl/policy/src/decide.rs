@@ -60,6 +60,12 @@ pub trait Decide: Send + Sync + 'static {
         served_by != Some(0)
     }
 
+    /// Whether a fire drill running with `plan` fails an attempt at `now`
+    /// that drew `draw` (see [`crate::drill`]).
+    fn drilled(&self, plan: &crate::drill::Plan, now: Instant, draw: f64) -> bool {
+        plan.hits(now, draw)
+    }
+
     /// Which provider of a chain gets the next attempt.
     fn select(&self, chain: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
         routing::select(chain, tried, now, draw)

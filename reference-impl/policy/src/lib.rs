@@ -18,6 +18,7 @@
 //!   streamed answer ends;
 //! - [`activation`]: the share of a model's requests its first provider
 //!   did not serve, and its level;
+//! - [`drill`]: fire drills, a provider failed on purpose for a while;
 //! - [`journey`]: one request's way down its chain, putting the above together;
 //! - [`decide`]: the seam the shell asks, with the standard policy.
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod breaker;
 pub mod budget;
 pub mod classify;
 pub mod decide;
+pub mod drill;
 pub mod failure;
 pub mod health;
 pub mod journey;

@@ -76,8 +76,11 @@ pub async fn forward<D: Decide>(
         action = match action {
             Action::Attempt { hop, permit } => {
                 let started = now;
-                let (attempted, utilisation) =
-                    attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await;
+                let upstream = gateway.settings.routes[route].hops[hop].upstream;
+                let (attempted, utilisation) = match gateway.drills.hit(&gateway.decide, upstream, now, || rng.f64()) {
+                    Some(drill) => (drilled(gateway, &drill, now, journey.deadline()).await, None),
+                    None => attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await,
+                };
                 now = Instant::now();
                 if gateway.health_scoring() {
                     let (class, verdict) = judged(&gateway.decide, &attempted);
@@ -157,6 +160,20 @@ async fn attempt<D: Decide>(
         },
     };
     (attempted, utilisation)
+}
+
+/// An attempt a fire drill fails: never sent; a drilled timeout takes the
+/// attempt's time, as a silent provider would.
+async fn drilled<D: Decide>(
+    gateway: &Gateway<D>,
+    drill: &failover_policy::drill::Plan,
+    now: Instant,
+    deadline: Instant,
+) -> Attempted {
+    if drill.class == Class::Timeout {
+        tokio::time::sleep_until(deadline.min(now + gateway.settings.policy.attempt_timeout).into()).await;
+    }
+    Attempted::Failed(drill.failure(), None)
 }
 
 /// What a whole answer (`bytes`, its body) is: `Ok` with its class for one

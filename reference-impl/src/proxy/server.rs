@@ -23,7 +23,9 @@ use failover_policy::Decide;
 pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
     let mut admin = Router::new()
         .route("/admin/events", get(admin::events::events::<D>))
-        .route("/admin/providers", get(admin::providers::providers::<D>));
+        .route("/admin/providers", get(admin::providers::providers::<D>))
+        .route("/admin/drills", post(admin::drills::create::<D>).get(admin::drills::list::<D>))
+        .route("/admin/drills/{id}", get(admin::drills::one::<D>));
     if let Some(token) = &gateway.settings.admin_token {
         let token = admin::auth::Token(Arc::from(token.as_str()));
         admin = admin.route_layer(axum::middleware::from_fn_with_state(token, admin::auth::require));

@@ -115,6 +115,12 @@ impl<D: Decide> Trail<D> {
         let latency = now.saturating_duration_since(self.started);
         self.gateway.metrics.request(self.route, served_by, outcome, latency.as_secs_f64());
         crate::monitoring::count(&self.gateway, self.route, served_by, now);
+        let route = &self.gateway.settings.routes[self.route];
+        if self.gateway.drills.armed() {
+            let upstreams: Vec<usize> = route.hops.iter().map(|h| h.upstream).collect();
+            let served = served_by.map(|hop| route.hops[hop].upstream);
+            self.gateway.drills.record(&upstreams, served, outcome, self.started, now);
+        }
         let served_by = served_by.map(|hop| self.provider(hop));
         let kind = EventKind::Request {
             request_id: self.request_id,
