@@ -30,6 +30,13 @@ async fn shows(w: &mut FailoverWorld, ms: u64, model: String, step: &Step) -> Re
     w.scene.listing_within(context::tolerance(ms), |l| checks::admin::shows(l, &model, &rows)).await
 }
 
+#[then(
+    expr = "the admin API scores {string} of {string} worse than {string} of {string}, each from at least {int} samples"
+)]
+async fn worse(w: &mut FailoverWorld, a: String, am: String, b: String, bm: String, min: u64) -> Result<(), String> {
+    checks::admin::scores_worse(&w.scene.listing().await?, (&am, &a), (&bm, &b), min)
+}
+
 #[then(expr = "the admin API turns away a request without its token or with a wrong one")]
 async fn needs_token(w: &mut FailoverWorld) -> Result<(), String> {
     let admin = w.scene.admin()?;

@@ -128,6 +128,13 @@ async fn health_weights(w: &mut FailoverWorld, e: f64, l: f64, p: f64, lt: f64, 
     Ok(())
 }
 
+#[given(expr = "in the health error rate a rate limit counts {float} and a server error {float}")]
+async fn class_weights(w: &mut FailoverWorld, rate_limited: f64, server_error: f64) -> Result<(), String> {
+    let weights = &mut w.scene.policy()?.health.get_or_insert_with(Default::default).class_weights;
+    (weights.rate_limited, weights.server_error) = (rate_limited, server_error);
+    Ok(())
+}
+
 #[given(
     expr = "the health thresholds are an error rate of {int}%, latency at {float} times the baseline, p95 at {float} times the baseline and {int}% of the rate limit used"
 )]

@@ -246,6 +246,8 @@ pub struct HealthConfig {
     pub weights: HealthWeights,
     /// Where each metric's badness reaches 1.
     pub thresholds: HealthThresholds,
+    /// How much a failure of each class counts in the error rate.
+    pub class_weights: HealthClassWeights,
 }
 
 impl Default for HealthConfig {
@@ -259,6 +261,7 @@ impl Default for HealthConfig {
             trend_horizon_ms: 5_000,
             weights: HealthWeights::default(),
             thresholds: HealthThresholds::default(),
+            class_weights: HealthClassWeights::default(),
         }
     }
 }
@@ -304,6 +307,30 @@ pub struct HealthThresholds {
 impl Default for HealthThresholds {
     fn default() -> Self {
         Self { error_rate: 0.25, latency_ratio: 2.0, p95_ratio: 3.0, headroom: 0.9 }
+    }
+}
+
+/// How much a failure of each class counts in the health error rate, each in
+/// [0, 1]: a rate limit is the provider protecting itself (and its headroom
+/// says so), not failing the way a server error is.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthClassWeights {
+    /// `rate_limited`.
+    pub rate_limited: f64,
+    /// `timeout`.
+    pub timeout: f64,
+    /// `server_error`.
+    pub server_error: f64,
+    /// `connection_failed`.
+    pub connection_failed: f64,
+    /// Every other failing class.
+    pub other: f64,
+}
+
+impl Default for HealthClassWeights {
+    fn default() -> Self {
+        Self { rate_limited: 0.5, timeout: 1.0, server_error: 1.0, connection_failed: 1.0, other: 1.0 }
     }
 }
 

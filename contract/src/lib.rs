@@ -14,8 +14,8 @@ mod validate;
 
 pub use config::{
     AdminConfig, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, FailbackConfig, FallbackRateConfig,
-    GatewayConfig, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig,
-    MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA,
+    GatewayConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig,
+    ModelConfig, MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA,
     StreamingConfig,
 };
 pub use validate::ConfigError;

@@ -265,7 +265,23 @@ fn validate_health(h: &crate::config::HealthConfig) -> Result<(), ConfigError> {
             format!("must be 0 or more, found {v}"),
         )?;
     }
-    check(weights.iter().map(|(v, _)| v).sum::<f64>() > 0.0, "policy.health.weights", "must not all be 0")
+    check(weights.iter().map(|(v, _)| v).sum::<f64>() > 0.0, "policy.health.weights", "must not all be 0")?;
+    let c = &h.class_weights;
+    let classes = [
+        (c.rate_limited, "rate_limited"),
+        (c.timeout, "timeout"),
+        (c.server_error, "server_error"),
+        (c.connection_failed, "connection_failed"),
+        (c.other, "other"),
+    ];
+    for (v, name) in classes {
+        check(
+            v.is_finite() && (0.0..=1.0).contains(&v),
+            &format!("policy.health.class_weights.{name}"),
+            format!("must be in [0, 1], found {v}"),
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 @TC_R752_FAILOVER_009 @extended @requires-health-scoring
 Feature: TC_R752_FAILOVER_009 Failover decided from several metrics, before the failure
   Case TC_R752_FAILOVER_009 verifies that the gateway judges a provider from
-  several metrics at once (error rate, latency against the provider's own
+  several metrics at once (error rate, each failure weighted by its class, latency against the provider's own
   baseline, p95, the trend of latency and of errors, and the rate-limit headroom
   the provider reports) and moves traffic before a failure reaches a client: a
   provider whose latency climbs steadily is drained while every answer is still
@@ -27,15 +27,30 @@ Feature: TC_R752_FAILOVER_009 Failover decided from several metrics, before the 
     And the last 5 responses were served by "secondary"
 
   Scenario: several metrics each short of its threshold together move traffic
-    Given provider "primary" fails 1 request in 5 with status 500
+    Given the health weights are 0.45 for the error rate, 0.15 for latency, 0.1 for p95, 0.15 for the latency trend, 0.05 for the error trend and 0.1 for headroom
+    And provider "primary" fails 1 request in 5 with status 500
     And provider "primary" answers in 20 ms at first, slowing by 10 ms every second
-    And provider "primary" reports 85 of 100 requests used in its rate limit
+    And provider "primary" reports 88 of 100 requests used in its rate limit
     When the client keeps sending chat completions for "gpt-4o" every 20 ms for 1500 ms
     Then every response has status 200
     And the last 5 responses were served by "secondary"
 
+  @requires-health-api
+  Scenario: a failure counts in the error rate as much as its class weighs
+    Given model "gpt-4o-limited" is served by "limited" then "spare"
+    And health scoring drains a provider at a score of 0.9, from at least 10 samples in 60000 ms, against the mean latency of its first 5 answers, looking 2000 ms ahead
+    And the health weights are 1.0 for the error rate, 0 for latency, 0 for p95, 0 for the latency trend, 0 for the error trend and 0 for headroom
+    And in the health error rate a rate limit counts 0.25 and a server error 1.0
+    And provider "primary" fails 1 request in 8 with status 500
+    And provider "limited" fails 1 request in 8 with status 429 with Retry-After 0
+    When the client sends 40 chat completions for "gpt-4o"
+    And the client sends 40 chat completions for "gpt-4o-limited"
+    Then every response has status 200
+    And the admin API scores "primary" of "gpt-4o" worse than "limited" of "gpt-4o-limited", each from at least 10 samples
+
   Scenario: one noisy metric alone does not move traffic
     Given provider "primary" fails 1 request in 5 with status 500
+    And provider "primary" answers after 100 ms
     When the client keeps sending chat completions for "gpt-4o" every 20 ms for 1500 ms
     Then every response has status 200
     And provider "primary" received every request

@@ -9,7 +9,9 @@ use failover_contract::{ConfigError, GatewayConfig};
 use http::{HeaderValue, Uri};
 
 use failover_policy::routing::MAX_CHAIN;
-use failover_policy::{ActivationConfig, BreakerConfig, BudgetConfig, HealthConfig, RetryConfig, Thresholds, Weights};
+use failover_policy::{
+    ActivationConfig, BreakerConfig, BudgetConfig, ClassWeights, HealthConfig, RetryConfig, Thresholds, Weights,
+};
 
 /// One upstream provider.
 #[derive(Debug)]
@@ -186,6 +188,13 @@ impl Settings {
                     latency_trend: h.weights.latency_trend,
                     error_trend: h.weights.error_trend,
                     headroom: h.weights.headroom,
+                },
+                class_weights: ClassWeights {
+                    rate_limited: h.class_weights.rate_limited,
+                    timeout: h.class_weights.timeout,
+                    server_error: h.class_weights.server_error,
+                    connection_failed: h.class_weights.connection_failed,
+                    other: h.class_weights.other,
                 },
                 thresholds: Thresholds {
                     error_rate: h.thresholds.error_rate,

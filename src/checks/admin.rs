@@ -191,3 +191,29 @@ pub fn token_absent(what: &str, text: &str, token: &str) -> Result<(), String> {
         Some(at) => Err(format!("{what} shows the admin token at byte {at}")),
     }
 }
+
+/// In the listing, `worse` (model, provider) scores strictly worse than
+/// `better`, each from at least `min_samples` samples.
+pub fn scores_worse(
+    listing: &Value,
+    worse: (&str, &str),
+    better: (&str, &str),
+    min_samples: u64,
+) -> Result<(), String> {
+    well_formed(listing)?;
+    let read = |(model, provider): (&str, &str)| -> Result<(f64, u64), String> {
+        let e = entry(listing, model, provider)?;
+        let score =
+            e.get("score").and_then(Value::as_f64).ok_or_else(|| format!("\"{provider}\" has no score: {e}"))?;
+        Ok((score, e.get("samples").and_then(Value::as_u64).unwrap_or(0)))
+    };
+    let ((w, wn), (b, bn)) = (read(worse)?, read(better)?);
+    if wn < min_samples || bn < min_samples {
+        return Err(format!("scores from {wn} and {bn} samples, expected at least {min_samples} each"));
+    }
+    if w > b {
+        Ok(())
+    } else {
+        Err(format!("\"{}\" scores {w:.4}, \"{}\" {b:.4}: expected the first worse", worse.1, better.1))
+    }
+}

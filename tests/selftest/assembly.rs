@@ -48,6 +48,17 @@ impl Assembly for Variant {
                 Some(Defect::StartsWithBadConfig) => drop_unknown_providers(&mut config),
                 Some(Defect::NoActiveProbes) => config.probes = None,
                 Some(Defect::OpenAdmin) => config.admin = Default::default(),
+                Some(Defect::ErrorsAllAlike) => {
+                    if let Some(health) = &mut config.policy.health {
+                        health.class_weights = failover_contract::HealthClassWeights {
+                            rate_limited: 1.0,
+                            timeout: 1.0,
+                            server_error: 1.0,
+                            connection_failed: 1.0,
+                            other: 1.0,
+                        };
+                    }
+                }
                 _ => {}
             }
             let interposers = match defect {

@@ -98,6 +98,8 @@ pub enum Defect {
     MetricsStandStill,
     /// Accepts drills and reports them, but fails no attempt.
     DrillsDoNothing,
+    /// Counts every failure alike in the health error rate, whatever its class.
+    ErrorsAllAlike,
 }
 
 impl Defect {

@@ -99,6 +99,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_008: chat completions return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: embeddings requests return to the recovered primary after its open period, not before",
             "TC_R752_FAILOVER_008: streamed chat completions return to the recovered primary after its open period, not before",
+            "TC_R752_FAILOVER_009: a failure counts in the error rate as much as its class weighs",
             "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
             "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",
             "TC_R752_FAILOVER_010: a degrading provider is warned about before it is drained and before any client sees a failure",
@@ -228,6 +229,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_001: an error rate below the threshold keeps traffic on the primary",
             "TC_R752_FAILOVER_001: the failover decision is logged with the numbers behind it",
             "TC_R752_FAILOVER_006: error bursts just under the threshold never move traffic off the primary",
+            "TC_R752_FAILOVER_009: a failure counts in the error rate as much as its class weighs",
             "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
         ],
     ),
@@ -478,6 +480,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
         Defect::DrainsOnAnyMetric,
         &[
             "MONITORING_METRICS: every provider's health score is a metric",
+            "TC_R752_FAILOVER_009: a failure counts in the error rate as much as its class weighs",
             "TC_R752_FAILOVER_009: a latency climbing towards the attempt timeout drains the primary before any request times out",
             "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
             "TC_R752_FAILOVER_009: the drain is logged with the numbers that explain it",
@@ -496,6 +499,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::HealthApiLies,
         &[
+            "TC_R752_FAILOVER_009: a failure counts in the error rate as much as its class weighs",
             "TC_R752_FAILOVER_010: every provider is listed with its state and health, whether clients use it or not",
             "TC_R752_FAILOVER_010: three providers failing in different ways each show their own failure, ordered by score",
         ],
@@ -533,6 +537,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "MONITORING_FIRE_DRILLS: a drill scheduled by cron runs by itself",
         ],
     ),
+    (Defect::ErrorsAllAlike, &["TC_R752_FAILOVER_009: a failure counts in the error rate as much as its class weighs"]),
 ];
 
 /// Scenarios no variant fails, each with the reason none can.

@@ -131,6 +131,12 @@ impl ActivationRate {
         self.update(now)
     }
 
+    /// Time buckets the window holds now (memory stays bounded: at most one
+    /// per twentieth of the window).
+    pub fn buckets_held(&self) -> usize {
+        self.buckets.len()
+    }
+
     /// The rate at `now`, and the change of level the passing of time made.
     pub fn poll(&mut self, now: Instant) -> (Reading, Option<Change>) {
         let change = self.update(now);
@@ -186,6 +192,9 @@ mod tests {
         assert_eq!((changes[0].from, changes[0].to, changes[0].reading.requests), (Level::Healthy, Level::Alert, 100));
         let (reading, change) = a.poll(t0 + 500 * MS);
         assert_eq!((reading.requests, reading.fallbacks, reading.level, change), (100, 10, Level::Alert, None));
+        assert!((reading.rate - 0.1).abs() < 1e-12, "{reading:?}");
+        // 100 requests over 99 ms: two 50 ms buckets.
+        assert_eq!(a.buckets_held(), 2);
         // A window later, every request has left it.
         let (reading, change) = a.poll(t0 + 1_150 * MS);
         assert_eq!((reading.requests, reading.rate), (0, 0.0));
@@ -197,6 +206,10 @@ mod tests {
         let t0 = Instant::now();
         let mut a = ActivationRate::new(ActivationConfig { min_requests: 1, ..config() });
         a.record(t0, true);
+        a.record(t0 + 49 * MS, false);
+        assert_eq!(a.buckets_held(), 1, "49 ms in: the same bucket");
+        a.record(t0 + 50 * MS, false);
+        assert_eq!(a.buckets_held(), 2, "50 ms in: a bucket of its own");
         // Buckets are 50 ms long: still in at 999 ms, gone at 1000 ms.
         assert_eq!(a.poll(t0 + 999 * MS).0.fallbacks, 1);
         assert_eq!(a.poll(t0 + 1_000 * MS).0.fallbacks, 0);

@@ -124,3 +124,63 @@ pub trait Decide: Send + Sync + 'static {
 pub struct Standard;
 
 impl Decide for Standard {}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::drill::Plan;
+    use crate::health::{Health, HealthConfig, Sample};
+    use crate::stream::Read;
+
+    /// The standard policy answers as the free functions do: the gateway's
+    /// every decision goes through these defaults.
+    #[test]
+    fn the_standard_policy_is_the_crates_functions() {
+        let now = Instant::now();
+        assert!(!Standard.fell_back(Some(0)) && Standard.fell_back(Some(1)) && Standard.fell_back(None));
+        let plan = Plan { class: Class::ServerError, share: 0.5, start: now, end: now + Duration::from_secs(1) };
+        assert!(Standard.drilled(&plan, now, 0.4) && !Standard.drilled(&plan, now, 0.6));
+        assert!(Standard.stream_open(Read::Silent).is_err() && Standard.stream_open(Read::Done).is_ok());
+        let config = HealthConfig {
+            window: Duration::from_secs(10),
+            min_samples: 2,
+            baseline_samples: 1,
+            drain_score: 0.5,
+            warn_score: 0.2,
+            horizon: Duration::from_secs(1),
+            breach: Duration::from_millis(500),
+            weights: crate::health::Weights {
+                error_rate: 1.0,
+                latency: 0.0,
+                p95: 0.0,
+                latency_trend: 0.0,
+                error_trend: 0.0,
+                headroom: 0.0,
+            },
+            thresholds: crate::health::Thresholds {
+                error_rate: 0.25,
+                latency_ratio: 2.0,
+                p95_ratio: 3.0,
+                headroom: 0.9,
+            },
+            class_weights: crate::health::ClassWeights::EVEN,
+        };
+        let mut h = Health::new(config);
+        let sample = |failed: bool, ms: u64| Sample {
+            at: now + Duration::from_millis(ms),
+            latency: Duration::from_millis(10),
+            failed,
+            class: if failed { Class::ServerError } else { Class::Success },
+            utilisation: None,
+        };
+        h.record(sample(false, 0));
+        h.record(sample(false, 1));
+        let healthy = h.assess(now + Duration::from_millis(2));
+        assert!(!Standard.drains(&healthy) && !Standard.warns(&healthy));
+        h.record(sample(true, 3));
+        let failing = h.assess(now + Duration::from_millis(4));
+        assert!(Standard.drains(&failing) && Standard.warns(&failing), "{failing:?}");
+    }
+}

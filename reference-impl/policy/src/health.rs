@@ -9,7 +9,7 @@
 //!
 //! | metric | value | badness |
 //! |---|---|---|
-//! | `error_rate` | failed share of the window | value / `error_rate` threshold |
+//! | `error_rate` | failed share of the window, each failure weighted by its class | value / `error_rate` threshold |
 //! | `latency` | EWMA of successful latencies / baseline | (value − 1) / (`latency_ratio` − 1) |
 //! | `p95` | p95 of successful latencies / baseline | (value − 1) / (`p95_ratio` − 1) |
 //! | `latency_trend` | slope of successful latencies, ms per s | 1 − (time until their trend line reaches `breach`) / `horizon` |
@@ -26,6 +26,8 @@
 //! breach time, which makes the trend reading rise before any attempt times
 //! out.
 use std::collections::VecDeque;
+
+use super::classify::Class;
 use std::time::{Duration, Instant};
 
 /// How much each metric counts in the score.
@@ -43,6 +45,40 @@ pub struct Weights {
     pub error_trend: f64,
     /// Share of the provider's rate limit used.
     pub headroom: f64,
+}
+
+/// How much a failure of each class counts in the error rate, in [0, 1]: a
+/// provider refusing work it has no room for (429) is not failing the way
+/// one answering 500 is, and its headroom already says it is full.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ClassWeights {
+    /// `rate_limited`.
+    pub rate_limited: f64,
+    /// `timeout`.
+    pub timeout: f64,
+    /// `server_error`.
+    pub server_error: f64,
+    /// `connection_failed`.
+    pub connection_failed: f64,
+    /// Every other failing class (`auth_error`, `malformed_response`, `unexpected_status`).
+    pub other: f64,
+}
+
+impl ClassWeights {
+    /// Every class counting in full.
+    pub const EVEN: Self =
+        Self { rate_limited: 1.0, timeout: 1.0, server_error: 1.0, connection_failed: 1.0, other: 1.0 };
+
+    /// How much a failure of `class` counts.
+    pub fn of(&self, class: Class) -> f64 {
+        match class {
+            Class::RateLimited => self.rate_limited,
+            Class::Timeout => self.timeout,
+            Class::ServerError => self.server_error,
+            Class::ConnectionFailed => self.connection_failed,
+            _ => self.other,
+        }
+    }
 }
 
 /// Where each metric's badness reaches 1.
@@ -79,6 +115,8 @@ pub struct HealthConfig {
     pub weights: Weights,
     /// Thresholds.
     pub thresholds: Thresholds,
+    /// How much a failure of each class counts in the error rate.
+    pub class_weights: ClassWeights,
 }
 
 /// Weight of the newest latency in the EWMA.
@@ -96,6 +134,8 @@ pub struct Sample {
     pub latency: Duration,
     /// Whether it failed (as the breaker counts failures).
     pub failed: bool,
+    /// Its class (for a failure: how much it counts in the error rate).
+    pub class: Class,
     /// Share of the rate limit used, from the answer's headers, if it said.
     pub utilisation: Option<f64>,
 }
@@ -279,8 +319,10 @@ impl Health {
         self.prune(now);
         let c = &self.config;
         let n = self.samples.len();
-        let failures = self.samples.iter().filter(|s| s.failed).count();
-        let error_rate = if n == 0 { 0.0 } else { failures as f64 / n as f64 };
+        let weights = c.class_weights;
+        let counted = |s: &Sample| if s.failed { clamp01(weights.of(s.class)) } else { 0.0 };
+        let failures: f64 = self.samples.iter().map(counted).sum();
+        let error_rate = if n == 0 { 0.0 } else { failures / n as f64 };
         // A baseline under a fiftieth of the breach latency is raised to it:
         // on a provider answering in a millisecond, jitter of a few more is
         // noise, not a latency twice or three times its usual.
@@ -311,7 +353,7 @@ impl Health {
             Some(e) if e >= breach_ms => Some(Duration::ZERO),
             _ => None,
         };
-        let failed = self.samples.iter().map(|s| (secs(s), if s.failed { 1.0 } else { 0.0 }));
+        let failed = self.samples.iter().map(|s| (secs(s), counted(s)));
         let values = Values {
             error_rate,
             latency_ratio: ratio(self.ewma_ms),
@@ -422,11 +464,13 @@ mod tests {
                 headroom: 0.1,
             },
             thresholds: Thresholds { error_rate: 0.25, latency_ratio: 2.0, p95_ratio: 3.0, headroom: 0.9 },
+            class_weights: ClassWeights::EVEN,
         }
     }
 
     fn sample(at: Instant, latency_ms: u64, failed: bool) -> Sample {
-        Sample { at, latency: Duration::from_millis(latency_ms), failed, utilisation: None }
+        let class = if failed { Class::ServerError } else { Class::Success };
+        Sample { at, latency: Duration::from_millis(latency_ms), failed, class, utilisation: None }
     }
 
     #[test]
@@ -544,6 +588,52 @@ mod tests {
             ..v
         };
         assert!(readings(&c, &worst).iter().all(|r| r.badness == 1.0));
+    }
+
+    #[test]
+    fn a_failure_counts_in_the_error_rate_as_much_as_its_class_weighs() {
+        let t0 = Instant::now();
+        let weights = ClassWeights { rate_limited: 0.25, ..ClassWeights::EVEN };
+        let mut h = Health::new(HealthConfig { class_weights: weights, ..config() });
+        for i in 0..8u64 {
+            let class = match i % 4 {
+                0 => Class::RateLimited,
+                1 => Class::ServerError,
+                _ => Class::Success,
+            };
+            let at = t0 + Duration::from_millis(i * 10);
+            h.record(Sample {
+                at,
+                latency: Duration::from_millis(20),
+                failed: class != Class::Success,
+                class,
+                utilisation: None,
+            });
+        }
+        // Two 429s at a quarter and two 500s in full, in 8 samples.
+        let a = h.assess(t0 + Duration::from_millis(80));
+        assert!((a.readings[0].value - 2.5 / 8.0).abs() < 1e-12, "{:?}", a.readings[0]);
+        let each =
+            ClassWeights { rate_limited: 0.1, timeout: 0.2, server_error: 0.3, connection_failed: 0.4, other: 0.5 };
+        let classes =
+            [Class::RateLimited, Class::Timeout, Class::ServerError, Class::ConnectionFailed, Class::AuthError];
+        assert_eq!(classes.map(|c| each.of(c)), [0.1, 0.2, 0.3, 0.4, 0.5]);
+    }
+
+    #[test]
+    fn a_warning_rearms_only_below_three_quarters_of_its_level() {
+        let mut h = Health::new(config());
+        let t0 = Instant::now();
+        h.record(sample(t0, 20, false));
+        let base = h.clone().assess(t0);
+        let at = |score: f64| Assessment { score, warn: score >= 0.25, ..base.clone() };
+        assert!(h.crosses_warning(&at(0.3), true));
+        assert!(!h.crosses_warning(&at(0.3), true), "once per crossing");
+        // Exactly three quarters of 0.25 does not re-arm; just below does.
+        assert!(!h.crosses_warning(&at(0.1875), false));
+        assert!(!h.crosses_warning(&at(0.3), true));
+        assert!(!h.crosses_warning(&at(0.1874), false));
+        assert!(h.crosses_warning(&at(0.3), true));
     }
 
     #[test]

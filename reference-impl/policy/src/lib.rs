@@ -44,7 +44,9 @@ pub use budget::{BudgetConfig, RetryBudget};
 pub use classify::{Class, TransportFailure, Verdict, classify_status, classify_transport};
 pub use decide::{Decide, Standard};
 pub use failure::{Cause, Failure};
-pub use health::{Assessment, Health, HealthConfig, Metric, Reading, Sample, Thresholds, Values, Weights};
+pub use health::{
+    Assessment, ClassWeights, Health, HealthConfig, Metric, Reading, Sample, Thresholds, Values, Weights,
+};
 pub use journey::{Action, Decision, Journey};
 pub use replay::Replay;
 pub use retry::{MoveOn, Next, RetryConfig};

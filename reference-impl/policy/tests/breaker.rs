@@ -194,6 +194,8 @@ fn the_failback_ramp_admits_a_growing_share_and_reopens_on_failure() {
     assert_eq!(b.ramp_share(Duration::ZERO), 0.25);
     assert_eq!(b.ramp_share(399 * MS), 1.0);
     assert!(matches!(b.admit(t1, 0.3).0, Admission::Rejected { why: Rejection::Ramp, .. }));
+    // A draw equal to the share is outside it: draws are in [0, 1).
+    assert!(matches!(b.admit(t1, 0.25).0, Admission::Rejected { why: Rejection::Ramp, .. }));
     assert!(matches!(b.admit(t1 + 100 * MS, 0.3).0, Admission::Admitted(_)));
     let p = admit(&mut b, t1 + 150 * MS);
     let t = b.record(p, F, t1 + 150 * MS).expect("a failure during the ramp reopens");

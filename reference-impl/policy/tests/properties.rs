@@ -449,8 +449,9 @@ impl activation::Rate for Forever {
         false
     }
 
-    fn read(&mut self, _: Instant) -> (u64, u64, &'static str) {
-        (self.0.len() as u64, self.0.iter().filter(|f| **f).count() as u64, "healthy")
+    fn read(&mut self, _: Instant) -> (u64, u64, f64, &'static str) {
+        let (requests, fallbacks) = (self.0.len() as u64, self.0.iter().filter(|f| **f).count() as u64);
+        (requests, fallbacks, fallbacks as f64 / requests.max(1) as f64, "healthy")
     }
 }
 

@@ -50,7 +50,8 @@ pub(crate) fn observe<D: Decide>(gateway: &Gateway<D>, route: usize, hop: usize,
     }
     let now = attempt.ended;
     let failed = attempt.verdict == Verdict::Failure;
-    let sample = Sample { at: now, latency: now - attempt.started, failed, utilisation: attempt.utilisation };
+    let latency = now - attempt.started;
+    let sample = Sample { at: now, latency, failed, class: attempt.class, utilisation: attempt.utilisation };
     let drain_score = gateway.settings.policy.health.map_or(0.0, |h| h.drain_score);
     let (assessment, warned, drains) = {
         let mut records = crate::lock(records);

@@ -28,8 +28,8 @@ pub fn requests() -> impl Strategy<Value = Vec<(u64, bool)>> {
 pub trait Rate {
     /// Counts a request.
     fn record(&mut self, at: Instant, fell_back: bool) -> bool;
-    /// Requests, fallbacks, level name.
-    fn read(&mut self, now: Instant) -> (u64, u64, &'static str);
+    /// Requests, fallbacks, rate, level name.
+    fn read(&mut self, now: Instant) -> (u64, u64, f64, &'static str);
 }
 
 impl Rate for ActivationRate {
@@ -37,9 +37,9 @@ impl Rate for ActivationRate {
         ActivationRate::record(self, at, fell_back).is_some()
     }
 
-    fn read(&mut self, now: Instant) -> (u64, u64, &'static str) {
+    fn read(&mut self, now: Instant) -> (u64, u64, f64, &'static str) {
         let r = self.poll(now).0;
-        (r.requests, r.fallbacks, r.level.as_str())
+        (r.requests, r.fallbacks, r.rate, r.level.as_str())
     }
 }
 
@@ -52,7 +52,11 @@ pub fn counts_the_window(rate: &mut impl Rate, cfg: &ActivationConfig, requests:
         now += Duration::from_millis(gap);
         log.push((now, fell_back));
         let changed = rate.record(now, fell_back);
-        let (requests, fallbacks, level_name) = rate.read(now);
+        let (requests, fallbacks, share, level_name) = rate.read(now);
+        let expected_share = if requests == 0 { 0.0 } else { fallbacks as f64 / requests as f64 };
+        if (share - expected_share).abs() > 1e-12 {
+            return Err(format!("rate {share} for {fallbacks} of {requests}"));
+        }
         let age = |t: Instant| now.saturating_duration_since(t);
         let surely_in = log.iter().filter(|(t, _)| age(*t) + bucket < cfg.window).count() as u64;
         let maybe_in = log.iter().filter(|(t, _)| age(*t) < cfg.window).count() as u64;

@@ -34,6 +34,7 @@ pub fn configs() -> impl Strategy<Value = HealthConfig> {
                 breach: Duration::from_millis(breach),
                 weights,
                 thresholds,
+                class_weights: failover_policy::ClassWeights::EVEN,
             }
         },
     )
@@ -126,7 +127,7 @@ pub fn few_samples_never_drain(
     let mut at = t0;
     for (i, &(latency, failed, utilisation, gap)) in samples.iter().enumerate() {
         at += Duration::from_millis(gap);
-        h.record(Sample { at, latency: Duration::from_millis(latency), failed, utilisation });
+        h.record(Sample { at, latency: Duration::from_millis(latency), failed, class: class_of(failed), utilisation });
         let recorded = u32::try_from(i + 1).unwrap_or(u32::MAX);
         if (recorded < c.min_samples || recorded == 1) && decide(&mut h, c, at) {
             return Err(format!("drained after {recorded} samples (min_samples {})", c.min_samples));
@@ -157,7 +158,7 @@ pub fn warnings_once_per_crossing(
     let (mut at, mut rearmed) = (t0, true);
     for &(latency, failed, utilisation, gap) in samples {
         at += Duration::from_millis(gap);
-        h.record(Sample { at, latency: Duration::from_millis(latency), failed, utilisation });
+        h.record(Sample { at, latency: Duration::from_millis(latency), failed, class: class_of(failed), utilisation });
         let a = h.assess(at);
         if a.drain && !a.warn {
             return Err(format!("drains at score {} without being at the warning level {}", a.score, c.warn_score));
@@ -176,4 +177,9 @@ pub fn warnings_once_per_crossing(
         rearmed &= !warned;
     }
     Ok(())
+}
+
+/// A failure's class in these samples: a server error, counting in full.
+fn class_of(failed: bool) -> failover_policy::Class {
+    if failed { failover_policy::Class::ServerError } else { failover_policy::Class::Success }
 }
