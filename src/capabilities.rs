@@ -30,6 +30,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "fallback-rate",
         "watches the fallback activation rate per model (monitoring.fallback_rate) and logs each change of level",
     ),
+    (
+        "analytics",
+        "records failover episodes in the store (store) and summarises them, with suggested settings, at GET /admin/analytics",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -49,6 +53,7 @@ pub const BUNDLED: &[&str] = &[
     "metrics",
     "fallback-rate",
     "drills",
+    "analytics",
 ];
 
 /// The tag prefix that names a required capability.

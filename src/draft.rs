@@ -8,7 +8,7 @@ use std::str::FromStr;
 use failover_contract::{
     AdminConfig, BreakerConfig, ChainEntry, DrillConfig, FailbackConfig, FallbackRateConfig, GatewayConfig,
     HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig, MonitoringConfig,
-    PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StreamingConfig,
+    PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StoreConfig, StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -60,6 +60,8 @@ pub struct Draft {
     pub monitoring: MonitoringConfig,
     /// Drills run on a schedule.
     pub drills: Vec<DrillConfig>,
+    /// The gateway's store, if the scenario gives it one.
+    pub store: Option<StoreConfig>,
 }
 
 impl Default for Draft {
@@ -96,6 +98,7 @@ impl Default for Draft {
             probes: None,
             monitoring: MonitoringConfig::default(),
             drills: Vec::new(),
+            store: None,
             admin: AdminConfig {
                 token: Some(format!("conformance-admin-{:016x}", fastrand::u64(..))),
                 token_env: None,
@@ -131,6 +134,7 @@ impl Draft {
             admin: self.admin.clone(),
             monitoring: self.monitoring,
             drills: self.drills.clone(),
+            store: self.store.clone(),
         }
     }
 }

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+pub mod analytics;
 pub mod attribution;
 pub mod capabilities;
 pub mod checks;
@@ -24,5 +25,6 @@ pub mod report;
 pub mod run;
 pub mod scene;
 pub mod sse;
+pub mod store;
 pub mod trace;
 pub mod wait;

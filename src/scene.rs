@@ -54,6 +54,7 @@ pub struct Scene {
     conversation: Option<Conversation>,
     baseline: Option<Duration>,
     drill: Option<DrillStarted>,
+    store: Option<crate::store::StoreFile>,
     /// Measurements recorded so far.
     pub measurements: Vec<Measurement>,
 }
@@ -93,6 +94,7 @@ impl Default for Scene {
             conversation: None,
             baseline: None,
             drill: None,
+            store: None,
             measurements: Vec::new(),
         }
     }
@@ -207,6 +209,38 @@ impl Scene {
             self.gateway = Some(started);
         }
         Ok(self.gateway.as_ref().expect("started above"))
+    }
+
+    /// Stops the gateway and starts it again with the same config, its store
+    /// included. The client's pooled connections go with the old gateway; a
+    /// stopped gateway may hold its files a moment longer (an external one
+    /// exits after its signal), so starting is retried until the start
+    /// timeout, and the last refusal is the error.
+    pub async fn restart_gateway(&mut self) -> Result<(), String> {
+        let old = self.gateway.take().ok_or("the gateway has not started, so it cannot restart")?;
+        old.stop().await;
+        self.http = client::http_client();
+        let config = self.config();
+        let within = crate::context::current().timing.start_timeout;
+        let http = &self.http;
+        let started = crate::wait::until(within, Duration::from_millis(50), || GatewayUnderTest::start(&config, http));
+        let started = started.await.map_err(|last| format!("the gateway did not start again: {last}"))?;
+        self.gateway = Some(started);
+        Ok(())
+    }
+
+    /// Gives the gateway a store file prepared as `prepared` says.
+    pub fn keep_store(&mut self, prepared: crate::store::Prepared) -> Result<(), String> {
+        self.configure()?;
+        let (file, config) = crate::store::StoreFile::prepare(prepared)?;
+        self.draft.store = Some(config);
+        self.store = Some(file);
+        Ok(())
+    }
+
+    /// The scenario's store file.
+    pub fn store_file(&self) -> Result<&crate::store::StoreFile, String> {
+        self.store.as_ref().ok_or_else(|| "the scenario gave the gateway no store".to_owned())
     }
 
     /// Starts the gateway, keeping a failure to start for a later check

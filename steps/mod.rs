@@ -2,6 +2,7 @@
 //! the harness (`failover_conformance::scene`, `checks`). Compiled into each test
 //! binary that runs the features, which is where cucumber collects them.
 mod admin;
+mod analytics;
 mod config;
 mod drills;
 mod gateway;

@@ -9,6 +9,8 @@ use failover_conformance::scene::Scene;
 pub struct FailoverWorld {
     /// Everything the scenario set up and observed.
     pub scene: Scene,
+    /// The analytics report read before a restart, to compare with after.
+    pub analytics_seen: Option<serde_json::Value>,
     /// The right to run now (alone, for `@serial` scenarios).
     hold: Option<Hold>,
 }

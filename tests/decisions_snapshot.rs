@@ -167,3 +167,39 @@ async fn a_drill_report_is_pinned() {
         });
     });
 }
+
+/// `GET /admin/analytics` after one outage of the primary: the episode and
+/// the summary it makes. Times and measured numbers are redacted; the shape,
+/// class, depth and counts are pinned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_analytics_are_pinned() {
+    let mut scene = Scene::default();
+    scene.route("gpt-4o", r#""primary" then "secondary""#.parse::<Chain>().unwrap()).await.unwrap();
+    {
+        let policy = scene.policy().unwrap();
+        policy.retry.max_attempts = 1;
+        draft::breaker(&mut policy.breaker, 50, 4, 200, 80);
+    }
+    scene.keep_store(failover_conformance::store::Prepared::New).unwrap();
+    let outage = Schedule::duty(Duration::from_millis(300), Duration::from_millis(60_000));
+    scene.provider("primary").await.unwrap().fail(Fault::status(503), outage).await.unwrap();
+    let (every, within) = (Duration::from_millis(20), Duration::from_millis(5_000));
+    let report =
+        failover_conformance::analytics::send_until_episodes(&mut scene, "gpt-4o", "primary", 1, every, within)
+            .await
+            .unwrap();
+    settings().bind(|| {
+        insta::assert_json_snapshot!("analytics", report, {
+            ".episodes[].started_at_ms" => "[ms]",
+            ".episodes[].detect_ms" => "[ms]",
+            ".episodes[].first_success_ms" => "[ms]",
+            ".episodes[].duration_ms" => "[ms]",
+            ".episodes[].reopens" => "[counted]",
+            ".providers[].detect_mean_ms" => "[ms]",
+            ".providers[].detect_p95_ms" => "[ms]",
+            ".providers[].first_success_mean_ms" => "[ms]",
+            ".providers[].recover_mean_ms" => "[ms]",
+            ".providers[].recover_p95_ms" => "[ms]",
+        });
+    });
+}

@@ -35,6 +35,23 @@ pub struct GatewayConfig {
     /// Fire drills run on a schedule (capability `drills`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drills: Vec<DrillConfig>,
+    /// The one file the gateway keeps what must outlive it in (its failover
+    /// episodes: capability `analytics`); absent means nothing is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreConfig>,
+}
+
+/// The gateway's embedded store: one file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Path of the file.
+    pub path: String,
+    /// Whether a missing file may be created. False (the default): a missing
+    /// file is an error, so that a moved or deleted store is never replaced
+    /// by an empty one unnoticed; set it for the first start only.
+    #[serde(default)]
+    pub create: bool,
 }
 
 /// A fire drill run on a schedule: `provider` fails `share` of its

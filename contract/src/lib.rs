@@ -16,7 +16,7 @@ pub use config::{
     AdminConfig, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, FailbackConfig, FallbackRateConfig,
     GatewayConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig,
     ModelConfig, MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA,
-    StreamingConfig,
+    StoreConfig, StreamingConfig,
 };
 pub use validate::ConfigError;
 

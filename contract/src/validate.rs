@@ -48,6 +48,9 @@ impl GatewayConfig {
     }
 
     fn validate_operations(&self) -> Result<(), ConfigError> {
+        if let Some(store) = &self.store {
+            check(!store.path.trim().is_empty(), "store.path", "must name the store's file")?;
+        }
         if let Some(probes) = &self.probes {
             check(probes.interval_ms > 0, "probes.interval_ms", "must be greater than 0")?;
             check(!probes.prompt.trim().is_empty(), "probes.prompt", "must not be empty")?;

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod analytics;
 mod deadlines;
 mod drills;
 pub mod events;
@@ -19,6 +20,7 @@ mod monitoring;
 mod probes;
 pub mod proxy;
 pub mod settings;
+mod store;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,6 +64,8 @@ pub struct Gateway<D = Standard> {
     events: EventLog,
     metrics: metrics::Metrics,
     drills: drills::Drills,
+    /// Failover episodes, when a store is configured.
+    analytics: Option<analytics::Analytics>,
     /// One fallback activation rate per model, when watched.
     activation: Vec<Mutex<ActivationRate>>,
     idempotency: proxy::idempotency::Store,
@@ -108,8 +112,16 @@ impl<D: Decide> Gateway<D> {
             Some(config) => settings.routes.iter().map(|_| Mutex::new(ActivationRate::new(config))).collect(),
             None => Vec::new(),
         };
+        let analytics = match &config.store {
+            Some(store) => Some(
+                analytics::Analytics::open(&settings, store::Store::open(store)?)
+                    .map_err(|message| ConfigError { path: "store.path".into(), message })?,
+            ),
+            None => None,
+        };
         Ok(Arc::new(Self {
             decide,
+            analytics,
             budget,
             settings,
             breakers,

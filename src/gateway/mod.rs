@@ -14,14 +14,14 @@ use crate::wait;
 pub use external::stop_all;
 
 enum Process {
-    Bundled(#[allow(dead_code)] Started),
+    Bundled(Started),
     External(#[allow(dead_code)] Box<external::Child>),
 }
 
 /// A running gateway.
 pub struct GatewayUnderTest {
     base_url: String,
-    _process: Process,
+    process: Process,
 }
 
 impl std::fmt::Debug for GatewayUnderTest {
@@ -72,7 +72,7 @@ impl GatewayUnderTest {
                 healthy(http, &base_url, within, None)
                     .await
                     .map_err(|last| format!("the gateway did not become healthy within {within:?}: {last}"))?;
-                Ok(Self { base_url, _process: Process::Bundled(running) })
+                Ok(Self { base_url, process: Process::Bundled(running) })
             }
             Target::External { command } => {
                 // The port is free when chosen, but another process may take it
@@ -88,12 +88,26 @@ impl GatewayUnderTest {
                         exited = child.exited() => Err(exited),
                     };
                     match outcome {
-                        Ok(()) => return Ok(Self { base_url, _process: Process::External(Box::new(child)) }),
+                        Ok(()) => return Ok(Self { base_url, process: Process::External(Box::new(child)) }),
                         Err(_) if tries < 3 && child.lost_its_port() => continue,
                         Err(last) => return Err(child.failed_to_start(within, &last)),
                     }
                 }
             }
+        }
+    }
+
+    /// Stops it: a bundled reference gateway stops accepting and lets the
+    /// requests in flight finish; any other is dropped (an external one is
+    /// signalled to stop).
+    pub async fn stop(self) {
+        match self.process {
+            Process::Bundled(started) => {
+                if let Ok(running) = started.downcast::<reference_gateway::Running>() {
+                    let _ = running.stop().await;
+                }
+            }
+            Process::External(child) => drop(child),
         }
     }
 

@@ -48,6 +48,14 @@ impl Assembly for Variant {
                 Some(Defect::StartsWithBadConfig) => drop_unknown_providers(&mut config),
                 Some(Defect::NoActiveProbes) => config.probes = None,
                 Some(Defect::OpenAdmin) => config.admin = Default::default(),
+                Some(Defect::NoStore) => config.store = None,
+                Some(Defect::FreshStoreEachStart) => {
+                    if let Some(store) = &mut config.store {
+                        static STARTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                        let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        (store.path, store.create) = (format!("{}.fresh-{n}", store.path), true);
+                    }
+                }
                 Some(Defect::ErrorsAllAlike) => {
                     if let Some(health) = &mut config.policy.health {
                         health.class_weights = failover_contract::HealthClassWeights {

@@ -100,6 +100,12 @@ pub enum Defect {
     DrillsDoNothing,
     /// Counts every failure alike in the health error rate, whatever its class.
     ErrorsAllAlike,
+    /// Ignores `store`: keeps no episodes, has no `/admin/analytics`, and
+    /// starts whatever the store file holds.
+    NoStore,
+    /// Starts a new store file every time it starts: its history does not
+    /// survive a restart, and it never looks at the file it was given.
+    FreshStoreEachStart,
 }
 
 impl Defect {

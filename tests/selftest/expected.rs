@@ -86,6 +86,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_004: the client is billed for the completion it got, by the provider that served it (chat completion)",
             "TC_R752_FAILOVER_004: the client is billed for the completion it got, by the provider that served it (streamed chat completion)",
             "TC_R752_FAILOVER_004: the response says which provider served it and after how many attempts",
+            "TC_R752_FAILOVER_016: each outage is an episode with its class and the times that describe it, and the summary adds up",
             "TC_R752_FAILOVER_005: a chain entry that maps the model changes only the model field of the conversation",
             "TC_R752_FAILOVER_005: a long conversation continues on the secondary with its whole history",
             "TC_R752_FAILOVER_005: a short conversation continues on the secondary with its whole history",
@@ -126,6 +127,8 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NoBreaker,
         &[
+            "TC_R752_FAILOVER_016: each outage is an episode with its class and the times that describe it, and the summary adds up",
+            "TC_R752_FAILOVER_016: episodes survive a restart of the gateway",
             "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
             "TAXONOMY_HARD_FAILURES: a timeout counts against the primary's breaker",
             "TAXONOMY_HARD_FAILURES: status 401 counts against the primary's breaker",
@@ -538,6 +541,23 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
         ],
     ),
     (Defect::ErrorsAllAlike, &["TC_R752_FAILOVER_009: a failure counts in the error rate as much as its class weighs"]),
+    (
+        Defect::NoStore,
+        &[
+            "TC_R752_FAILOVER_016: a missing store file is not silently replaced by an empty one",
+            "TC_R752_FAILOVER_016: a store file that is not a store stops the gateway, and is left as it was",
+            "TC_R752_FAILOVER_016: each outage is an episode with its class and the times that describe it, and the summary adds up",
+            "TC_R752_FAILOVER_016: episodes survive a restart of the gateway",
+        ],
+    ),
+    (
+        Defect::FreshStoreEachStart,
+        &[
+            "TC_R752_FAILOVER_016: a missing store file is not silently replaced by an empty one",
+            "TC_R752_FAILOVER_016: a store file that is not a store stops the gateway, and is left as it was",
+            "TC_R752_FAILOVER_016: episodes survive a restart of the gateway",
+        ],
+    ),
 ];
 
 /// Scenarios no variant fails, each with the reason none can.

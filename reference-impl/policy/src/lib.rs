@@ -19,6 +19,8 @@
 //! - [`activation`]: the share of a model's requests its first provider
 //!   did not serve, and its level;
 //! - [`drill`]: fire drills, a provider failed on purpose for a while;
+//! - [`episode`]: failover episodes, their summary and the settings their
+//!   history suggests;
 //! - [`journey`]: one request's way down its chain, putting the above together;
 //! - [`decide`]: the seam the shell asks, with the standard policy.
 #![forbid(unsafe_code)]
@@ -30,6 +32,7 @@ pub mod budget;
 pub mod classify;
 pub mod decide;
 pub mod drill;
+pub mod episode;
 pub mod failure;
 pub mod health;
 pub mod journey;

@@ -19,6 +19,8 @@ mod activation;
 mod breaker;
 #[path = "properties/budget.rs"]
 mod budget;
+#[path = "properties/episode.rs"]
+mod episode;
 #[path = "properties/health.rs"]
 mod health;
 #[path = "properties/journey.rs"]
@@ -453,6 +455,32 @@ impl activation::Rate for Forever {
         let (requests, fallbacks) = (self.0.len() as u64, self.0.iter().filter(|f| **f).count() as u64);
         (requests, fallbacks, fallbacks as f64 / requests.max(1) as f64, "healthy")
     }
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p32_episodes_are_what_happened(events in episode::events()) {
+        episode::episodes_are_what_happened(&mut failover_policy::episode::Tracker::default(), &events)
+            .map_err(TestCaseError::fail)?;
+    }
+}
+
+/// A tracker that forgets earlier failures: each failure restarts the episode.
+struct Forgetful(failover_policy::episode::Tracker);
+
+impl episode::Tracks for Forgetful {
+    fn feed(&mut self, event: episode::Event, at: Instant) -> Option<failover_policy::episode::Episode> {
+        if let episode::Event::Attempt(true) = event {
+            let _ = episode::Tracks::feed(&mut self.0, episode::Event::Attempt(false), at);
+        }
+        episode::Tracks::feed(&mut self.0, event, at)
+    }
+}
+
+#[test]
+fn p32_bites() {
+    bites(episode::events(), |events| episode::episodes_are_what_happened(&mut Forgetful(Default::default()), &events));
 }
 
 #[test]

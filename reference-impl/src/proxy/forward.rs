@@ -82,8 +82,11 @@ pub async fn forward<D: Decide>(
                     None => attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await,
                 };
                 now = Instant::now();
-                if gateway.health_scoring() {
+                if gateway.health_scoring() || gateway.analytics.is_some() {
                     let (class, verdict) = judged(&gateway.decide, &attempted);
+                    if let Some(analytics) = &gateway.analytics {
+                        analytics.attempt(route, hop, verdict == Verdict::Failure, class, now);
+                    }
                     let attempt = Attempt { started, ended: now, class, verdict, utilisation };
                     super::health::observe(gateway, route, hop, attempt);
                 }

@@ -24,6 +24,7 @@ pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
     let mut admin = Router::new()
         .route("/admin/events", get(admin::events::events::<D>))
         .route("/admin/providers", get(admin::providers::providers::<D>))
+        .route("/admin/analytics", get(admin::analytics::analytics::<D>))
         .route("/admin/drills", post(admin::drills::create::<D>).get(admin::drills::list::<D>))
         .route("/admin/drills/{id}", get(admin::drills::one::<D>));
     if let Some(token) = &gateway.settings.admin_token {

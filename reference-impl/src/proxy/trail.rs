@@ -36,6 +36,9 @@ pub(crate) fn log_transition<D>(gateway: &Gateway<D>, route: usize, hop: usize, 
         open_for_ms: t.open_for.map(|d| d.as_millis() as u64),
     };
     gateway.events.push(kind, t.at);
+    if let Some(analytics) = &gateway.analytics {
+        analytics.transition(&gateway.settings, route, hop, &t);
+    }
     if t.reason == Reason::ProbesSucceeded {
         gateway.events.push(EventKind::Failback { model, provider, probes: t.calls }, t.at);
     }
@@ -115,6 +118,9 @@ impl<D: Decide> Trail<D> {
         let latency = now.saturating_duration_since(self.started);
         self.gateway.metrics.request(self.route, served_by, outcome, latency.as_secs_f64());
         crate::monitoring::count(&self.gateway, self.route, served_by, now);
+        if let (Some(analytics), Some(hop)) = (&self.gateway.analytics, served_by) {
+            analytics.served(self.route, hop, now);
+        }
         let route = &self.gateway.settings.routes[self.route];
         if self.gateway.drills.armed() {
             let upstreams: Vec<usize> = route.hops.iter().map(|h| h.upstream).collect();

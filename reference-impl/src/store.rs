@@ -1,0 +1,99 @@
+//! The gateway's one embedded store (redb: one file, crash-safe
+//! transactions, no server): what must outlive the process. Today that is
+//! the failover episodes of `/admin/analytics`, one JSON record per key in
+//! the order they ended.
+//!
+//! A store that cannot be opened stops the gateway at start with an error
+//! naming the file and what to do: a missing file is created only when
+//! `store.create` says so, so a moved or deleted history is never replaced by
+//! an empty one unnoticed; a file that is not a redb store, or a corrupt one,
+//! is never overwritten.
+use std::path::Path;
+
+use failover_contract::{ConfigError, StoreConfig};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Failover episodes: sequence number → JSON record.
+const EPISODES: TableDefinition<u64, &[u8]> = TableDefinition::new("episodes");
+
+/// An open store.
+pub(crate) struct Store {
+    db: Database,
+    path: String,
+}
+
+fn error(message: String) -> ConfigError {
+    ConfigError { path: "store.path".into(), message }
+}
+
+impl Store {
+    /// Opens the store `config` names, creating it only if allowed, and makes
+    /// sure its tables can be read.
+    pub fn open(config: &StoreConfig) -> Result<Self, ConfigError> {
+        let path = config.path.as_str();
+        let exists = Path::new(path).exists();
+        if !exists && !config.create {
+            return Err(error(format!(
+                "the store {path} does not exist; if this is the gateway's first start, set \"store\": {{\"create\": true}} \
+                 (a store that was moved or deleted is not silently started again empty)"
+            )));
+        }
+        let opened = if exists { Database::open(path) } else { Database::create(path) };
+        let db = opened.map_err(|e| {
+            error(format!(
+                "cannot open the store {path}: {e}; if it is damaged or not a redb store, move it aside and start \
+                 with \"create\": true, or point store.path at the right file"
+            ))
+        })?;
+        let store = Self { db, path: path.to_owned() };
+        store.ensure_tables().map_err(|e| error(format!("the store {path} cannot be read: {e}")))?;
+        Ok(store)
+    }
+
+    fn ensure_tables(&self) -> Result<(), redb::Error> {
+        let tx = self.db.begin_write()?;
+        tx.open_table(EPISODES)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every episode, oldest first. A record that does not parse is an error
+    /// naming it, never skipped.
+    pub fn episodes<T: DeserializeOwned>(&self) -> Result<Vec<T>, String> {
+        let read = || -> Result<Vec<(u64, Vec<u8>)>, redb::Error> {
+            let tx = self.db.begin_read()?;
+            let table = tx.open_table(EPISODES)?;
+            let mut rows = Vec::new();
+            for row in table.iter()? {
+                let (key, value) = row?;
+                rows.push((key.value(), value.value().to_vec()));
+            }
+            Ok(rows)
+        };
+        let rows = read().map_err(|e| format!("the store {} cannot be read: {e}", self.path))?;
+        rows.into_iter()
+            .map(|(key, bytes)| {
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("the store {} holds an unreadable episode #{key}: {e}", self.path))
+            })
+            .collect()
+    }
+
+    /// Appends `episode`, durably, before returning.
+    pub fn append_episode<T: Serialize>(&self, episode: &T) -> Result<(), String> {
+        let bytes = serde_json::to_vec(episode).map_err(|e| e.to_string())?;
+        let write = || -> Result<(), redb::Error> {
+            let tx = self.db.begin_write()?;
+            {
+                let mut table = tx.open_table(EPISODES)?;
+                let next = table.last()?.map_or(0, |(key, _)| key.value() + 1);
+                table.insert(next, bytes.as_slice())?;
+            }
+            tx.commit()?;
+            Ok(())
+        };
+        write().map_err(|e| format!("cannot write to the store {}: {e}", self.path))
+    }
+}
