@@ -332,6 +332,8 @@ mod tests {
         assert_eq!(s.first_success_mean_ms, Some(12.0));
         assert_eq!((s.recover_mean_ms, s.recover_p95_ms, s.flaps), (200.0, 300.0, 1), "50 ms after the end: a flap");
         assert_eq!(summarise(&history, 49.9).map(|s| s.flaps), Some(0));
+        let twice = summarise(&[record(0.0, 10.0), record(100.0, 10.0)], 0.0).expect("a summary");
+        assert_eq!(twice.by_class, vec![(Some(Class::ServerError), 2)]);
     }
 
     #[test]
@@ -348,6 +350,9 @@ mod tests {
         let short = [record(0.0, 399.0), record(409.0, 90.0), record(1000.0, 100.0)];
         let s = suggest(&short, current);
         assert_eq!(s.iter().map(|s| (s.setting, s.suggested)).collect::<Vec<_>>(), [("half_open_probes", 2.0)]);
+        // Outages of three open periods: a longer open period, not fewer calls.
+        let mid = [record(0.0, 300.0), record(1000.0, 300.0), record(2000.0, 300.0)];
+        assert_eq!(suggest(&mid, current).iter().map(|s| s.setting).collect::<Vec<_>>(), ["open_ms"]);
         let at_floor = Current { min_calls: 2, ..current };
         assert!(suggest(&long, at_floor).iter().all(|s| s.setting != "min_calls"));
         let three = Current { min_calls: 3, ..current };
