@@ -155,7 +155,7 @@ fn mean(values: &[f64]) -> f64 {
 fn percentile(values: &[f64], pct: usize) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    sorted[(sorted.len() * pct).div_ceil(100).max(1) - 1]
+    super::health::nearest_rank(&sorted, pct)
 }
 
 /// Episodes of `history` (oldest first) that started at most `gap_ms` after

@@ -237,6 +237,11 @@ enum Baseline {
     Known(f64),
 }
 
+/// The nearest-rank `pct` percentile of `sorted` (ascending, not empty).
+pub(crate) fn nearest_rank(sorted: &[f64], pct: usize) -> f64 {
+    sorted[(sorted.len() * pct).div_ceil(100).max(1) - 1]
+}
+
 fn clamp01(x: f64) -> f64 {
     if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) }
 }
@@ -335,7 +340,7 @@ impl Health {
         let ok = || self.samples.iter().filter(|s| !s.failed);
         let mut latencies: Vec<f64> = ok().map(|s| ms(s.latency)).collect();
         latencies.sort_by(f64::total_cmp);
-        let rank = |pct: usize| latencies[((latencies.len() * pct).div_ceil(100)).max(1) - 1];
+        let rank = |pct: usize| nearest_rank(&latencies, pct);
         let p95 = (!latencies.is_empty()).then(|| rank(95));
         let p50 = (!latencies.is_empty()).then(|| rank(50));
         let ratio = |v: Option<f64>| match (v, baseline) {
