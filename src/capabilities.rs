@@ -34,6 +34,14 @@ pub const KNOWN: &[(&str, &str)] = &[
         "analytics",
         "records failover episodes in the store (store) and summarises them, with suggested settings, at GET /admin/analytics",
     ),
+    (
+        "learning",
+        "adjusts its breaker settings within policy.learning's bounds from its recorded episodes, each a threshold_adjusted event",
+    ),
+    (
+        "dashboard",
+        "serves a live dashboard at GET /admin/dashboard and its snapshot stream at GET /admin/dashboard/stream",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -54,6 +62,8 @@ pub const BUNDLED: &[&str] = &[
     "fallback-rate",
     "drills",
     "analytics",
+    "learning",
+    "dashboard",
 ];
 
 /// The tag prefix that names a required capability.

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use failover_contract::{
-    AdminConfig, BreakerConfig, ChainEntry, DrillConfig, FailbackConfig, FallbackRateConfig, GatewayConfig,
-    HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig, ModelConfig, MonitoringConfig,
-    PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StoreConfig, StreamingConfig,
+    AdminConfig, Bounds, BreakerConfig, ChainEntry, DrillConfig, FailbackConfig, FallbackRateConfig, GatewayConfig,
+    HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LearningConfig, LimitsConfig, ModelConfig,
+    MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StoreConfig,
+    StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -93,6 +94,7 @@ impl Default for Draft {
                 idempotency: IdempotencyConfig { window_ms: 60_000, capacity: 1_000 },
                 random_seed: Some(SEED),
                 health: None,
+                learning: None,
             },
             limits: LimitsConfig::default(),
             probes: None,
@@ -145,6 +147,21 @@ pub fn breaker(breaker: &mut BreakerConfig, percent: u32, min_calls: u32, window
     breaker.failure_rate = f64::from(percent) / 100.0;
     (breaker.min_calls, breaker.window_ms, breaker.open_ms) = (min_calls, window_ms, open_ms);
     breaker.open_max_ms = breaker.open_max_ms.max(open_ms);
+}
+
+/// Lets learning set the breaker's `setting` between `min` and `max`.
+pub fn learning(policy: &mut PolicyConfig, setting: &str, min: u64, max: u64) -> Result<(), String> {
+    let learning = policy.learning.get_or_insert_with(LearningConfig::default);
+    let bounds = Some(Bounds { min, max });
+    match setting {
+        "min_calls" => learning.min_calls = bounds,
+        "open_ms" => learning.open_ms = bounds,
+        "half_open_probes" => learning.half_open_probes = bounds,
+        other => {
+            return Err(format!("learning has no setting \"{other}\": write min_calls, open_ms or half_open_probes"));
+        }
+    }
+    Ok(())
 }
 
 /// A retry budget of `capacity` retries, refilled by `percent` % of requests

@@ -15,6 +15,7 @@ pub mod checks;
 pub mod client;
 pub mod context;
 pub mod conversation;
+pub mod dashboard;
 pub mod draft;
 pub mod events;
 pub mod gateway;

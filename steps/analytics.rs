@@ -102,7 +102,11 @@ async fn suggests(
     lo: f64,
     hi: f64,
 ) -> Result<(), String> {
-    check::suggests(&failover_conformance::analytics::fetch(&w.scene).await?, &model, &provider, &setting, lo, hi)
+    let report = failover_conformance::analytics::fetch(&w.scene).await?;
+    let suggested = check::suggests(&report, &model, &provider, &setting, lo, hi)?;
+    // The report carries what the history suggested.
+    w.scene.measure(&format!("suggested_{setting}"), suggested, if setting.ends_with("_ms") { "ms" } else { "count" });
+    Ok(())
 }
 
 #[then(expr = "the analytics list the same episodes of {string} for {string} as before the restart")]

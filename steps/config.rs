@@ -53,6 +53,19 @@ async fn breaker(w: &mut FailoverWorld, percent: u32, min_calls: u32, window: u6
     Ok(())
 }
 
+#[given(expr = "the breaker opens when {int}% of at least {int} calls in {int} ms fail, for {int} ms each time")]
+async fn breaker_flat(
+    w: &mut FailoverWorld,
+    percent: u32,
+    min_calls: u32,
+    window: u64,
+    open: u64,
+) -> Result<(), String> {
+    draft::breaker(&mut w.scene.policy()?.breaker, percent, min_calls, window, open);
+    w.scene.policy()?.breaker.open_max_ms = open;
+    Ok(())
+}
+
 #[given(expr = "requests are limited to {int} bytes")]
 async fn body_limit(w: &mut FailoverWorld, bytes: u64) -> Result<(), String> {
     w.scene.limit_body(bytes)

@@ -4,9 +4,11 @@
 mod admin;
 mod analytics;
 mod config;
+mod dashboard;
 mod drills;
 mod gateway;
 mod journals;
+mod learning;
 mod metrics;
 mod params;
 mod providers;

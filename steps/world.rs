@@ -11,6 +11,8 @@ pub struct FailoverWorld {
     pub scene: Scene,
     /// The analytics report read before a restart, to compare with after.
     pub analytics_seen: Option<serde_json::Value>,
+    /// The dashboard's stream, when the scenario watches it.
+    pub dashboard: Option<failover_conformance::dashboard::Watch>,
     /// The right to run now (alone, for `@serial` scenarios).
     hold: Option<Hold>,
 }

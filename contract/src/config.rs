@@ -237,6 +237,38 @@ pub struct PolicyConfig {
     /// clients (capability `health-scoring`); absent means off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<HealthConfig>,
+    /// Breaker settings the gateway may adjust from its recorded failover
+    /// episodes, each within its bounds (capability `learning`; needs
+    /// `store`); absent means the settings never change by themselves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learning: Option<LearningConfig>,
+}
+
+/// Which breaker settings learning may change, and within what bounds; a
+/// setting left out is never changed. The configured value must lie within
+/// its bounds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearningConfig {
+    /// Bounds of `policy.breaker.min_calls`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_calls: Option<Bounds>,
+    /// Bounds of `policy.breaker.open_ms`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_ms: Option<Bounds>,
+    /// Bounds of `policy.breaker.half_open_probes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub half_open_probes: Option<Bounds>,
+}
+
+/// A closed range, `min` <= `max`, both at least 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    /// Lowest value.
+    pub min: u64,
+    /// Highest value.
+    pub max: u64,
 }
 
 /// The health score kept per (model, provider), from several metrics over a
@@ -363,6 +395,7 @@ impl Default for PolicyConfig {
             idempotency: IdempotencyConfig::default(),
             random_seed: None,
             health: None,
+            learning: None,
         }
     }
 }

@@ -13,10 +13,10 @@ mod config;
 mod validate;
 
 pub use config::{
-    AdminConfig, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, FailbackConfig, FallbackRateConfig,
-    GatewayConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LimitsConfig,
-    ModelConfig, MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA,
-    StoreConfig, StreamingConfig,
+    AdminConfig, Bounds, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, FailbackConfig, FallbackRateConfig,
+    GatewayConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig,
+    LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig,
+    RetryBudgetConfig, RetryConfig, SCHEMA, StoreConfig, StreamingConfig,
 };
 pub use validate::ConfigError;
 

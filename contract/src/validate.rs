@@ -216,7 +216,44 @@ impl GatewayConfig {
         positive(p.streaming.idle_timeout_ms, "policy.streaming.idle_timeout_ms")?;
         positive(p.idempotency.window_ms, "policy.idempotency.window_ms")?;
         check(p.idempotency.capacity >= 1, "policy.idempotency.capacity", "must be at least 1")?;
-        p.health.as_ref().map_or(Ok(()), validate_health)
+        p.health.as_ref().map_or(Ok(()), validate_health)?;
+        match &p.learning {
+            Some(learning) => self.validate_learning(learning),
+            None => Ok(()),
+        }
+    }
+
+    fn validate_learning(&self, learning: &crate::config::LearningConfig) -> Result<(), ConfigError> {
+        check(
+            self.store.is_some(),
+            "policy.learning",
+            "learns from the recorded failover episodes: configure \"store\" too",
+        )?;
+        let b = &self.policy.breaker;
+        let settings = [
+            ("min_calls", learning.min_calls, u64::from(b.min_calls)),
+            ("open_ms", learning.open_ms, b.open_ms),
+            ("half_open_probes", learning.half_open_probes, u64::from(b.half_open_probes)),
+        ];
+        for (name, bounds, configured) in settings {
+            let Some(bounds) = bounds else { continue };
+            let path = format!("policy.learning.{name}");
+            check(bounds.min >= 1, &format!("{path}.min"), "must be at least 1")?;
+            check(
+                bounds.min <= bounds.max,
+                &format!("{path}.max"),
+                format!("must be at least {path}.min ({})", bounds.min),
+            )?;
+            check(
+                (bounds.min..=bounds.max).contains(&configured),
+                &path,
+                format!(
+                    "must hold policy.breaker.{name} ({configured}): learning starts from it, within [{}, {}]",
+                    bounds.min, bounds.max
+                ),
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -348,6 +385,43 @@ mod tests {
                 "(0, drain_score]",
             ),
             (
+                GOOD.replace(r#""models""#, r#""policy": {"learning": {"open_ms": {"min": 1, "max": 10}}}, "models""#),
+                "policy.learning",
+                "configure \"store\" too",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""store": {"path": "s"}, "policy": {"learning": {"open_ms": {"min": 1, "max": 100}}}, "models""#,
+                ),
+                "policy.learning.open_ms",
+                "must hold policy.breaker.open_ms (10000)",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""store": {"path": "s"}, "policy": {"learning": {"min_calls": {"min": 0, "max": 10}}}, "models""#,
+                ),
+                "policy.learning.min_calls.min",
+                "at least 1",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""store": {"path": "s"}, "policy": {"learning": {"half_open_probes": {"min": 3, "max": 2}}}, "models""#,
+                ),
+                "policy.learning.half_open_probes.max",
+                "at least policy.learning.half_open_probes.min (3)",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""store": {"path": "s"}, "policy": {"learning": {"half_open_probes": {"min": 1}}}, "models""#,
+                ),
+                "policy.learning.half_open_probes",
+                "missing field `max`",
+            ),
+            (
                 GOOD.replace(r#""models""#, r#""probes": {"interval_ms": 0, "prompt": "ping"}, "models""#),
                 "probes.interval_ms",
                 "greater than 0",
@@ -409,6 +483,17 @@ mod tests {
             assert!(err.contains(&format!("`{path}`")), "{err} should name {path}");
             assert!(err.contains(hint), "{err} should say {hint}");
         }
+    }
+
+    #[test]
+    fn learning_within_bounds_that_hold_the_configured_values_is_accepted() {
+        let text = GOOD.replace(
+            r#""models""#,
+            r#""store": {"path": "s"}, "policy": {"breaker": {"open_ms": 40, "min_calls": 6}, "learning": {"open_ms": {"min": 40, "max": 40}, "min_calls": {"min": 3, "max": 6}}}, "models""#,
+        );
+        let c = GatewayConfig::from_json(&text).unwrap();
+        assert_eq!(c.policy.learning.and_then(|l| l.open_ms).map(|b| (b.min, b.max)), Some((40, 40)));
+        assert_eq!(c.policy.learning.and_then(|l| l.half_open_probes), None);
     }
 
     #[test]

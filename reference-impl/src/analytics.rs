@@ -95,7 +95,8 @@ impl Analytics {
 
     /// A breaker transition of chain position `hop` of `route`; an episode
     /// that ends is written to the store in the background, then shown.
-    pub fn transition(&self, settings: &Settings, route: usize, hop: usize, t: &Transition) {
+    /// Returns the provider's history with that episode last, if one ended.
+    pub fn transition(&self, settings: &Settings, route: usize, hop: usize, t: &Transition) -> Option<Vec<Record>> {
         let ended = {
             let mut trackers = crate::lock(&self.trackers[route]);
             match t.to {
@@ -107,13 +108,26 @@ impl Analytics {
                 State::HalfOpen => None,
             }
         };
-        let Some(episode) = ended else { return };
-        let row = self.row(settings, route, hop, &episode);
+        let row = self.row(settings, route, hop, &ended?);
+        let mut records = self.records(settings, route, hop);
+        records.push(row.record());
         let (store, history) = (self.store.clone(), self.history.clone());
         tokio::task::spawn_blocking(move || match store.append_episode(&row) {
             Ok(()) => crate::lock(&history).push(row),
             Err(e) => eprintln!("reference-gateway: episode not recorded: {e}"),
         });
+        Some(records)
+    }
+
+    /// The finished episodes of chain position `hop` of `route`, oldest first.
+    pub fn records(&self, settings: &Settings, route: usize, hop: usize) -> Vec<Record> {
+        let model = &settings.routes[route].model;
+        let provider = &settings.provider_of(route, hop).id;
+        crate::lock(&self.history)
+            .iter()
+            .filter(|e| *e.model == **model && *e.provider == **provider)
+            .map(Row::record)
+            .collect()
     }
 
     fn row(&self, settings: &Settings, route: usize, hop: usize, e: &Episode) -> Row {

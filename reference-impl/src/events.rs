@@ -186,6 +186,32 @@ pub enum EventKind {
         /// Of those, not served by the chain's first provider.
         fallbacks: u64,
     },
+    /// Learning changed a breaker setting of a (model, provider) from its
+    /// episode history.
+    ThresholdAdjusted {
+        /// Model name.
+        model: Arc<str>,
+        /// Provider id.
+        provider: Arc<str>,
+        /// `min_calls`, `open_ms` or `half_open_probes`.
+        setting: &'static str,
+        /// Its value before.
+        before: f64,
+        /// Its value from now on.
+        after: f64,
+        /// Why, in words.
+        because: &'static str,
+        /// The lowest value learning may set.
+        min: f64,
+        /// The highest value learning may set.
+        max: f64,
+        /// Evidence: episodes in the history.
+        episodes: u32,
+        /// Evidence: their median duration, ms.
+        median_outage_ms: f64,
+        /// Evidence: episodes that started within a breaker window of the previous one's end.
+        flaps: u32,
+    },
     /// A fire drill started.
     Drill {
         /// Its id, as `/admin/drills/{id}` names it.

@@ -15,6 +15,7 @@ mod analytics;
 mod deadlines;
 mod drills;
 pub mod events;
+mod learning;
 mod metrics;
 mod monitoring;
 mod probes;
@@ -73,6 +74,9 @@ pub struct Gateway<D = Standard> {
     budget: Option<Mutex<RetryBudget>>,
     /// Woken when a breaker may have a new deadline.
     deadlines: Notify,
+    /// Set when the gateway stops serving: long-lived answers (the
+    /// dashboard's stream) end, so that stopping need not wait for them.
+    closing: watch::Sender<bool>,
     /// Seeds each request's random draws: `policy.random_seed`, or entropy.
     seed: u64,
     next_request: AtomicU64,
@@ -119,7 +123,7 @@ impl<D: Decide> Gateway<D> {
             ),
             None => None,
         };
-        Ok(Arc::new(Self {
+        let gateway = Arc::new(Self {
             decide,
             analytics,
             budget,
@@ -133,9 +137,12 @@ impl<D: Decide> Gateway<D> {
             drills: drills::Drills::default(),
             idempotency,
             deadlines: Notify::new(),
+            closing: watch::channel(false).0,
             seed,
             next_request: AtomicU64::new(1),
-        }))
+        });
+        learning::at_start(&gateway);
+        Ok(gateway)
     }
 
     /// The decision log.
@@ -179,6 +186,16 @@ pub struct Running {
     pub addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     workers: Workers,
+    /// Tells the gateway it is closing, when there is one to tell.
+    closing: Option<Box<dyn Fn() + Send + Sync>>,
+}
+
+/// What tells `gateway` it is closing.
+fn closer<D: Decide>(gateway: &Arc<Gateway<D>>) -> Option<Box<dyn Fn() + Send + Sync>> {
+    let gateway = gateway.clone();
+    Some(Box::new(move || {
+        gateway.closing.send_replace(true);
+    }))
 }
 
 /// Where a gateway's serving loops run.
@@ -190,8 +207,16 @@ enum Workers {
 }
 
 impl Running {
+    /// Tells the gateway it is closing (once).
+    fn close(&mut self) {
+        if let Some(close) = self.closing.take() {
+            close();
+        }
+    }
+
     /// Stops accepting, lets requests in flight finish, and waits.
     pub async fn stop(mut self) -> std::io::Result<()> {
+        self.close();
         let _ = self.shutdown.send(true);
         let mut served = Ok(());
         match &mut self.workers {
@@ -215,6 +240,7 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
+        self.close();
         let _ = self.shutdown.send(true);
         if let Workers::Tasks(tasks, deadlines) = &self.workers {
             for task in tasks {
@@ -241,8 +267,9 @@ pub fn serve_app<D: Decide>(
     let addr = listener.local_addr()?;
     let (shutdown, stopping) = watch::channel(false);
     let task = tokio::spawn(serve_until(listener, app, stopping));
+    let closing = closer(&gateway);
     let deadlines = tokio::spawn(background(gateway));
-    Ok(Running { addr, shutdown, workers: Workers::Tasks(vec![task], deadlines) })
+    Ok(Running { addr, shutdown, workers: Workers::Tasks(vec![task], deadlines), closing })
 }
 
 /// Serves `gateway` on `addr` with `workers` threads, each a single-threaded
@@ -257,12 +284,15 @@ pub fn serve_workers<D: Decide>(
     addr: SocketAddr,
     workers: usize,
 ) -> std::io::Result<Running> {
-    spawn_workers(addr, workers, move |n| {
+    let closing = closer(&gateway);
+    let mut running = spawn_workers(addr, workers, move |n| {
         if n == 0 {
             tokio::spawn(background(gateway.clone()));
         }
         proxy::app(gateway.clone())
-    })
+    })?;
+    running.closing = closing;
+    Ok(running)
 }
 
 /// Serves the router `app(n)` builds on worker `n` (called on that worker's
@@ -290,7 +320,7 @@ pub fn spawn_workers(
         })?;
         threads.push(thread);
     }
-    Ok(Running { addr, shutdown, workers: Workers::Threads(threads) })
+    Ok(Running { addr, shutdown, workers: Workers::Threads(threads), closing: None })
 }
 
 /// What the gateway does beside serving requests: breaker deadlines and

@@ -75,6 +75,8 @@ pub struct Policy {
     pub random_seed: Option<u64>,
     /// Health scoring, if configured.
     pub health: Option<HealthConfig>,
+    /// What learning may change, if it is on.
+    pub learning: Option<failover_policy::learning::Bounds>,
 }
 
 /// Everything the gateway needs from its config.
@@ -173,6 +175,16 @@ impl Settings {
                 active_probes: config.probes.is_some(),
             },
             random_seed: p.random_seed,
+            learning: p.learning.map(|l| {
+                let range = |b: Option<failover_contract::Bounds>| {
+                    b.map(|b| failover_policy::learning::Range { min: b.min as f64, max: b.max as f64 })
+                };
+                failover_policy::learning::Bounds {
+                    min_calls: range(l.min_calls),
+                    open_ms: range(l.open_ms),
+                    half_open_probes: range(l.half_open_probes),
+                }
+            }),
             health: p.health.map(|h| HealthConfig {
                 window: ms(h.window_ms),
                 min_samples: h.min_samples,

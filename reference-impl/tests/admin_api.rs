@@ -1,6 +1,7 @@
 //! The admin API's token and the provider listing, end to end over a socket:
 //! a request without the token, or with a wrong one, gets 401 and never sees
-//! the token; with it, the listing names every chain entry.
+//! the token; with it, the listing names every chain entry. The dashboard
+//! page needs no token, its stream does, and stopping the gateway ends it.
 use failover_contract::GatewayConfig;
 use reference_gateway::{Gateway, Options, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -133,4 +134,35 @@ fn a_schedule_that_is_not_cron_is_a_config_error_naming_it() {
     let config = GatewayConfig::from_json(text).expect("the contract admits it");
     let error = Gateway::new(&config, Options::default()).err().expect("refused").to_string();
     assert!(error.contains("drills[0].schedule") && error.contains("cron"), "{error}");
+}
+
+#[tokio::test]
+async fn the_dashboard_page_is_open_its_stream_takes_the_token_and_stopping_ends_it() {
+    let gateway = Gateway::new(&config(&format!(r#"{{"token": "{TOKEN}"}}"#)), Options::default()).expect("starts");
+    let running = serve(gateway, TcpListener::bind("127.0.0.1:0").await.unwrap()).unwrap();
+    let (status, page) = get(running.addr, "/admin/dashboard", None).await;
+    assert!(status == 200 && page.contains("/admin/dashboard/app.js") && !page.contains(TOKEN), "{page}");
+    assert_eq!(get(running.addr, "/admin/dashboard/app.js", None).await.0, 200);
+    assert_eq!(get(running.addr, "/admin/dashboard/stream", None).await.0, 401, "the data takes the token");
+    // A stream left open: its first snapshot comes, and stopping the gateway ends it.
+    let mut stream = TcpStream::connect(running.addr).await.expect("connects");
+    let request = format!("GET /admin/dashboard/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("writes");
+    let mut head = String::new();
+    let first = async {
+        let mut buffer = vec![0; 4096];
+        while !head.contains(r#""providers":"#) {
+            let n = stream.read(&mut buffer).await.expect("reads");
+            assert!(n > 0, "the stream ended before its first snapshot: {head}");
+            head.push_str(&String::from_utf8_lossy(&buffer[..n]));
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), first).await.expect("a first snapshot");
+    assert!(head.contains("text/event-stream") && head.contains("event: snapshot"), "{head}");
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(5), running.stop()).await;
+    assert!(stopped.is_ok(), "stopping waited on the open dashboard stream");
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the stream was not ended by the stop");
+    assert!(String::from_utf8_lossy(&rest).ends_with("0\r\n\r\n"), "the stream ended cleanly");
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::analytics::{entry, episodes};
 
-fn number(v: &Value, field: &str) -> Result<f64, String> {
+pub(crate) fn number(v: &Value, field: &str) -> Result<f64, String> {
     v.get(field).and_then(Value::as_f64).ok_or_else(|| format!("no number \"{field}\" in {v}"))
 }
 
@@ -60,7 +60,7 @@ pub fn episodes_as(report: &Value, model: &str, provider: &str, n: usize, expect
 }
 
 /// The nearest-rank percentile of `values` (not empty).
-fn percentile(values: &[f64], pct: usize) -> f64 {
+pub(crate) fn percentile(values: &[f64], pct: usize) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     sorted[(sorted.len() * pct).div_ceil(100).max(1) - 1]
@@ -106,8 +106,8 @@ pub fn summary_adds_up(report: &Value, model: &str, provider: &str, class: &str,
 }
 
 /// The analytics suggest `setting` for `provider` of `model`, changed from
-/// its current value to one in `lo..=hi`.
-pub fn suggests(report: &Value, model: &str, provider: &str, setting: &str, lo: f64, hi: f64) -> Result<(), String> {
+/// its current value to one in `lo..=hi`; returns the suggested value.
+pub fn suggests(report: &Value, model: &str, provider: &str, setting: &str, lo: f64, hi: f64) -> Result<f64, String> {
     let e = entry(report, model, provider)?;
     let list = e.get("suggestions").and_then(Value::as_array).ok_or_else(|| format!("no \"suggestions\": {e}"))?;
     let s = list
@@ -116,7 +116,7 @@ pub fn suggests(report: &Value, model: &str, provider: &str, setting: &str, lo: 
         .ok_or_else(|| format!("no suggestion for {setting} of \"{provider}\": {e}"))?;
     let (current, suggested) = (number(s, "current")?, number(s, "suggested")?);
     if (lo..=hi).contains(&suggested) && suggested != current {
-        Ok(())
+        Ok(suggested)
     } else {
         Err(format!(
             "suggested {setting} {suggested} (from {current}), expected a change to between {lo} and {hi}: {s}"

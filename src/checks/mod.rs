@@ -301,6 +301,7 @@ pub mod analytics;
 pub mod drills;
 pub mod events;
 pub mod health;
+pub mod learning;
 pub mod metrics;
 pub mod routing;
 pub mod stream;

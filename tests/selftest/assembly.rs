@@ -14,6 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use failover_conformance::context::{Assembly, Started};
 use failover_contract::GatewayConfig;
+use futures::StreamExt;
 use http::StatusCode;
 use reference_gateway::{Gateway, Options, proxy, serve_app};
 use serde_json::Value;
@@ -48,7 +49,7 @@ impl Assembly for Variant {
                 Some(Defect::StartsWithBadConfig) => drop_unknown_providers(&mut config),
                 Some(Defect::NoActiveProbes) => config.probes = None,
                 Some(Defect::OpenAdmin) => config.admin = Default::default(),
-                Some(Defect::NoStore) => config.store = None,
+                Some(Defect::NoStore) => (config.store, config.policy.learning) = (None, None),
                 Some(Defect::FreshStoreEachStart) => {
                     if let Some(store) = &mut config.store {
                         static STARTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -109,6 +110,7 @@ impl Variant {
             }
             Variant::Defective(Defect::MetricsStandStill) => app.layer(middleware::from_fn(standing_still)),
             Variant::Defective(Defect::HealthApiLies) => app.layer(middleware::from_fn(all_is_well)),
+            Variant::Defective(Defect::FrozenDashboard) => app.layer(middleware::from_fn(frozen_dashboard)),
             Variant::Defective(Defect::BareErrors) => app.layer(middleware::map_response(bare_errors)),
             Variant::Defective(Defect::AcceptsAnyBody) => {
                 let config = Arc::new(config.clone());
@@ -189,6 +191,18 @@ async fn all_is_well(request: Request, next: Next) -> Response {
         entry["last_failure"] = Value::Null;
     }
     Response::from_parts(parts, Body::from(listing.to_string()))
+}
+
+/// `/admin/dashboard/stream` with its first event and then silence.
+async fn frozen_dashboard(request: Request, next: Next) -> Response {
+    let stream = request.uri().path() == "/admin/dashboard/stream";
+    let response = next.run(request).await;
+    if !stream {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let first = body.into_data_stream().take(1).chain(futures::stream::pending());
+    Response::from_parts(parts, Body::from_stream(first))
 }
 
 /// The gateway's own errors (no provider served them) as a bare status line.

@@ -14,6 +14,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use reference_gateway::policy::episode::{Current, Record};
+use reference_gateway::policy::learning::{Adjustment, Bounds};
 use reference_gateway::policy::stream::{Read, Step};
 use reference_gateway::policy::{
     Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Next, Replay, RetryBudget, RetryConfig,
@@ -106,6 +108,11 @@ pub enum Defect {
     /// Starts a new store file every time it starts: its history does not
     /// survive a restart, and it never looks at the file it was given.
     FreshStoreEachStart,
+    /// Records episodes and suggests settings, but never adjusts any.
+    NeverAdjusts,
+    /// Its dashboard stream sends one snapshot and then nothing: a page
+    /// that has to be reloaded to change.
+    FrozenDashboard,
 }
 
 impl Defect {
@@ -167,6 +174,10 @@ impl Decide for Wrong {
 
     fn drilled(&self, plan: &reference_gateway::policy::drill::Plan, now: Instant, draw: f64) -> bool {
         !self.has(Defect::DrillsDoNothing) && Standard.drilled(plan, now, draw)
+    }
+
+    fn learn(&self, history: &[Record], current: Current, bounds: &Bounds) -> Vec<Adjustment> {
+        if self.has(Defect::NeverAdjusts) { Vec::new() } else { Standard.learn(history, current, bounds) }
     }
 
     fn fell_back(&self, served_by: Option<usize>) -> bool {

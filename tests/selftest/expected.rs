@@ -9,6 +9,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NeverFailOver,
         &[
+            "MONITORING_DASHBOARD: a breaker that opens reaches the dashboard's stream within a snapshot period, with its decision",
             "CONTRACT_STREAMING: a stream served after failover and ended without [DONE] names the model that served, with its usage",
             "CONTRACT_STREAMING: a stream that fails before its first event fails over (a first chunk delayed by 3000 ms)",
             "CONTRACT_STREAMING: a stream that fails before its first event fails over (a reset after headers)",
@@ -87,6 +88,8 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_004: the client is billed for the completion it got, by the provider that served it (streamed chat completion)",
             "TC_R752_FAILOVER_004: the response says which provider served it and after how many attempts",
             "TC_R752_FAILOVER_016: each outage is an episode with its class and the times that describe it, and the summary adds up",
+            "TC_R752_FAILOVER_016: once the gateway has learned the outages' length, an outage costs clients fewer slowed requests than before",
+            "TC_R752_FAILOVER_016: learning stays within its bounds, and a restarted gateway resumes with what it learned",
             "TC_R752_FAILOVER_005: a chain entry that maps the model changes only the model field of the conversation",
             "TC_R752_FAILOVER_005: a long conversation continues on the secondary with its whole history",
             "TC_R752_FAILOVER_005: a short conversation continues on the secondary with its whole history",
@@ -127,6 +130,9 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NoBreaker,
         &[
+            "MONITORING_DASHBOARD: a breaker that opens reaches the dashboard's stream within a snapshot period, with its decision",
+            "TC_R752_FAILOVER_016: once the gateway has learned the outages' length, an outage costs clients fewer slowed requests than before",
+            "TC_R752_FAILOVER_016: learning stays within its bounds, and a restarted gateway resumes with what it learned",
             "TC_R752_FAILOVER_016: each outage is an episode with its class and the times that describe it, and the summary adds up",
             "TC_R752_FAILOVER_016: episodes survive a restart of the gateway",
             "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
@@ -158,6 +164,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NoCooldown,
         &[
+            "TC_R752_FAILOVER_016: once the gateway has learned the outages' length, an outage costs clients fewer slowed requests than before",
             "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
             "TC_R752_FAILOVER_001: latency past the attempt timeout counts as failure",
             "TC_R752_FAILOVER_001: persistent server errors move chat completions to the secondary within the minimum call count",
@@ -199,6 +206,9 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::HairTrigger,
         &[
+            "TC_R752_FAILOVER_016: each outage is an episode with its class and the times that describe it, and the summary adds up",
+            "TC_R752_FAILOVER_016: once the gateway has learned the outages' length, an outage costs clients fewer slowed requests than before",
+            "TC_R752_FAILOVER_016: learning stays within its bounds, and a restarted gateway resumes with what it learned",
             "CONTRACT_STREAMING: after a malformed chunk the gateway is healthy, and the next stream completes",
             "MONITORING_FALLBACK_RATE: 0.5 % of requests falling back is healthy",
             "MONITORING_FALLBACK_RATE: 3 % of requests falling back is a warning, and the change is logged",
@@ -312,7 +322,13 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_004: a stream that failed after partial output is not replayed",
         ],
     ),
-    (Defect::BuffersStreams, &["CONTRACT_STREAMING: events are relayed one by one as they arrive, then [DONE]"]),
+    (
+        Defect::BuffersStreams,
+        &[
+            "MONITORING_DASHBOARD: a breaker that opens reaches the dashboard's stream within a snapshot period, with its decision",
+            "CONTRACT_STREAMING: events are relayed one by one as they arrive, then [DONE]",
+        ],
+    ),
     (
         Defect::WaitsForMissingDone,
         &[
@@ -544,6 +560,8 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NoStore,
         &[
+            "TC_R752_FAILOVER_016: once the gateway has learned the outages' length, an outage costs clients fewer slowed requests than before",
+            "TC_R752_FAILOVER_016: learning stays within its bounds, and a restarted gateway resumes with what it learned",
             "TC_R752_FAILOVER_016: a missing store file is not silently replaced by an empty one",
             "TC_R752_FAILOVER_016: a store file that is not a store stops the gateway, and is left as it was",
             "TC_R752_FAILOVER_016: each outage is an episode with its class and the times that describe it, and the summary adds up",
@@ -553,10 +571,45 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::FreshStoreEachStart,
         &[
+            "TC_R752_FAILOVER_016: learning stays within its bounds, and a restarted gateway resumes with what it learned",
             "TC_R752_FAILOVER_016: a missing store file is not silently replaced by an empty one",
             "TC_R752_FAILOVER_016: a store file that is not a store stops the gateway, and is left as it was",
             "TC_R752_FAILOVER_016: episodes survive a restart of the gateway",
         ],
+    ),
+    (
+        Defect::FrozenDashboard,
+        &[
+            "MONITORING_DASHBOARD: a breaker that opens reaches the dashboard's stream within a snapshot period, with its decision",
+        ],
+    ),
+    (
+        Defect::NeverAdjusts,
+        &[
+            "TC_R752_FAILOVER_016: once the gateway has learned the outages' length, an outage costs clients fewer slowed requests than before",
+            "TC_R752_FAILOVER_016: learning stays within its bounds, and a restarted gateway resumes with what it learned",
+        ],
+    ),
+];
+
+/// Scenarios a variant may or may not fail, depending on the order in which
+/// concurrent things happen, each with why: not counted against the variant
+/// either way (every one is also caught by a variant that always fails it).
+pub const RACY: &[(Defect, &str, &str)] = &[
+    (
+        Defect::DrainsOnAnyMetric,
+        "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",
+        "whether latency noise makes one of the secondary's metrics half bad, and so drains it too, depends on the machine's load",
+    ),
+    (
+        Defect::NoCooldown,
+        "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",
+        "whether a client's request or the gateway's probe meets the half-open primary first decides whether it comes back in the run",
+    ),
+    (
+        Defect::HairTrigger,
+        "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",
+        "the first failure opens the breaker: whether a probe or a client's request meets it first is a race",
     ),
 ];
 

@@ -499,6 +499,27 @@ impl Breaker {
         }
     }
 
+    /// The settings learning reads and may change (see [`crate::learning`]).
+    pub fn current(&self) -> crate::episode::Current {
+        crate::episode::Current {
+            min_calls: self.config.min_calls,
+            open_ms: self.config.open.as_secs_f64() * 1e3,
+            half_open_probes: self.config.half_open_probes,
+            window_ms: self.config.window.as_secs_f64() * 1e3,
+        }
+    }
+
+    /// Takes learned settings from the next decision on: the open period
+    /// of the next open (the cap rising with it, never below it), the calls
+    /// needed to open and the probes needed to close. The window, the state
+    /// and what it counted are kept.
+    pub fn retune(&mut self, to: crate::episode::Current) {
+        self.config.min_calls = to.min_calls.max(1);
+        self.config.half_open_probes = to.half_open_probes.max(1);
+        self.config.open = Duration::from_secs_f64(to.open_ms.max(0.0) / 1e3);
+        self.config.open_max = self.config.open_max.max(self.config.open);
+    }
+
     /// The provider's share of traffic `elapsed` into the ramp, in (0, 1].
     pub fn ramp_share(&self, elapsed: Duration) -> f64 {
         let steps = u128::from(self.config.ramp_steps.max(1));

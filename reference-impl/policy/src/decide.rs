@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 use super::breaker::{Breaker, BreakerConfig};
 use super::budget::RetryBudget;
 use super::classify::{Class, Verdict, classify_status};
+use super::episode::{Current, Record};
 use super::failure::{self, Failure};
 use super::health::Assessment;
+use super::learning::{self, Adjustment, Bounds};
 use super::replay::{self, Replay};
 use super::retry::{self, Next, RetryConfig};
 use super::routing::{self, Selection, Tried};
@@ -64,6 +66,12 @@ pub trait Decide: Send + Sync + 'static {
     /// that drew `draw` (see [`crate::drill`]).
     fn drilled(&self, plan: &crate::drill::Plan, now: Instant, draw: f64) -> bool {
         plan.hits(now, draw)
+    }
+
+    /// The breaker settings a provider's episode `history` calls for, from
+    /// `current`, within `bounds` (see [`crate::learning`]).
+    fn learn(&self, history: &[Record], current: Current, bounds: &Bounds) -> Vec<Adjustment> {
+        learning::learn(history, current, bounds)
     }
 
     /// Which provider of a chain gets the next attempt.

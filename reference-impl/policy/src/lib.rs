@@ -20,7 +20,7 @@
 //!   did not serve, and its level;
 //! - [`drill`]: fire drills, a provider failed on purpose for a while;
 //! - [`episode`]: failover episodes, their summary and the settings their
-//!   history suggests;
+//!   history suggests; [`learning`]: those settings applied, within bounds;
 //! - [`journey`]: one request's way down its chain, putting the above together;
 //! - [`decide`]: the seam the shell asks, with the standard policy.
 #![forbid(unsafe_code)]
@@ -36,6 +36,7 @@ pub mod episode;
 pub mod failure;
 pub mod health;
 pub mod journey;
+pub mod learning;
 pub mod replay;
 pub mod retry;
 pub mod routing;

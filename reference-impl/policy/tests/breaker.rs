@@ -297,3 +297,33 @@ fn the_status_tells_drained_and_ramping_apart_and_says_since_when() {
         [Status::Closed, Status::Open, Status::HalfOpen, Status::Ramping, Status::Drained].map(Status::as_str).into();
     assert_eq!(names, ["closed", "open", "half_open", "ramping", "drained"]);
 }
+
+#[test]
+fn a_retuned_breaker_opens_sooner_stays_open_longer_and_asks_more_probes() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(config());
+    let mut learned = b.current();
+    assert_eq!(
+        (learned.min_calls, learned.open_ms, learned.half_open_probes, learned.window_ms),
+        (4, 100.0, 2, 1000.0)
+    );
+    (learned.min_calls, learned.open_ms, learned.half_open_probes) = (2, 400.0, 3);
+    b.retune(learned);
+    assert_eq!(b.current(), learned);
+    let opened = feed(&mut b, t0, &[F, F]).expect("2 failures reach the learned min_calls");
+    assert_eq!(opened.open_for, Some(400 * MS), "the learned open period, above the old cap of 250 ms");
+    assert_eq!(rejected(&mut b, t0 + 399 * MS), Rejection::Open);
+    let probes: Vec<Permit> = (0..3).map(|_| admit(&mut b, t0 + 400 * MS)).collect();
+    assert!(matches!(b.admit(t0 + 400 * MS, 0.0).0, Admission::Rejected { .. }), "three probes, no fourth");
+    assert_eq!(b.record(probes[0], S, t0 + 401 * MS), None);
+    assert_eq!(b.record(probes[1], S, t0 + 401 * MS), None, "two successes do not close it");
+    let closed = b.record(probes[2], S, t0 + 401 * MS).expect("the third closes it");
+    assert_eq!((closed.to, closed.reason), (State::Closed, Reason::ProbesSucceeded));
+    // A second open grows by the learned period, up to the risen cap.
+    let again = feed(&mut b, t0 + 500 * MS, &[F, F]).expect("opens again");
+    assert_eq!(again.open_for, Some(400 * MS), "cap = the learned period: 2 x 400 capped at 400");
+    learned.min_calls = 0;
+    learned.half_open_probes = 0;
+    b.retune(learned);
+    assert_eq!((b.current().min_calls, b.current().half_open_probes), (1, 1), "never below one");
+}

@@ -25,6 +25,8 @@ mod episode;
 mod health;
 #[path = "properties/journey.rs"]
 mod journey;
+#[path = "properties/learning.rs"]
+mod learning;
 #[path = "properties/model.rs"]
 mod model;
 #[path = "properties/probes.rs"]
@@ -464,6 +466,54 @@ proptest! {
         episode::episodes_are_what_happened(&mut failover_policy::episode::Tracker::default(), &events)
             .map_err(TestCaseError::fail)?;
     }
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p33_learning_is_bounded_and_settles(history in learning::histories(), (bounds, current) in learning::subjects()) {
+        learning::bounded_and_settles(failover_policy::learning::learn, &history, &bounds, current)
+            .map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p33_bites() {
+    // Applies the suggestions as they come, bounds or none.
+    let unbounded: learning::Learner = |history, current, _| {
+        let wide = failover_policy::learning::Range { min: 0.0, max: f64::MAX };
+        let all = failover_policy::learning::Bounds {
+            min_calls: Some(wide),
+            open_ms: Some(wide),
+            half_open_probes: Some(wide),
+        };
+        failover_policy::learning::learn(history, current, &all)
+    };
+    bites((learning::histories(), learning::subjects()), |(history, (bounds, current))| {
+        learning::bounded_and_settles(unbounded, &history, &bounds, current)
+    });
+    // Moves every bounded setting up by one each round: never settles.
+    let restless: learning::Learner = |history, current, bounds| {
+        let mut out = failover_policy::learning::learn(history, current, bounds);
+        if let (Some(r), true) = (bounds.open_ms, out.is_empty() && history.len() >= 3) {
+            let evidence = failover_policy::learning::Evidence { episodes: 3, median_outage_ms: 0.0, flaps: 0 };
+            let after = if current.open_ms < r.max { current.open_ms + 1.0 } else { r.min };
+            if after != current.open_ms {
+                out.push(failover_policy::learning::Adjustment {
+                    setting: "open_ms",
+                    before: current.open_ms,
+                    after,
+                    because: "",
+                    evidence,
+                    bounds: r,
+                });
+            }
+        }
+        out
+    };
+    bites((learning::histories(), learning::subjects()), |(history, (bounds, current))| {
+        learning::bounded_and_settles(restless, &history, &bounds, current)
+    });
 }
 
 /// A tracker that forgets earlier failures: each failure restarts the episode.

@@ -1,7 +1,8 @@
 //! `GET /admin/analytics` (capability `analytics`, case TC_R752_FAILOVER_016):
 //! per (model, provider) its failover episodes summarised (counts by class,
 //! time to detect, to the first success on a fallback and to recover, flaps)
-//! with the breaker settings its history suggests (not applied); the
+//! with the breaker settings in force (learning may have changed them) and
+//! those its history suggests from there (not applied); the
 //! finished episodes themselves; and each watched model's fallback
 //! activation rate. 404 when no store is configured.
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use failover_policy::episode::{self, Current, Record};
+use failover_policy::episode::{self, Record};
 use failover_policy::{Decide, Level};
 use serde::Serialize;
 
@@ -40,7 +41,16 @@ struct Entry {
     recover_mean_ms: Option<f64>,
     recover_p95_ms: Option<f64>,
     flaps: u32,
+    /// The breaker settings in force: as configured, or as learning left them.
+    settings: Settings,
     suggestions: Vec<Suggestion>,
+}
+
+#[derive(Serialize)]
+struct Settings {
+    min_calls: u32,
+    open_ms: f64,
+    half_open_probes: u32,
 }
 
 #[derive(Serialize)]
@@ -52,7 +62,7 @@ struct Suggestion {
 }
 
 #[derive(Serialize)]
-struct Rate {
+pub(crate) struct Rate {
     model: Arc<str>,
     rate: f64,
     requests: u64,
@@ -66,16 +76,10 @@ pub(crate) async fn analytics<D: Decide>(State(gateway): State<Arc<Gateway<D>>>)
         return (StatusCode::NOT_FOUND, Json(error)).into_response();
     };
     let episodes = analytics.history();
-    let b = gateway.settings.policy.breaker;
-    let current = Current {
-        min_calls: b.min_calls,
-        open_ms: b.open.as_secs_f64() * 1e3,
-        half_open_probes: b.half_open_probes,
-        window_ms: b.window.as_secs_f64() * 1e3,
-    };
     let mut providers = Vec::new();
     for (r, route) in gateway.settings.routes.iter().enumerate() {
         for hop in 0..route.hops.len() {
+            let current = gateway.breakers(r)[hop].current();
             let provider = gateway.settings.provider_of(r, hop).id.clone();
             let mine: Vec<Record> = episodes
                 .iter()
@@ -98,6 +102,11 @@ pub(crate) async fn analytics<D: Decide>(State(gateway): State<Arc<Gateway<D>>>)
                 recover_mean_ms: summary.as_ref().map(|s| s.recover_mean_ms),
                 recover_p95_ms: summary.as_ref().map(|s| s.recover_p95_ms),
                 flaps: summary.as_ref().map_or(0, |s| s.flaps),
+                settings: Settings {
+                    min_calls: current.min_calls,
+                    open_ms: current.open_ms,
+                    half_open_probes: current.half_open_probes,
+                },
                 suggestions: episode::suggest(&mine, current)
                     .into_iter()
                     .map(|s| Suggestion {
@@ -110,7 +119,13 @@ pub(crate) async fn analytics<D: Decide>(State(gateway): State<Arc<Gateway<D>>>)
             });
         }
     }
-    let fallback_rate = crate::monitoring::readings(&gateway, Instant::now())
+    let fallback_rate = fallback_rates(&gateway, Instant::now());
+    Json(Report { providers, episodes, fallback_rate }).into_response()
+}
+
+/// Each watched model's fallback activation rate at `now`.
+pub(crate) fn fallback_rates<D: Decide>(gateway: &Gateway<D>, now: Instant) -> Vec<Rate> {
+    crate::monitoring::readings(gateway, now)
         .into_iter()
         .map(|(r, reading)| Rate {
             model: gateway.settings.routes[r].model.clone(),
@@ -119,6 +134,5 @@ pub(crate) async fn analytics<D: Decide>(State(gateway): State<Arc<Gateway<D>>>)
             fallbacks: reading.fallbacks,
             level: reading.level,
         })
-        .collect();
-    Json(Report { providers, episodes, fallback_rate }).into_response()
+        .collect()
 }

@@ -1,7 +1,9 @@
 //! Operator endpoints under `/admin/`: the decision log and every provider's
-//! live health, behind the admin token when one is configured.
+//! live health, behind the admin token when one is configured (the
+//! dashboard's page and script hold no data and are open).
 pub(crate) mod analytics;
 pub(crate) mod auth;
+pub(crate) mod dashboard;
 pub(crate) mod drills;
 pub mod events;
 pub(crate) mod metrics;

@@ -16,7 +16,7 @@ use crate::Gateway;
 use crate::events::MetricEvent;
 
 #[derive(Serialize)]
-struct Listing {
+pub(crate) struct Listing {
     at_ms: f64,
     providers: Vec<Entry>,
 }
@@ -45,7 +45,11 @@ struct LastFailure {
 }
 
 pub(crate) async fn providers<D: Decide>(State(gateway): State<Arc<Gateway<D>>>) -> Response {
-    let now = Instant::now();
+    Json(listing(&gateway, Instant::now())).into_response()
+}
+
+/// Every chain entry's state and health at `now`.
+pub(crate) fn listing<D: Decide>(gateway: &Gateway<D>, now: Instant) -> Listing {
     let events = &gateway.events;
     let mut providers = Vec::new();
     for (r, route) in gateway.settings.routes.iter().enumerate() {
@@ -80,5 +84,5 @@ pub(crate) async fn providers<D: Decide>(State(gateway): State<Arc<Gateway<D>>>)
             providers.push(entry);
         }
     }
-    Json(Listing { at_ms: events.at_ms(now), providers }).into_response()
+    Listing { at_ms: events.at_ms(now), providers }
 }

@@ -26,7 +26,8 @@ pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
         .route("/admin/providers", get(admin::providers::providers::<D>))
         .route("/admin/analytics", get(admin::analytics::analytics::<D>))
         .route("/admin/drills", post(admin::drills::create::<D>).get(admin::drills::list::<D>))
-        .route("/admin/drills/{id}", get(admin::drills::one::<D>));
+        .route("/admin/drills/{id}", get(admin::drills::one::<D>))
+        .route("/admin/dashboard/stream", get(admin::dashboard::stream::<D>));
     if let Some(token) = &gateway.settings.admin_token {
         let token = admin::auth::Token(Arc::from(token.as_str()));
         admin = admin.route_layer(axum::middleware::from_fn_with_state(token, admin::auth::require));
@@ -36,6 +37,8 @@ pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
         .route("/api/v1/embeddings", post(embeddings::<D>))
         .route("/healthz", get(healthz))
         .route("/metrics", get(admin::metrics::metrics::<D>))
+        .route("/admin/dashboard", get(admin::dashboard::page))
+        .route("/admin/dashboard/app.js", get(admin::dashboard::script))
         .merge(admin)
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_method)

@@ -22,7 +22,7 @@ pub struct Trail<D> {
 /// Logs a breaker transition of chain position `hop` of `route`; a half-open
 /// breaker closing is the failback decision and says so too. A transition may
 /// bring a new deadline: the deadline task is woken.
-pub(crate) fn log_transition<D>(gateway: &Gateway<D>, route: usize, hop: usize, t: Transition) {
+pub(crate) fn log_transition<D: Decide>(gateway: &Gateway<D>, route: usize, hop: usize, t: Transition) {
     let model = gateway.settings.routes[route].model.clone();
     let provider = gateway.settings.provider_of(route, hop).id.clone();
     let kind = EventKind::BreakerTransition {
@@ -36,8 +36,9 @@ pub(crate) fn log_transition<D>(gateway: &Gateway<D>, route: usize, hop: usize, 
         open_for_ms: t.open_for.map(|d| d.as_millis() as u64),
     };
     gateway.events.push(kind, t.at);
-    if let Some(analytics) = &gateway.analytics {
-        analytics.transition(&gateway.settings, route, hop, &t);
+    let history = gateway.analytics.as_ref().and_then(|a| a.transition(&gateway.settings, route, hop, &t));
+    if let Some(history) = history {
+        crate::learning::after_episode(gateway, route, hop, &history, t.at);
     }
     if t.reason == Reason::ProbesSucceeded {
         gateway.events.push(EventKind::Failback { model, provider, probes: t.calls }, t.at);
