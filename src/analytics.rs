@@ -1,7 +1,7 @@
 //! The gateway's failover analytics (capability `analytics`, case
 //! TC_R752_FAILOVER_016): `GET /admin/analytics`, and traffic sent until it
 //! lists the episodes a scenario caused.
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -48,23 +48,13 @@ pub async fn send_until_episodes(
     every: Duration,
     within: Duration,
 ) -> Result<Value, String> {
-    let deadline = Instant::now() + within;
-    let mut pace = tokio::time::interval(every);
-    pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        pace.tick().await;
-        scene.send(1, RequestKind::Chat, model).await?;
-        let report = fetch(scene).await?;
-        let seen = episodes(&report, model, provider)?.len();
-        if seen >= n {
-            return Ok(report);
-        }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the analytics listed {seen} finished episodes of \"{provider}\" for \"{model}\" after {} ms, \
-                 expected {n}: {report}",
-                within.as_millis()
-            ));
-        }
+    let mut report = Value::Null;
+    let listed = async |s: &Scene| {
+        report = fetch(s).await?;
+        Ok(episodes(&report, model, provider)?.len() >= n)
+    };
+    match scene.send_until_checked(RequestKind::Chat, model, every, within, listed).await {
+        Ok(()) => Ok(report),
+        Err(e) => Err(format!("{e}; expected {n} finished episodes of \"{provider}\" for \"{model}\": {report}")),
     }
 }

@@ -341,6 +341,19 @@ impl Scene {
         within: Duration,
         mut done: impl FnMut(&Scene) -> bool,
     ) -> Result<(), String> {
+        self.send_until_checked(kind, model, every, within, async |s: &Scene| Ok(done(s))).await
+    }
+
+    /// [`Scene::send_until`] with a condition that may ask the gateway
+    /// (its admin API) and fail: its error ends the sending at once.
+    pub async fn send_until_checked(
+        &mut self,
+        kind: RequestKind,
+        model: &str,
+        every: Duration,
+        within: Duration,
+        mut done: impl AsyncFnMut(&Scene) -> Result<bool, String>,
+    ) -> Result<(), String> {
         let first = self.exchanges.len();
         let deadline = Instant::now() + within;
         let mut pace = tokio::time::interval(every);
@@ -349,7 +362,7 @@ impl Scene {
             pace.tick().await;
             self.send_one(kind, model).await?;
             self.batch = first..self.exchanges.len();
-            if done(self) {
+            if done(self).await? {
                 return Ok(());
             }
             if Instant::now() >= deadline {

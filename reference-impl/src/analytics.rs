@@ -47,6 +47,13 @@ impl Row {
     }
 }
 
+/// The episodes among `rows` of chain position `hop` of `route`, in order.
+pub(crate) fn records_of(rows: &[Row], settings: &Settings, route: usize, hop: usize) -> Vec<Record> {
+    let model = &settings.routes[route].model;
+    let provider = &settings.provider_of(route, hop).id;
+    rows.iter().filter(|e| *e.model == **model && *e.provider == **provider).map(Row::record).collect()
+}
+
 /// The gateway's episode analytics.
 pub(crate) struct Analytics {
     /// One tracker per (model, chain position), locked per model.
@@ -121,13 +128,7 @@ impl Analytics {
 
     /// The finished episodes of chain position `hop` of `route`, oldest first.
     pub fn records(&self, settings: &Settings, route: usize, hop: usize) -> Vec<Record> {
-        let model = &settings.routes[route].model;
-        let provider = &settings.provider_of(route, hop).id;
-        crate::lock(&self.history)
-            .iter()
-            .filter(|e| *e.model == **model && *e.provider == **provider)
-            .map(Row::record)
-            .collect()
+        records_of(&crate::lock(&self.history), settings, route, hop)
     }
 
     fn row(&self, settings: &Settings, route: usize, hop: usize, e: &Episode) -> Row {

@@ -24,16 +24,15 @@ pub(crate) fn after_episode<D: Decide>(
     at: Instant,
 ) {
     let Some(bounds) = gateway.settings.policy.learning else { return };
-    let adjustments = {
-        let mut breakers = gateway.breakers(route);
-        let breaker = &mut breakers[hop];
-        let current = breaker.current();
-        let adjustments = gateway.decide.learn(history, current, &bounds);
-        if !adjustments.is_empty() {
-            breaker.retune(learning::apply(current, &adjustments));
-        }
-        adjustments
-    };
+    // The history is read without the chain's breakers locked: requests
+    // keep flowing while it is. Only learning changes these settings, and
+    // one (model, provider) ends one episode at a time.
+    let current = gateway.breakers(route)[hop].current();
+    let adjustments = gateway.decide.learn(history, current, &bounds);
+    if adjustments.is_empty() {
+        return;
+    }
+    gateway.breakers(route)[hop].retune(learning::apply(current, &adjustments));
     log(gateway, route, hop, &adjustments, at);
 }
 

@@ -187,15 +187,7 @@ pub struct Running {
     shutdown: watch::Sender<bool>,
     workers: Workers,
     /// Tells the gateway it is closing, when there is one to tell.
-    closing: Option<Box<dyn Fn() + Send + Sync>>,
-}
-
-/// What tells `gateway` it is closing.
-fn closer<D: Decide>(gateway: &Arc<Gateway<D>>) -> Option<Box<dyn Fn() + Send + Sync>> {
-    let gateway = gateway.clone();
-    Some(Box::new(move || {
-        gateway.closing.send_replace(true);
-    }))
+    closing: Option<watch::Sender<bool>>,
 }
 
 /// Where a gateway's serving loops run.
@@ -209,8 +201,8 @@ enum Workers {
 impl Running {
     /// Tells the gateway it is closing (once).
     fn close(&mut self) {
-        if let Some(close) = self.closing.take() {
-            close();
+        if let Some(closing) = self.closing.take() {
+            closing.send_replace(true);
         }
     }
 
@@ -267,7 +259,7 @@ pub fn serve_app<D: Decide>(
     let addr = listener.local_addr()?;
     let (shutdown, stopping) = watch::channel(false);
     let task = tokio::spawn(serve_until(listener, app, stopping));
-    let closing = closer(&gateway);
+    let closing = Some(gateway.closing.clone());
     let deadlines = tokio::spawn(background(gateway));
     Ok(Running { addr, shutdown, workers: Workers::Tasks(vec![task], deadlines), closing })
 }
@@ -284,7 +276,7 @@ pub fn serve_workers<D: Decide>(
     addr: SocketAddr,
     workers: usize,
 ) -> std::io::Result<Running> {
-    let closing = closer(&gateway);
+    let closing = Some(gateway.closing.clone());
     let mut running = spawn_workers(addr, workers, move |n| {
         if n == 0 {
             tokio::spawn(background(gateway.clone()));

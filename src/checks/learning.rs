@@ -70,11 +70,7 @@ pub fn adjusted(
     if !(lo..=hi).contains(&value) {
         return Err(format!("{setting} of \"{provider}\" was adjusted to {value}, expected between {lo} and {hi}"));
     }
-    let in_force = entry(report, model, provider)?.pointer(&format!("/settings/{setting}")).and_then(Value::as_f64);
-    match in_force {
-        Some(v) if v == value => Ok(()),
-        other => Err(format!("the analytics show {setting} of \"{provider}\" as {other:?}, adjusted to {value}")),
-    }
+    in_force(report, model, provider, setting, value)
 }
 
 /// The settings in force for `provider` of `model`, as the analytics show them.

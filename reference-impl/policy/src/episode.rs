@@ -152,7 +152,7 @@ fn mean(values: &[f64]) -> f64 {
 }
 
 /// The nearest-rank percentile of `values` (not empty).
-fn percentile(values: &[f64], pct: usize) -> f64 {
+pub(crate) fn percentile(values: &[f64], pct: usize) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     super::health::nearest_rank(&sorted, pct)

@@ -82,11 +82,10 @@ pub fn learn(history: &[Record], current: Current, bounds: &Bounds) -> Vec<Adjus
     if suggestions.is_empty() {
         return Vec::new();
     }
-    let mut outages: Vec<f64> = history.iter().map(|r| r.duration_ms).collect();
-    outages.sort_by(f64::total_cmp);
+    let outages: Vec<f64> = history.iter().map(|r| r.duration_ms).collect();
     let evidence = Evidence {
         episodes: u32::try_from(history.len()).unwrap_or(u32::MAX),
-        median_outage_ms: super::health::nearest_rank(&outages, 50),
+        median_outage_ms: episode::percentile(&outages, 50),
         flaps: episode::flaps(history, current.window_ms),
     };
     suggestions

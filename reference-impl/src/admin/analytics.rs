@@ -13,12 +13,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use failover_policy::episode::{self, Record};
+use failover_policy::episode;
 use failover_policy::{Decide, Level};
 use serde::Serialize;
 
 use crate::Gateway;
-use crate::analytics::Row;
+use crate::analytics::{Row, records_of};
 
 #[derive(Serialize)]
 struct Report {
@@ -81,11 +81,9 @@ pub(crate) async fn analytics<D: Decide>(State(gateway): State<Arc<Gateway<D>>>)
         for hop in 0..route.hops.len() {
             let current = gateway.breakers(r)[hop].current();
             let provider = gateway.settings.provider_of(r, hop).id.clone();
-            let mine: Vec<Record> = episodes
-                .iter()
-                .filter(|e| *e.model == *route.model && *e.provider == *provider)
-                .map(Row::record)
-                .collect();
+            // From the one copy of the history the answer lists, so that
+            // the summary adds up from the episodes shown.
+            let mine = records_of(&episodes, &gateway.settings, r, hop);
             let summary = episode::summarise(&mine, current.window_ms);
             let by_class =
                 summary.iter().flat_map(|s| s.by_class.iter()).map(|(c, n)| (c.map_or("none", |c| c.as_str()), *n));
