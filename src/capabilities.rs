@@ -42,6 +42,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "dashboard",
         "serves a live dashboard at GET /admin/dashboard and its snapshot stream at GET /admin/dashboard/stream",
     ),
+    (
+        "gradual-failback",
+        "ramps a recovered provider's traffic back in validated steps (policy.failback: gradual, canary, blue_green), logging each step",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -64,6 +68,7 @@ pub const BUNDLED: &[&str] = &[
     "analytics",
     "learning",
     "dashboard",
+    "gradual-failback",
 ];
 
 /// The tag prefix that names a required capability.

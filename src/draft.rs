@@ -8,8 +8,8 @@ use std::str::FromStr;
 use failover_contract::{
     AdminConfig, Bounds, BreakerConfig, ChainEntry, DrillConfig, FailbackConfig, FallbackRateConfig, GatewayConfig,
     HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LearningConfig, LimitsConfig, ModelConfig,
-    MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StoreConfig,
-    StreamingConfig,
+    MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA,
+    StepValidation, StoreConfig, StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -89,7 +89,7 @@ impl Default for Draft {
                     probe_timeout_ms: None,
                     open_backoff_reset_ms: None,
                 },
-                failback: FailbackConfig { ramp_ms: 0, ramp_steps: 4 },
+                failback: FailbackConfig::Immediate,
                 streaming: StreamingConfig { first_byte_timeout_ms: None, idle_timeout_ms: 1_000 },
                 idempotency: IdempotencyConfig { window_ms: 60_000, capacity: 1_000 },
                 random_seed: Some(SEED),
@@ -130,7 +130,7 @@ impl Draft {
                 })
                 .collect(),
             models: self.models.clone(),
-            policy: self.policy,
+            policy: self.policy.clone(),
             limits: self.limits,
             probes: self.probes.clone(),
             admin: self.admin.clone(),
@@ -162,6 +162,16 @@ pub fn learning(policy: &mut PolicyConfig, setting: &str, min: u64, max: u64) ->
         }
     }
     Ok(())
+}
+
+/// A failback ramp's validation: `min_calls` calls, at most `max_errors_percent` failing.
+pub fn step_validation(min_calls: u32, max_errors_percent: u32) -> StepValidation {
+    StepValidation { min_calls, max_error_rate: f64::from(max_errors_percent) / 100.0, max_p95_ms: None }
+}
+
+/// A gradual failback through `percent`, each share held `step_ms`.
+pub fn gradual(percent: &[u64], step_ms: u64, validation: StepValidation) -> FailbackConfig {
+    FailbackConfig::Gradual { percent: percent.iter().map(|p| *p as f64).collect(), step_ms, validation }
 }
 
 /// A retry budget of `capacity` retries, refilled by `percent` % of requests

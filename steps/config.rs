@@ -66,6 +66,12 @@ async fn breaker_flat(
     Ok(())
 }
 
+#[given(expr = "the breaker's open period grows to at most {int} ms")]
+async fn open_period_cap(w: &mut FailoverWorld, cap: u64) -> Result<(), String> {
+    w.scene.policy()?.breaker.open_max_ms = cap;
+    Ok(())
+}
+
 #[given(expr = "requests are limited to {int} bytes")]
 async fn body_limit(w: &mut FailoverWorld, bytes: u64) -> Result<(), String> {
     w.scene.limit_body(bytes)
@@ -108,7 +114,7 @@ async fn half_open_probes(w: &mut FailoverWorld, probes: u32, ms: u64) -> Result
 
 #[given(expr = "traffic fails back at once, without a ramp")]
 async fn no_ramp(w: &mut FailoverWorld) -> Result<(), String> {
-    w.scene.policy()?.failback.ramp_ms = 0;
+    w.scene.policy()?.failback = failover_contract::FailbackConfig::Immediate;
     Ok(())
 }
 

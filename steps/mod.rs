@@ -6,6 +6,7 @@ mod analytics;
 mod config;
 mod dashboard;
 mod drills;
+mod failback;
 mod gateway;
 mod journals;
 mod learning;

@@ -24,6 +24,7 @@ async fn fails_next(w: &mut FailoverWorld, provider: String, n: u32, fault: Faul
 }
 
 #[given(expr = "provider {string} fails 1 request in {int} with {fault}")]
+#[when(expr = "provider {string} fails 1 request in {int} with {fault}")]
 async fn fails_every_nth(w: &mut FailoverWorld, provider: String, n: u32, fault: FaultWords) -> Result<(), String> {
     fail(w, &provider, fault, Schedule::EveryNth { n, seen: 0 }).await
 }
@@ -65,7 +66,17 @@ async fn fails_in_pattern(
     pattern: String,
     fault: FaultWords,
 ) -> Result<(), String> {
-    fail(w, &provider, fault, Schedule::pattern(&pattern)?).await
+    fail(w, &provider, fault, Schedule::pattern(&pattern, true)?).await
+}
+
+#[given(expr = "provider {string} fails in the pattern {string} with {fault} once, then recovers")]
+async fn fails_in_pattern_once(
+    w: &mut FailoverWorld,
+    provider: String,
+    pattern: String,
+    fault: FaultWords,
+) -> Result<(), String> {
+    fail(w, &provider, fault, Schedule::pattern(&pattern, false)?).await
 }
 
 #[given(expr = "provider {string} fails every request with {fault} for {int} ms out of every {int} ms")]

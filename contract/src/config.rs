@@ -211,7 +211,7 @@ pub struct ChainEntry {
 }
 
 /// The resilience policy, shared by every model.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct PolicyConfig {
     /// Deadline for a whole client request, across every attempt and provider.
@@ -515,20 +515,82 @@ impl Default for BreakerConfig {
     }
 }
 
-/// Gradual failback: after a provider's breaker closes, its share of the
-/// traffic it would get rises in `ramp_steps` equal steps over `ramp_ms`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(default, deny_unknown_fields)]
-pub struct FailbackConfig {
-    /// Length of the ramp; 0 gives all traffic back at once.
-    pub ramp_ms: u64,
-    /// Number of equal steps in the ramp.
-    pub ramp_steps: u32,
+/// How traffic returns to a recovered provider once its half-open probes
+/// pass. `immediate` gives all of it back at once; the other strategies
+/// (capability `gradual-failback`) ramp it up in steps, each held `step_ms`
+/// and validated before the next, and send the share back to 0 (the breaker
+/// reopens, for longer) when a step fails its validation.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "strategy", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FailbackConfig {
+    /// All of its traffic at once.
+    #[default]
+    Immediate,
+    /// Rising shares of its traffic, such as 10, 25, 50, 100 percent.
+    Gradual {
+        /// The shares in percent, rising, the last one 100.
+        percent: Vec<f64>,
+        /// Least time at each share.
+        step_ms: u64,
+        /// What each share must show before the next.
+        #[serde(default)]
+        validation: StepValidation,
+    },
+    /// A fixed small share of its traffic, then all of it.
+    Canary {
+        /// The canary's share in percent, below 100.
+        percent: f64,
+        /// Least time at the canary's share.
+        step_ms: u64,
+        /// What the canary must show.
+        #[serde(default)]
+        validation: StepValidation,
+    },
+    /// None of the clients' traffic for a validation window in which only the
+    /// gateway's own probes (`probes`, required) reach it, then all of it.
+    BlueGreen {
+        /// Least length of the validation window.
+        step_ms: u64,
+        /// What the probe traffic must show.
+        #[serde(default)]
+        validation: StepValidation,
+    },
 }
 
-impl Default for FailbackConfig {
+impl FailbackConfig {
+    /// The shares below 100 percent, in order, and each step's hold and
+    /// validation; no shares for `immediate`.
+    pub fn steps(&self) -> (Vec<f64>, u64, StepValidation) {
+        match self {
+            FailbackConfig::Immediate => (Vec::new(), 0, StepValidation::default()),
+            FailbackConfig::Gradual { percent, step_ms, validation } => {
+                (percent.iter().copied().filter(|p| *p < 100.0).collect(), *step_ms, *validation)
+            }
+            FailbackConfig::Canary { percent, step_ms, validation } => (vec![*percent], *step_ms, *validation),
+            FailbackConfig::BlueGreen { step_ms, validation } => (vec![0.0], *step_ms, *validation),
+        }
+    }
+}
+
+/// What one step of a failback ramp must show before the next.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct StepValidation {
+    /// Calls the recovered provider must answer at this step.
+    pub min_calls: u32,
+    /// Highest error rate tolerated, a fraction in [0, 1); a step fails as
+    /// soon as its failures exceed this share of `min_calls`, or of its calls
+    /// when it has more.
+    pub max_error_rate: f64,
+    /// Highest p95 latency tolerated (at most one call in twenty slower);
+    /// absent means latency is not validated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_p95_ms: Option<u64>,
+}
+
+impl Default for StepValidation {
     fn default() -> Self {
-        Self { ramp_ms: 0, ramp_steps: 4 }
+        Self { min_calls: 5, max_error_rate: 0.0, max_p95_ms: None }
     }
 }
 

@@ -16,7 +16,7 @@ pub use config::{
     AdminConfig, Bounds, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, FailbackConfig, FallbackRateConfig,
     GatewayConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig,
     LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig,
-    RetryBudgetConfig, RetryConfig, SCHEMA, StoreConfig, StreamingConfig,
+    RetryBudgetConfig, RetryConfig, SCHEMA, StepValidation, StoreConfig, StreamingConfig,
 };
 pub use validate::ConfigError;
 

@@ -209,7 +209,7 @@ impl GatewayConfig {
         if let Some(ms) = b.open_backoff_reset_ms {
             positive(ms, "policy.breaker.open_backoff_reset_ms")?;
         }
-        check(p.failback.ramp_steps >= 1, "policy.failback.ramp_steps", "must be at least 1")?;
+        self.validate_failback()?;
         if let Some(ms) = p.streaming.first_byte_timeout_ms {
             positive(ms, "policy.streaming.first_byte_timeout_ms")?;
         }
@@ -221,6 +221,54 @@ impl GatewayConfig {
             Some(learning) => self.validate_learning(learning),
             None => Ok(()),
         }
+    }
+
+    fn validate_failback(&self) -> Result<(), ConfigError> {
+        use crate::config::FailbackConfig;
+        let failback = &self.policy.failback;
+        let v = match failback {
+            FailbackConfig::Immediate => return Ok(()),
+            FailbackConfig::Gradual { percent, validation, .. } => {
+                let path = "policy.failback.percent";
+                check(!percent.is_empty() && percent.len() <= 9, path, "must list 1 to 9 shares")?;
+                for (i, share) in percent.iter().enumerate() {
+                    check(
+                        share.is_finite() && *share > 0.0 && *share <= 100.0,
+                        path,
+                        format!("share {i} must be a percentage in (0, 100], found {share}"),
+                    )?;
+                }
+                check(percent.windows(2).all(|w| w[0] < w[1]), path, "must rise from one share to the next")?;
+                check(percent.last() == Some(&100.0), path, "must end at 100: the ramp gives all traffic back")?;
+                validation
+            }
+            FailbackConfig::Canary { percent, validation, .. } => {
+                check(
+                    percent.is_finite() && *percent > 0.0 && *percent < 100.0,
+                    "policy.failback.percent",
+                    format!("must be a percentage in (0, 100), found {percent}"),
+                )?;
+                validation
+            }
+            FailbackConfig::BlueGreen { validation, .. } => {
+                check(
+                    self.probes.is_some(),
+                    "policy.failback",
+                    "blue_green validates on the gateway's own probe traffic: configure \"probes\" too",
+                )?;
+                validation
+            }
+        };
+        check(v.min_calls >= 1, "policy.failback.validation.min_calls", "must be at least 1")?;
+        check(
+            v.max_error_rate.is_finite() && (0.0..1.0).contains(&v.max_error_rate),
+            "policy.failback.validation.max_error_rate",
+            format!("must be a fraction in [0, 1), found {}", v.max_error_rate),
+        )?;
+        if let Some(ms) = v.max_p95_ms {
+            check(ms > 0, "policy.failback.validation.max_p95_ms", "must be greater than 0")?;
+        }
+        Ok(())
     }
 
     fn validate_learning(&self, learning: &crate::config::LearningConfig) -> Result<(), ConfigError> {
@@ -396,6 +444,44 @@ mod tests {
                 ),
                 "policy.learning.open_ms",
                 "must hold policy.breaker.open_ms (10000)",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"failback": {"strategy": "gradual", "percent": [10, 50], "step_ms": 100}}, "models""#),
+                "policy.failback.percent",
+                "must end at 100",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"failback": {"strategy": "gradual", "percent": [50, 25, 100], "step_ms": 100}}, "models""#),
+                "policy.failback.percent",
+                "must rise",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"failback": {"strategy": "canary", "percent": 100, "step_ms": 100}}, "models""#),
+                "policy.failback.percent",
+                "(0, 100)",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"failback": {"strategy": "blue_green", "step_ms": 100}}, "models""#),
+                "policy.failback",
+                "configure \"probes\"",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""policy": {"failback": {"strategy": "canary", "percent": 5, "step_ms": 1, "validation": {"max_error_rate": 1}}}, "models""#,
+                ),
+                "policy.failback.validation.max_error_rate",
+                "[0, 1)",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"failback": {"strategy": "slowly"}}, "models""#),
+                "policy.failback.strategy",
+                "unknown variant `slowly`",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"failback": {"strategy": "canary", "percent": 5, "step_ms": 1, "ramp_ms": 9}}, "models""#),
+                "policy.failback",
+                "unknown field `ramp_ms`",
             ),
             (
                 GOOD.replace(

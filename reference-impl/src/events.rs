@@ -233,6 +233,22 @@ pub enum EventKind {
         provider: Arc<str>,
         /// Probes that succeeded.
         probes: u32,
+        /// The provider's share of its traffic from now: 1 at once, or the
+        /// first step of a failback ramp.
+        share: f64,
+    },
+    /// A step of a failback ramp was validated: the provider's share rises.
+    FailbackStep {
+        /// Model name.
+        model: Arc<str>,
+        /// Provider id.
+        provider: Arc<str>,
+        /// The share from now (1: the ramp is over).
+        share: f64,
+        /// Calls the step counted.
+        calls: u32,
+        /// Failures among them.
+        failures: u32,
     },
     /// Another attempt on the same provider after a backoff.
     Retry {

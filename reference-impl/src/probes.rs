@@ -100,7 +100,7 @@ async fn probe<D: Decide>(gateway: Arc<Gateway<D>>, route: usize, hop: usize, bo
     };
     let verdict = gateway.decide.verdict(class);
     if let Some(permit) = permit {
-        let transition = gateway.breakers(route)[hop].record(permit, verdict, ended);
+        let transition = gateway.breakers(route)[hop].record_timed(permit, verdict, ended, ended - started);
         if let Some(transition) = transition {
             log_transition(&gateway, route, hop, transition);
         }

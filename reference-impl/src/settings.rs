@@ -10,7 +10,8 @@ use http::{HeaderValue, Uri};
 
 use failover_policy::routing::MAX_CHAIN;
 use failover_policy::{
-    ActivationConfig, BreakerConfig, BudgetConfig, ClassWeights, HealthConfig, RetryConfig, Thresholds, Weights,
+    ActivationConfig, BreakerConfig, BudgetConfig, ClassWeights, HealthConfig, RampConfig, RetryConfig, Thresholds,
+    Validation, Weights,
 };
 
 /// One upstream provider.
@@ -112,6 +113,22 @@ pub struct Probes {
     pub prompt: String,
 }
 
+/// The policy's failback ramp for a validated `failback` config.
+fn ramp(failback: &failover_contract::FailbackConfig) -> Result<RampConfig, ConfigError> {
+    let (percent, step_ms, v) = failback.steps();
+    let shares: Vec<u32> = percent.iter().map(|p| (p * 1e4).round() as u32).collect();
+    let validation = Validation {
+        min_calls: v.min_calls,
+        max_error_ppm: (v.max_error_rate * 1e6).round() as u32,
+        max_p95: v.max_p95_ms.map(ms),
+    };
+    if shares.is_empty() {
+        return Ok(RampConfig::NONE);
+    }
+    RampConfig::new(&shares, ms(step_ms), validation)
+        .map_err(|message| ConfigError { path: "policy.failback".into(), message })
+}
+
 fn ms(v: u64) -> Duration {
     Duration::from_millis(v)
 }
@@ -170,8 +187,7 @@ impl Settings {
                 half_open_probes: b.half_open_probes,
                 probe_timeout: ms(b.probe_timeout_ms.unwrap_or(p.attempt_timeout_ms)),
                 backoff_reset: ms(b.open_backoff_reset_ms.unwrap_or(b.open_max_ms)),
-                ramp: ms(p.failback.ramp_ms),
-                ramp_steps: p.failback.ramp_steps,
+                ramp: ramp(&p.failback)?,
                 active_probes: config.probes.is_some(),
             },
             random_seed: p.random_seed,

@@ -90,7 +90,7 @@ pub fn well_formed(listing: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn entry<'a>(listing: &'a Value, model: &str, provider: &str) -> Result<&'a Value, String> {
+pub(crate) fn entry<'a>(listing: &'a Value, model: &str, provider: &str) -> Result<&'a Value, String> {
     listing
         .get("providers")
         .and_then(Value::as_array)

@@ -300,6 +300,7 @@ pub mod admin;
 pub mod analytics;
 pub mod drills;
 pub mod events;
+pub mod failback;
 pub mod health;
 pub mod learning;
 pub mod metrics;

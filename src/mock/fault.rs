@@ -243,12 +243,14 @@ pub enum Schedule {
         /// Requests still to pass.
         ok: u32,
     },
-    /// Requests in a repeating pattern: `true` fails.
+    /// Requests in a pattern: `true` fails.
     Pattern {
         /// The pattern.
         hits: Vec<bool>,
         /// Requests seen since it was set.
         seen: usize,
+        /// Whether it starts again at its end, or passes every later request.
+        repeats: bool,
     },
     /// By time: the first `failing` of every `period`, counted from `start`.
     Duty {
@@ -283,8 +285,9 @@ impl Schedule {
                 *ok -= 1;
                 false
             }
-            Schedule::Pattern { hits, seen } => {
-                let hit = hits.get(*seen % hits.len().max(1)).copied().unwrap_or(false);
+            Schedule::Pattern { hits, seen, repeats } => {
+                let at = if *repeats { *seen % hits.len().max(1) } else { *seen };
+                let hit = hits.get(at).copied().unwrap_or(false);
                 *seen += 1;
                 hit
             }
@@ -301,8 +304,9 @@ impl Schedule {
         Schedule::Duty { start: None, period, failing }
     }
 
-    /// A pattern from its feature spelling: `x` fails, `.` passes.
-    pub fn pattern(spelling: &str) -> Result<Self, String> {
+    /// A pattern from its feature spelling, `x` fails and `.` passes,
+    /// repeated (`repeats`) or passing every request after its end.
+    pub fn pattern(spelling: &str, repeats: bool) -> Result<Self, String> {
         let hits = spelling
             .chars()
             .map(|c| match c {
@@ -314,7 +318,7 @@ impl Schedule {
         if hits.is_empty() {
             return Err("an empty pattern fails nothing; write e.g. \"xx........\"".into());
         }
-        Ok(Schedule::Pattern { hits, seen: 0 })
+        Ok(Schedule::Pattern { hits, seen: 0, repeats })
     }
 
     /// Whether no later request can be hit.
@@ -365,5 +369,9 @@ mod tests {
         let mut nth = Schedule::EveryNth { n: 3, seen: 0 };
         let hits: Vec<bool> = (0..6).map(|_| nth.hits_next()).collect();
         assert_eq!(hits, [false, false, true, false, false, true]);
+        let mut repeated = Schedule::pattern("x.", true).unwrap();
+        let mut once = Schedule::pattern("x.", false).unwrap();
+        let (r, o): (Vec<bool>, Vec<bool>) = (0..4).map(|_| (repeated.hits_next(), once.hits_next())).unzip();
+        assert_eq!((r, o), (vec![true, false, true, false], vec![true, false, false, false]));
     }
 }

@@ -18,8 +18,8 @@ use reference_gateway::policy::episode::{Current, Record};
 use reference_gateway::policy::learning::{Adjustment, Bounds};
 use reference_gateway::policy::stream::{Read, Step};
 use reference_gateway::policy::{
-    Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Next, Replay, RetryBudget, RetryConfig,
-    Selection, Standard, Tried, Verdict, retry,
+    Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Next, RampConfig, Replay, RetryBudget,
+    RetryConfig, Selection, Standard, Tried, Validation, Verdict, retry,
 };
 
 /// Which behaviour a variant lacks.
@@ -113,6 +113,15 @@ pub enum Defect {
     /// Its dashboard stream sends one snapshot and then nothing: a page
     /// that has to be reloaded to change.
     FrozenDashboard,
+    /// Gives a recovered provider all of its traffic back at once, whatever
+    /// `policy.failback` says.
+    ImmediateFailback,
+    /// Ramps a recovered provider through its shares without validating
+    /// them: each step passes on its first call, failures and all.
+    UnvalidatedRamp,
+    /// Reports its ramp's steps but admits every call while ramping: the
+    /// share is only on paper.
+    RampIgnoresShare,
 }
 
 impl Defect {
@@ -200,6 +209,12 @@ impl Decide for Wrong {
             Some(Defect::NoBreaker) => BreakerConfig { min_calls: u32::MAX, ..config },
             Some(Defect::HairTrigger) => BreakerConfig { min_calls: 1, threshold_ppm: 1, ..config },
             Some(Defect::ProbesNeverTimeOut) => BreakerConfig { probe_timeout: Duration::from_secs(86_400), ..config },
+            Some(Defect::ImmediateFailback) => BreakerConfig { ramp: RampConfig::NONE, ..config },
+            Some(Defect::UnvalidatedRamp) if !config.ramp.is_none() => {
+                let v = Validation { min_calls: 1, max_error_ppm: 1_000_000, max_p95: None };
+                let ramp = RampConfig::new(config.ramp.shares(), Duration::ZERO, v).expect("the same shares");
+                BreakerConfig { ramp, ..config }
+            }
             _ => config,
         };
         Standard.breaker(config)
@@ -214,6 +229,8 @@ impl Decide for Wrong {
             Some(Defect::NoCooldown) if self.decisions.fetch_add(1, Ordering::Relaxed) % 2 == 1 => {
                 Standard.select(chain, tried, now + Duration::from_secs(3_600), draw)
             }
+            // A draw of 0 falls inside any share above 0.
+            Some(Defect::RampIgnoresShare) => Standard.select(chain, tried, now, 0.0),
             _ => Standard.select(chain, tried, now, draw),
         }
     }

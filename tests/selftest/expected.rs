@@ -9,6 +9,10 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NeverFailOver,
         &[
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a gradual ramp, one validated share at a time",
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a canary, one validated share at a time",
+            "TC_R752_FAILOVER_015: partial recovery: a primary still failing 1 request in 5 never gets all of its traffic back, and waits longer each time",
+            "TC_R752_FAILOVER_015: intermittent recovery: up, down, up restarts the ramp from its first share only after a longer open period",
             "MONITORING_DASHBOARD: a breaker that opens reaches the dashboard's stream within a snapshot period, with its decision",
             "CONTRACT_STREAMING: a stream served after failover and ended without [DONE] names the model that served, with its usage",
             "CONTRACT_STREAMING: a stream that fails before its first event fails over (a first chunk delayed by 3000 ms)",
@@ -130,6 +134,12 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NoBreaker,
         &[
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a gradual ramp, one validated share at a time",
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a canary, one validated share at a time",
+            "TC_R752_FAILOVER_015: blue-green: no client request reaches the recovered primary until its probe traffic is validated, then all do",
+            "TC_R752_FAILOVER_015: partial recovery: a primary still failing 1 request in 5 never gets all of its traffic back, and waits longer each time",
+            "TC_R752_FAILOVER_015: intermittent recovery: up, down, up restarts the ramp from its first share only after a longer open period",
+            "TC_R752_FAILOVER_015: while the ramp runs, the provider listing shows the primary ramping at its share",
             "MONITORING_DASHBOARD: a breaker that opens reaches the dashboard's stream within a snapshot period, with its decision",
             "TC_R752_FAILOVER_016: once the gateway has learned the outages' length, an outage costs clients fewer slowed requests than before",
             "TC_R752_FAILOVER_016: learning stays within its bounds, and a restarted gateway resumes with what it learned",
@@ -369,6 +379,11 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::ForgetsTransitions,
         &[
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a gradual ramp, one validated share at a time",
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a canary, one validated share at a time",
+            "TC_R752_FAILOVER_015: blue-green: no client request reaches the recovered primary until its probe traffic is validated, then all do",
+            "TC_R752_FAILOVER_015: partial recovery: a primary still failing 1 request in 5 never gets all of its traffic back, and waits longer each time",
+            "TC_R752_FAILOVER_015: intermittent recovery: up, down, up restarts the ramp from its first share only after a longer open period",
             "TC_R752_FAILOVER_001: the failover decision is logged with the numbers behind it",
             "TC_R752_FAILOVER_006: the gateway's decision log agrees with the switches the client saw",
             "TC_R752_FAILOVER_008: a probe that never answers is timed out at its deadline, whether or not another request comes",
@@ -510,6 +525,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NoActiveProbes,
         &[
+            "TC_R752_FAILOVER_015: blue-green: no client request reaches the recovered primary until its probe traffic is validated, then all do",
             "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",
             "TC_R752_FAILOVER_010: every provider is listed with its state and health, whether clients use it or not",
             "TC_R752_FAILOVER_010: three providers failing in different ways each show their own failure, ordered by score",
@@ -518,6 +534,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::HealthApiLies,
         &[
+            "TC_R752_FAILOVER_015: while the ramp runs, the provider listing shows the primary ramping at its share",
             "TC_R752_FAILOVER_009: a failure counts in the error rate as much as its class weighs",
             "TC_R752_FAILOVER_010: every provider is listed with its state and health, whether clients use it or not",
             "TC_R752_FAILOVER_010: three providers failing in different ways each show their own failure, ordered by score",
@@ -590,12 +607,67 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_016: learning stays within its bounds, and a restarted gateway resumes with what it learned",
         ],
     ),
+    (
+        Defect::ImmediateFailback,
+        &[
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a gradual ramp, one validated share at a time",
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a canary, one validated share at a time",
+            "TC_R752_FAILOVER_015: blue-green: no client request reaches the recovered primary until its probe traffic is validated, then all do",
+            "TC_R752_FAILOVER_015: partial recovery: a primary still failing 1 request in 5 never gets all of its traffic back, and waits longer each time",
+            "TC_R752_FAILOVER_015: intermittent recovery: up, down, up restarts the ramp from its first share only after a longer open period",
+            "TC_R752_FAILOVER_015: while the ramp runs, the provider listing shows the primary ramping at its share",
+        ],
+    ),
+    (
+        Defect::UnvalidatedRamp,
+        &[
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a gradual ramp, one validated share at a time",
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a canary, one validated share at a time",
+            "TC_R752_FAILOVER_015: blue-green: no client request reaches the recovered primary until its probe traffic is validated, then all do",
+            "TC_R752_FAILOVER_015: partial recovery: a primary still failing 1 request in 5 never gets all of its traffic back, and waits longer each time",
+            "TC_R752_FAILOVER_015: intermittent recovery: up, down, up restarts the ramp from its first share only after a longer open period",
+            "TC_R752_FAILOVER_015: while the ramp runs, the provider listing shows the primary ramping at its share",
+        ],
+    ),
+    (
+        Defect::RampIgnoresShare,
+        &[
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a gradual ramp, one validated share at a time",
+            "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a canary, one validated share at a time",
+            "TC_R752_FAILOVER_015: intermittent recovery: up, down, up restarts the ramp from its first share only after a longer open period",
+        ],
+    ),
 ];
 
 /// Scenarios a variant may or may not fail, depending on the order in which
 /// concurrent things happen, each with why: not counted against the variant
 /// either way (every one is also caught by a variant that always fails it).
 pub const RACY: &[(Defect, &str, &str)] = &[
+    (
+        Defect::NeverFailOver,
+        "TC_R752_FAILOVER_015: blue-green: no client request reaches the recovered primary until its probe traffic is validated, then all do",
+        "the gateway's probes meet the failing primary from the start: when they open its breaker before the client's first two requests arrive, those go to the secondary as a first choice, which a gateway that never fails over still does",
+    ),
+    (
+        Defect::DropsStreamedUsage,
+        "TC_R752_FAILOVER_004: a request that must not run twice still fails over when the primary surely did not run it (a refused connection)",
+        "the interposer checks once, as the gateway starts, whether the primary refuses connections, and stands aside if so; seen once under the self-test's load to stand in front of it instead, and then break the gateway's connection after the request was sent: a race of the test's interposer, not of the defect",
+    ),
+    (
+        Defect::NoCooldown,
+        "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a gradual ramp, one validated share at a time",
+        "every other routing decision is told the time is an hour later, so the ramp steps it passes are logged an hour out: whether a share's requests then fall outside its bound, or a probe lands inside the open period, depends on how the alternation meets each step",
+    ),
+    (
+        Defect::NoCooldown,
+        "TC_R752_FAILOVER_015: blue-green: no client request reaches the recovered primary until its probe traffic is validated, then all do",
+        "every other routing decision is told the time is an hour later, so the ramp steps it passes are logged an hour out: whether a share's requests then fall outside its bound, or a probe lands inside the open period, depends on how the alternation meets each step",
+    ),
+    (
+        Defect::NoCooldown,
+        "TC_R752_FAILOVER_015: intermittent recovery: up, down, up restarts the ramp from its first share only after a longer open period",
+        "every other routing decision is told the time is an hour later, so the ramp steps it passes are logged an hour out: whether a share's requests then fall outside its bound, or a probe lands inside the open period, depends on how the alternation meets each step",
+    ),
     (
         Defect::DrainsOnAnyMetric,
         "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",

@@ -21,9 +21,10 @@
 //!    failure reopens it. Probes still unfinished `probe_timeout` after entering
 //!    half-open count as failed, so a hung probe cannot hold the breaker
 //!    half-open forever.
-//! 4. **Failback ramp** (optional): for `ramp` after closing, a call is admitted
-//!    with a probability rising in `ramp_steps` equal steps, and any failure
-//!    reopens at once.
+//! 4. **Failback ramp** (optional, see [`crate::failback`]): after closing, a
+//!    call is admitted with the probability of the ramp's step; a step passes
+//!    only once validated, and a step that fails its validation reopens at
+//!    once. The time spent ramping forgives no open.
 //!
 //! Every admission hands out a [`Permit`] stamped with the breaker's generation,
 //! which changes on every transition. An outcome reported with a permit from an
@@ -35,6 +36,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::classify::Verdict;
+use super::failback::{ALL, Judgement, Ramp, RampConfig};
 
 /// The breaker's knobs, validated at the boundary.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,10 +57,8 @@ pub struct BreakerConfig {
     pub probe_timeout: Duration,
     /// Each such period spent closed forgives one consecutive open.
     pub backoff_reset: Duration,
-    /// Length of the failback ramp (zero: none).
-    pub ramp: Duration,
-    /// Steps of the failback ramp (at least 1).
-    pub ramp_steps: u32,
+    /// The failback ramp ([`RampConfig::NONE`]: none).
+    pub ramp: RampConfig,
     /// Whether the gateway probes providers itself ([`Breaker::admit_probe`]):
     /// then a client's call is never made a half-open probe, so no client
     /// request is spent finding out whether a provider came back.
@@ -150,8 +150,11 @@ pub enum Reason {
     ProbeTimedOut,
     /// Half-open → closed: every probe succeeded.
     ProbesSucceeded,
-    /// Closed → open: a failure during the failback ramp.
+    /// Closed → open: a step of the failback ramp failed its validation.
     FailureDuringRamp,
+    /// Closed → closed: a step of the failback ramp was validated; the
+    /// provider's share rises to the next step's, or to all of its traffic.
+    StepValidated,
     /// Closed → open: the provider's health score reached the drain score
     /// (see [`crate::health`]).
     HealthScore,
@@ -167,6 +170,7 @@ impl Reason {
             Reason::ProbeTimedOut => "probe_timed_out",
             Reason::ProbesSucceeded => "probes_succeeded",
             Reason::FailureDuringRamp => "failure_during_failback_ramp",
+            Reason::StepValidated => "failback_step_validated",
             Reason::HealthScore => "health_score",
         }
     }
@@ -189,6 +193,9 @@ pub struct Transition {
     pub calls: u32,
     /// For a transition to open: how long it stays open.
     pub open_for: Option<Duration>,
+    /// For a transition into or along a failback ramp: the provider's share
+    /// of its traffic from now, in parts per million ([`ALL`]: the ramp is over).
+    pub share_ppm: Option<u32>,
 }
 
 /// Leave to make one call, to be returned with its outcome.
@@ -234,7 +241,7 @@ pub enum Admission {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
-    Closed { ramp_from: Option<Instant> },
+    Closed { ramp: Option<Ramp> },
     Open { until: Instant },
     HalfOpen { deadline: Instant, admitted: u32, succeeded: u32 },
 }
@@ -294,7 +301,7 @@ impl Breaker {
     pub fn new(config: BreakerConfig) -> Self {
         Self {
             config,
-            phase: Phase::Closed { ramp_from: None },
+            phase: Phase::Closed { ramp: None },
             window: Window::default(),
             generation: 0,
             consecutive_opens: 0,
@@ -304,16 +311,12 @@ impl Breaker {
         }
     }
 
-    /// The breaker's status at `now`, and since when it holds (`None`: since
-    /// the breaker was made). A ramp whose time is up reads as closed from its
-    /// end, before any call or `poll` ends it.
-    pub fn status(&self, now: Instant) -> (Status, Option<Instant>) {
+    /// The breaker's status, and since when it holds (`None`: since the
+    /// breaker was made).
+    pub fn status(&self) -> (Status, Option<Instant>) {
         match self.phase {
-            Phase::Closed { ramp_from: Some(from) } if now >= from + self.config.ramp => {
-                (Status::Closed, Some(from + self.config.ramp))
-            }
-            Phase::Closed { ramp_from: Some(_) } => (Status::Ramping, self.changed_at),
-            Phase::Closed { ramp_from: None } => (Status::Closed, self.changed_at),
+            Phase::Closed { ramp: Some(_) } => (Status::Ramping, self.changed_at),
+            Phase::Closed { ramp: None } => (Status::Closed, self.changed_at),
             Phase::Open { .. } if self.drained => (Status::Drained, self.changed_at),
             Phase::Open { .. } => (Status::Open, self.changed_at),
             Phase::HalfOpen { .. } => (Status::HalfOpen, self.changed_at),
@@ -340,31 +343,82 @@ impl Breaker {
         self.consecutive_opens
     }
 
+    /// The failback ramp under way, if any.
+    pub fn ramp(&self) -> Option<Ramp> {
+        match self.phase {
+            Phase::Closed { ramp } => ramp,
+            Phase::Open { .. } | Phase::HalfOpen { .. } => None,
+        }
+    }
+
+    /// The provider's share of the traffic it would get, in [0, 1]: 0 while
+    /// open or half-open, the step's share while ramping.
+    pub fn share(&self) -> f64 {
+        match self.phase {
+            Phase::Closed { ramp: Some(r) } => r.share(&self.config.ramp),
+            Phase::Closed { ramp: None } => 1.0,
+            Phase::Open { .. } | Phase::HalfOpen { .. } => 0.0,
+        }
+    }
+
     /// When the breaker next wants `poll` to be called, if ever: the end of a
-    /// half-open phase (its probes' time is up) or of a failback ramp. The end
-    /// of an open period is not one: nothing happens then until a call asks to
-    /// be admitted, and that call probes.
+    /// half-open phase (its probes' time is up) or of a ramp step that has
+    /// its calls. The end of an open period is not one: nothing happens then
+    /// until a call asks to be admitted, and that call probes.
     pub fn next_deadline(&self) -> Option<Instant> {
         match self.phase {
-            Phase::Closed { ramp_from } => ramp_from.map(|t| t + self.config.ramp),
+            Phase::Closed { ramp } => ramp.and_then(|r| r.ready_at(&self.config.ramp)),
             Phase::Open { .. } => None,
             Phase::HalfOpen { deadline, .. } => Some(deadline),
         }
     }
 
     /// Applies what the passage of time alone decides: a half-open phase past its
-    /// deadline reopens, a finished ramp ends.
+    /// deadline reopens, a ramp step with its calls passes at the end of its hold.
     pub fn poll(&mut self, now: Instant) -> Option<Transition> {
         match self.phase {
             Phase::HalfOpen { deadline, admitted, succeeded } if now >= deadline => {
                 Some(self.open(now, Reason::ProbeTimedOut, admitted.saturating_sub(succeeded), admitted))
             }
-            Phase::Closed { ramp_from: Some(from) } if now >= from + self.config.ramp => {
-                self.phase = Phase::Closed { ramp_from: None };
-                self.changed_at = Some(from + self.config.ramp);
-                None
-            }
+            Phase::Closed { ramp: Some(ramp) } => self.judge_ramp(ramp, now),
             _ => None,
+        }
+    }
+
+    /// Reopens a half-open breaker whose probes' time is up at `now`.
+    fn expire(&mut self, now: Instant) -> Option<Transition> {
+        match self.phase {
+            Phase::HalfOpen { deadline, .. } if now >= deadline => self.poll(now),
+            _ => None,
+        }
+    }
+
+    /// Acts on the judgement of ramp step `ramp` at `now`: the next step (or
+    /// the end of the ramp) when it passed, reopening when it failed.
+    fn judge_ramp(&mut self, ramp: Ramp, now: Instant) -> Option<Transition> {
+        match ramp.judge(&self.config.ramp, now) {
+            Judgement::Pending => None,
+            Judgement::Failed(_) => Some(self.open(now, Reason::FailureDuringRamp, ramp.failures, ramp.calls)),
+            Judgement::Passed => {
+                let next = ramp.next(&self.config.ramp, now);
+                self.phase = Phase::Closed { ramp: next };
+                if next.is_none() {
+                    self.closed_since = Some(now); // healthy time counts from here
+                }
+                // The same generation: calls admitted at the last step still count.
+                self.changed_at = Some(now);
+                let share_ppm = next.map_or(ALL, |r| self.config.ramp.share_ppm(r.step as usize));
+                Some(Transition {
+                    from: State::Closed,
+                    to: State::Closed,
+                    reason: Reason::StepValidated,
+                    at: now,
+                    failures: ramp.failures,
+                    calls: ramp.calls,
+                    open_for: None,
+                    share_ppm: Some(share_ppm),
+                })
+            }
         }
     }
 
@@ -373,9 +427,9 @@ impl Breaker {
     pub fn admit(&mut self, now: Instant, draw: f64) -> (Admission, Option<Transition>) {
         let mut transition = self.poll(now);
         let admission = match self.phase {
-            Phase::Closed { ramp_from: None } => self.permit(false),
-            Phase::Closed { ramp_from: Some(from) } => {
-                if draw < self.ramp_share(now - from) {
+            Phase::Closed { ramp: None } => self.permit(false),
+            Phase::Closed { ramp: Some(ramp) } => {
+                if draw < ramp.share(&self.config.ramp) {
                     self.permit(false)
                 } else {
                     Admission::Rejected { why: Rejection::Ramp, retry_at: now }
@@ -433,27 +487,41 @@ impl Breaker {
         (admission, transition)
     }
 
-    /// Reports the outcome of an admitted call, finished at `now`.
+    /// Reports the outcome of an admitted call, finished at `now`, whose
+    /// latency does not matter (see [`Breaker::record_timed`]).
     pub fn record(&mut self, permit: Permit, verdict: Verdict, now: Instant) -> Option<Transition> {
-        if let Some(expired) = self.poll(now) {
+        self.record_timed(permit, verdict, now, Duration::ZERO)
+    }
+
+    /// Reports the outcome of an admitted call, finished at `now` after
+    /// `latency`: a failback ramp validates its steps' latency with it.
+    pub fn record_timed(
+        &mut self,
+        permit: Permit,
+        verdict: Verdict,
+        now: Instant,
+        latency: Duration,
+    ) -> Option<Transition> {
+        if let Some(expired) = self.expire(now) {
             return Some(expired);
         }
         if permit.generation != self.generation {
             return None; // admitted before the last transition: inert
         }
         match (self.phase, verdict) {
-            (Phase::Closed { ramp_from }, Verdict::Success | Verdict::Failure) => {
+            (Phase::Closed { ramp }, Verdict::Success | Verdict::Failure) => {
                 let failed = verdict == Verdict::Failure;
                 self.window.prune(now, self.config.window);
                 self.window.push(now, failed);
                 let (calls, failures) = (self.window.calls(), self.window.failures);
-                if failed && ramp_from.is_some() {
-                    Some(self.open(now, Reason::FailureDuringRamp, failures, calls))
-                } else if self.rate_reached(calls, failures) {
-                    Some(self.open(now, Reason::FailureRate, failures, calls))
-                } else {
-                    None
+                if let Some(mut ramp) = ramp {
+                    ramp.count(failed, latency, &self.config.ramp);
+                    self.phase = Phase::Closed { ramp: Some(ramp) };
+                    if let Some(t) = self.judge_ramp(ramp, now) {
+                        return Some(t);
+                    }
                 }
+                self.rate_reached(calls, failures).then(|| self.open(now, Reason::FailureRate, failures, calls))
             }
             (Phase::HalfOpen { admitted, .. }, Verdict::Failure) => {
                 Some(self.open(now, Reason::ProbeFailed, 1, admitted))
@@ -461,11 +529,14 @@ impl Breaker {
             (Phase::HalfOpen { deadline, admitted, succeeded }, Verdict::Success) => {
                 let succeeded = succeeded + 1;
                 if succeeded >= self.config.half_open_probes {
-                    let t = self.transition(State::Closed, Reason::ProbesSucceeded, now, 0, admitted, None);
-                    let ramp_from = (!self.config.ramp.is_zero()).then_some(now);
-                    self.phase = Phase::Closed { ramp_from };
+                    let mut t = self.transition(State::Closed, Reason::ProbesSucceeded, now, 0, admitted, None);
+                    let ramp = (!self.config.ramp.is_none()).then(|| Ramp::start(now));
+                    self.phase = Phase::Closed { ramp };
                     self.window.clear();
-                    self.closed_since = Some(now);
+                    match ramp {
+                        Some(r) => t.share_ppm = Some(self.config.ramp.share_ppm(r.step as usize)),
+                        None => self.closed_since = Some(now),
+                    }
                     Some(t)
                 } else {
                     self.phase = Phase::HalfOpen { deadline, admitted, succeeded };
@@ -486,7 +557,7 @@ impl Breaker {
     /// and comes back through the same probes. A breaker not closed is left
     /// alone: it already keeps traffic off the provider, or is testing it.
     pub fn drain(&mut self, now: Instant) -> Option<Transition> {
-        if let Some(expired) = self.poll(now) {
+        if let Some(expired) = self.expire(now) {
             return Some(expired);
         }
         match self.phase {
@@ -520,14 +591,6 @@ impl Breaker {
         self.config.open_max = self.config.open_max.max(self.config.open);
     }
 
-    /// The provider's share of traffic `elapsed` into the ramp, in (0, 1].
-    pub fn ramp_share(&self, elapsed: Duration) -> f64 {
-        let steps = u128::from(self.config.ramp_steps.max(1));
-        let step_len = (self.config.ramp.as_nanos() / steps).max(1);
-        let step = (elapsed.as_nanos() / step_len + 1).min(steps);
-        step as f64 / steps as f64
-    }
-
     /// Whether `failures` of `calls` open the breaker.
     fn rate_reached(&self, calls: u32, failures: u32) -> bool {
         calls >= self.config.min_calls
@@ -536,7 +599,8 @@ impl Breaker {
 
     /// The open period for the next open, after forgiving healthy time.
     fn next_open_period(&mut self, now: Instant) -> Duration {
-        if let (Some(since), Phase::Closed { .. }) = (self.closed_since, self.phase) {
+        // Time spent ramping is not healthy time yet: it forgives nothing.
+        if let (Some(since), Phase::Closed { ramp: None }) = (self.closed_since, self.phase) {
             let reset = self.config.backoff_reset.as_nanos().max(1);
             let forgiven = u32::try_from(now.saturating_duration_since(since).as_nanos() / reset).unwrap_or(u32::MAX);
             self.consecutive_opens = self.consecutive_opens.saturating_sub(forgiven);
@@ -565,7 +629,7 @@ impl Breaker {
     ) -> Transition {
         self.generation += 1;
         self.changed_at = Some(at);
-        Transition { from: self.state(), to, reason, at, failures, calls, open_for }
+        Transition { from: self.state(), to, reason, at, failures, calls, open_for, share_ppm: None }
     }
 
     fn permit(&self, probe: bool) -> Admission {

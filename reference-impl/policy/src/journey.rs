@@ -116,6 +116,9 @@ pub struct Journey<'a> {
     tried: Tried,
     /// The chain position being tried, and the attempts made on it.
     current: Option<(usize, u32)>,
+    /// When the current attempt was admitted: its outcome's latency counts
+    /// from then.
+    attempt_since: Instant,
     attempts: u32,
     earliest_retry: Option<Instant>,
     last_failure: Option<(usize, Class)>,
@@ -133,6 +136,7 @@ impl<'a> Journey<'a> {
             idempotent,
             tried: Tried::default(),
             current: None,
+            attempt_since: deadline,
             attempts: 0,
             earliest_retry: None,
             last_failure: None,
@@ -210,7 +214,7 @@ impl<'a> Journey<'a> {
         if decide.moves_on_at_once(&failure) && now < self.deadline {
             let selection = decide.select(chain, self.tried, now, draws.1);
             if selection.chosen.is_some() {
-                return self.take(hop, failure.class, MoveOn::TransportFailure, selection);
+                return self.take(hop, failure.class, MoveOn::TransportFailure, selection, now);
             }
             self.note(&selection);
         }
@@ -238,6 +242,7 @@ impl<'a> Journey<'a> {
         }
         match admission {
             Admission::Admitted(permit) if now < self.deadline => {
+                self.attempt_since = now;
                 self.current = Some((hop, attempts_here + 1));
                 self.attempts += 1;
                 Action::Attempt { hop, permit }
@@ -260,7 +265,8 @@ impl<'a> Journey<'a> {
         class: Class,
         now: Instant,
     ) {
-        if let Some(transition) = chain[hop].record(permit, decide.verdict(class), now) {
+        let latency = now.saturating_duration_since(self.attempt_since);
+        if let Some(transition) = chain[hop].record_timed(permit, decide.verdict(class), now, latency) {
             self.decisions.push(Decision::Transition { hop, transition });
         }
     }
@@ -282,15 +288,15 @@ impl<'a> Journey<'a> {
             return self.exhausted();
         }
         let selection = decide.select(chain, self.tried, now, draw);
-        self.take(from, class, why, selection)
+        self.take(from, class, why, selection, now)
     }
 
     /// Takes the provider `selection` chose after leaving `from`, if any.
-    fn take(&mut self, from: usize, class: Class, why: MoveOn, selection: Selection) -> Action {
+    fn take(&mut self, from: usize, class: Class, why: MoveOn, selection: Selection, now: Instant) -> Action {
         self.note(&selection);
         let to = selection.chosen.map(|(hop, _)| hop);
         self.decisions.push(Decision::Left { from, to, class, why });
-        self.enter(selection)
+        self.enter(selection, now)
     }
 
     fn route<D: Decide>(&mut self, decide: &D, chain: &mut [Breaker], now: Instant, draw: f64) -> Action {
@@ -299,7 +305,7 @@ impl<'a> Journey<'a> {
         }
         let selection = decide.select(chain, self.tried, now, draw);
         self.note(&selection);
-        self.enter(selection)
+        self.enter(selection, now)
     }
 
     /// Keeps what routing saw: transitions, skipped providers, when they may admit again.
@@ -313,9 +319,10 @@ impl<'a> Journey<'a> {
         self.earliest_retry = earliest(self.earliest_retry, selection.earliest_retry());
     }
 
-    fn enter(&mut self, selection: Selection) -> Action {
+    fn enter(&mut self, selection: Selection, now: Instant) -> Action {
         match selection.chosen {
             Some((hop, permit)) => {
+                self.attempt_since = now;
                 self.tried.insert(hop);
                 self.current = Some((hop, 1));
                 self.attempts += 1;
@@ -356,8 +363,7 @@ mod tests {
             half_open_probes: 1,
             probe_timeout: 50 * MS,
             backoff_reset: 1_000 * MS,
-            ramp: Duration::ZERO,
-            ramp_steps: 1,
+            ramp: crate::RampConfig::NONE,
             active_probes: false,
         };
         (0..n).map(|_| Breaker::new(config)).collect()

@@ -11,7 +11,8 @@
 //! - [`retry`]: the backoff schedule on one provider; [`budget`]: retries
 //!   bounded across requests;
 //! - [`breaker`]: the circuit breaker per (model, provider), with the failback
-//!   ramp; [`routing`]: which provider of a chain is next;
+//!   ramp of [`failback`]: a recovered provider's share, validated step by
+//!   step; [`routing`]: which provider of a chain is next;
 //! - [`health`]: a provider's health from several metrics, and when to drain
 //!   it before its failures reach clients;
 //! - [`replay`]: whether a request may be sent again; [`stream`]: how a
@@ -33,6 +34,7 @@ pub mod classify;
 pub mod decide;
 pub mod drill;
 pub mod episode;
+pub mod failback;
 pub mod failure;
 pub mod health;
 pub mod journey;
@@ -47,6 +49,7 @@ pub use breaker::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, 
 pub use budget::{BudgetConfig, RetryBudget};
 pub use classify::{Class, TransportFailure, Verdict, classify_status, classify_transport};
 pub use decide::{Decide, Standard};
+pub use failback::{Judgement, Ramp, RampConfig, Shortfall, Validation};
 pub use failure::{Cause, Failure};
 pub use health::{
     Assessment, ClassWeights, Health, HealthConfig, Metric, Reading, Sample, Thresholds, Values, Weights,

@@ -2,7 +2,9 @@
 //! tested on both sides. (The property tests explore arbitrary sequences.)
 use std::time::{Duration, Instant};
 
-use failover_policy::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Verdict};
+use failover_policy::{
+    Admission, Breaker, BreakerConfig, Permit, RampConfig, Reason, Rejection, State, Validation, Verdict,
+};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -16,8 +18,7 @@ fn config() -> BreakerConfig {
         half_open_probes: 2,
         probe_timeout: 50 * MS,
         backoff_reset: 1_000 * MS,
-        ramp: Duration::ZERO,
-        ramp_steps: 4,
+        ramp: RampConfig::NONE,
         active_probes: false,
     }
 }
@@ -183,23 +184,73 @@ fn consecutive_opens_are_forgiven_after_healthy_periods() {
     assert_eq!(feed(&mut b, much_later, &[F, F, F, F]).and_then(|t| t.open_for), Some(100 * MS));
 }
 
-#[test]
-fn the_failback_ramp_admits_a_growing_share_and_reopens_on_failure() {
-    let t0 = Instant::now();
-    let mut b = Breaker::new(BreakerConfig { ramp: 400 * MS, half_open_probes: 1, ..config() });
-    feed(&mut b, t0, &[F, F, F, F]);
+/// A ramp of 25 % then 50 %, each step held 100 ms and validated on 2
+/// calls, none failed, none slower than 50 ms.
+fn ramp() -> RampConfig {
+    let v = Validation { min_calls: 2, max_error_ppm: 0, max_p95: Some(50 * MS) };
+    RampConfig::new(&[250_000, 500_000], 100 * MS, v).unwrap()
+}
+
+/// Opens `b` at `t0` and closes it through one probe at `t0 + 100 ms`.
+fn open_and_recover(b: &mut Breaker, t0: Instant) -> Instant {
+    feed(b, t0, &[F, F, F, F]);
     let t1 = t0 + 100 * MS;
-    let p = admit(&mut b, t1);
-    assert!(b.record(p, S, t1).is_some());
-    assert_eq!(b.ramp_share(Duration::ZERO), 0.25);
-    assert_eq!(b.ramp_share(399 * MS), 1.0);
+    let p = admit(b, t1);
+    let t = b.record(p, S, t1).expect("the probe closes it");
+    assert_eq!((t.reason, t.share_ppm), (Reason::ProbesSucceeded, Some(250_000)));
+    t1
+}
+
+#[test]
+fn the_failback_ramp_rises_only_through_validated_steps() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(BreakerConfig { ramp: ramp(), half_open_probes: 1, ..config() });
+    let t1 = open_and_recover(&mut b, t0);
+    assert_eq!(b.share(), 0.25);
     assert!(matches!(b.admit(t1, 0.3).0, Admission::Rejected { why: Rejection::Ramp, .. }));
     // A draw equal to the share is outside it: draws are in [0, 1).
     assert!(matches!(b.admit(t1, 0.25).0, Admission::Rejected { why: Rejection::Ramp, .. }));
-    assert!(matches!(b.admit(t1 + 100 * MS, 0.3).0, Admission::Admitted(_)));
-    let p = admit(&mut b, t1 + 150 * MS);
-    let t = b.record(p, F, t1 + 150 * MS).expect("a failure during the ramp reopens");
-    assert_eq!(t.reason, Reason::FailureDuringRamp);
+    // Time alone passes nothing while the step lacks its calls.
+    assert_eq!((b.next_deadline(), b.poll(t1 + 500 * MS)), (None, None));
+    let p = admit(&mut b, t1 + 500 * MS);
+    assert_eq!(b.record_timed(p, S, t1 + 500 * MS, 10 * MS), None, "1 call of 2");
+    let p = admit(&mut b, t1 + 510 * MS);
+    let t = b.record_timed(p, S, t1 + 510 * MS, 10 * MS).expect("the second call passes the step");
+    assert_eq!(
+        (t.reason, t.from, t.to, t.calls, t.failures),
+        (Reason::StepValidated, State::Closed, State::Closed, 2, 0)
+    );
+    assert_eq!((t.share_ppm, b.share()), (Some(500_000), 0.5));
+    // With its calls in, the step passes at the end of its hold, by time alone.
+    let t2 = t1 + 510 * MS;
+    for at in [t2, t2 + MS] {
+        let p = admit(&mut b, at);
+        assert_eq!(b.record_timed(p, S, at, 10 * MS), None, "the hold is not over");
+    }
+    assert_eq!(b.next_deadline(), Some(t2 + 100 * MS));
+    assert_eq!(b.poll(t2 + 99 * MS), None);
+    let t = b.poll(t2 + 100 * MS).expect("the last step passes");
+    assert_eq!((t.share_ppm, b.share(), b.ramp(), b.next_deadline()), (Some(1_000_000), 1.0, None, None));
+    assert!(matches!(b.admit(t2 + 101 * MS, 0.99).0, Admission::Admitted(_)));
+}
+
+#[test]
+fn a_failed_step_reopens_for_longer_and_the_ramp_restarts_from_its_first_step() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(BreakerConfig { ramp: ramp(), half_open_probes: 1, open_max: 1_000 * MS, ..config() });
+    let t1 = open_and_recover(&mut b, t0);
+    let p = admit(&mut b, t1 + MS);
+    let t = b.record_timed(p, S, t1 + MS, 51 * MS).expect("one slow call in 2 fails the p95");
+    assert_eq!((t.reason, t.open_for), (Reason::FailureDuringRamp, Some(200 * MS)), "the second open in a row");
+    assert_eq!(b.share(), 0.0);
+    let t2 = t1 + 201 * MS;
+    let p = admit(&mut b, t2);
+    assert_eq!(b.record(p, S, t2).and_then(|t| t.share_ppm), Some(250_000), "back to the first step");
+    // Ramping for longer than the reset period forgives nothing.
+    let t3 = t2 + 5_000 * MS;
+    let p = admit(&mut b, t3);
+    let t = b.record(p, F, t3).expect("a failure fails the step at once");
+    assert_eq!((t.reason, t.open_for), (Reason::FailureDuringRamp, Some(300 * MS)));
 }
 
 #[test]
@@ -272,27 +323,28 @@ fn without_active_probes_a_probe_request_behaves_as_a_client_would() {
 fn the_status_tells_drained_and_ramping_apart_and_says_since_when() {
     use failover_policy::Status;
     let t0 = Instant::now();
-    let mut b = Breaker::new(BreakerConfig { ramp: 400 * MS, half_open_probes: 1, ..config() });
-    assert_eq!(b.status(t0), (Status::Closed, None));
+    let single = RampConfig::new(&[500_000], 400 * MS, Validation { min_calls: 1, ..ramp().validation }).unwrap();
+    let mut b = Breaker::new(BreakerConfig { ramp: single, half_open_probes: 1, ..config() });
+    assert_eq!(b.status(), (Status::Closed, None));
     feed(&mut b, t0, &[F, F, F, F]);
-    assert_eq!(b.status(t0 + 10 * MS), (Status::Open, Some(t0)));
+    assert_eq!(b.status(), (Status::Open, Some(t0)));
     let t1 = t0 + 100 * MS;
     let p = admit(&mut b, t1);
-    assert_eq!(b.status(t1), (Status::HalfOpen, Some(t1)));
+    assert_eq!(b.status(), (Status::HalfOpen, Some(t1)));
     b.record(p, S, t1 + MS).expect("closes");
-    assert_eq!(b.status(t1 + 2 * MS), (Status::Ramping, Some(t1 + MS)));
-    // The ramp's end reads as closed from then, before anything polls.
-    assert_eq!(b.status(t1 + 401 * MS), (Status::Closed, Some(t1 + 401 * MS)));
-    assert_eq!(b.status(t1 + 400 * MS), (Status::Ramping, Some(t1 + MS)));
-    assert_eq!(b.poll(t1 + 500 * MS), None);
-    assert_eq!(b.status(t1 + 600 * MS), (Status::Closed, Some(t1 + 401 * MS)));
+    assert_eq!(b.status(), (Status::Ramping, Some(t1 + MS)));
+    let p = admit(&mut b, t1 + 2 * MS);
+    assert_eq!(b.record(p, S, t1 + 2 * MS), None);
+    assert_eq!(b.status(), (Status::Ramping, Some(t1 + MS)), "until validated");
+    b.poll(t1 + 401 * MS).expect("the step passes");
+    assert_eq!(b.status(), (Status::Closed, Some(t1 + 401 * MS)));
     let t2 = t1 + 700 * MS;
     b.drain(t2).expect("drains");
-    assert_eq!(b.status(t2), (Status::Drained, Some(t2)));
+    assert_eq!(b.status(), (Status::Drained, Some(t2)));
     // A drained provider that fails its probe is open on failures, no longer drained.
     let p = admit(&mut b, t2 + 200 * MS);
     b.record(p, F, t2 + 201 * MS).expect("reopens");
-    assert_eq!(b.status(t2 + 202 * MS), (Status::Open, Some(t2 + 201 * MS)));
+    assert_eq!(b.status(), (Status::Open, Some(t2 + 201 * MS)));
     let names: Vec<&str> =
         [Status::Closed, Status::Open, Status::HalfOpen, Status::Ramping, Status::Drained].map(Status::as_str).into();
     assert_eq!(names, ["closed", "open", "half_open", "ramping", "drained"]);
@@ -326,4 +378,48 @@ fn a_retuned_breaker_opens_sooner_stays_open_longer_and_asks_more_probes() {
     learned.half_open_probes = 0;
     b.retune(learned);
     assert_eq!((b.current().min_calls, b.current().half_open_probes), (1, 1), "never below one");
+}
+
+#[test]
+fn states_reasons_and_statuses_have_the_contracts_names() {
+    use failover_policy::Status;
+    let states: Vec<&str> = [State::Closed, State::Open, State::HalfOpen].map(<&str>::from).into();
+    assert_eq!(states, ["closed", "open", "half_open"]);
+    let reasons: Vec<&str> = [
+        Reason::FailureRate,
+        Reason::OpenElapsed,
+        Reason::ProbeFailed,
+        Reason::ProbeTimedOut,
+        Reason::ProbesSucceeded,
+        Reason::FailureDuringRamp,
+        Reason::StepValidated,
+        Reason::HealthScore,
+    ]
+    .map(<&str>::from)
+    .into();
+    assert_eq!(
+        reasons,
+        [
+            "failure_rate_reached",
+            "open_period_elapsed",
+            "probe_failed",
+            "probe_timed_out",
+            "probes_succeeded",
+            "failure_during_failback_ramp",
+            "failback_step_validated",
+            "health_score",
+        ]
+    );
+    assert_eq!(<&str>::from(Status::Ramping), "ramping");
+}
+
+#[test]
+fn consecutive_opens_are_counted_until_forgiven() {
+    let t0 = Instant::now();
+    let mut b = Breaker::new(BreakerConfig { half_open_probes: 1, ..config() });
+    assert_eq!(b.consecutive_opens(), 0);
+    feed(&mut b, t0, &[F, F, F, F]);
+    let p = admit(&mut b, t0 + 100 * MS);
+    b.record(p, F, t0 + 100 * MS).expect("the probe fails: open again");
+    assert_eq!(b.consecutive_opens(), 2);
 }

@@ -17,7 +17,7 @@ pub(crate) async fn metrics<D: Decide>(State(gateway): State<Arc<Gateway<D>>>) -
     let now = Instant::now();
     let mut scraped = Scraped::default();
     for (r, route) in gateway.settings.routes.iter().enumerate() {
-        let statuses: Vec<_> = gateway.breakers(r).iter().map(|b| b.status(now).0).collect();
+        let statuses: Vec<_> = gateway.breakers(r).iter().map(|b| b.status().0).collect();
         let mut health = gateway.health.get(r).map(lock);
         for (hop, status) in statuses.into_iter().enumerate() {
             let score = health.as_mut().map(|h| h[hop].record.assess(now).score);

@@ -1,6 +1,7 @@
 //! `GET /admin/providers` (capability `health-api`, case TC_R752_FAILOVER_010):
 //! every (model, provider) of every chain with its breaker's status and since
-//! when, and its health as of now: the score with each metric, error rate,
+//! when, its share of the traffic (below 1 while a failback ramp runs,
+//! capability `gradual-failback`), and its health as of now: the score with each metric, error rate,
 //! p50 and p95 latency, and the latest failure. Health fields are `null` when
 //! the gateway keeps no health window (`policy.health` absent).
 use std::sync::Arc;
@@ -28,6 +29,7 @@ struct Entry {
     position: usize,
     state: Status,
     since_ms: f64,
+    share: f64,
     score: Option<f64>,
     components: Vec<MetricEvent>,
     error_rate: Option<f64>,
@@ -53,15 +55,16 @@ pub(crate) fn listing<D: Decide>(gateway: &Gateway<D>, now: Instant) -> Listing 
     let events = &gateway.events;
     let mut providers = Vec::new();
     for (r, route) in gateway.settings.routes.iter().enumerate() {
-        let statuses: Vec<_> = gateway.breakers(r).iter().map(|b| b.status(now)).collect();
+        let statuses: Vec<_> = gateway.breakers(r).iter().map(|b| (b.status(), b.share())).collect();
         let mut health = gateway.health.get(r).map(crate::lock);
-        for (hop, (state, since)) in statuses.into_iter().enumerate() {
+        for (hop, ((state, since), share)) in statuses.into_iter().enumerate() {
             let mut entry = Entry {
                 model: route.model.clone(),
                 provider: gateway.settings.provider_of(r, hop).id.clone(),
                 position: hop,
                 state,
                 since_ms: since.map_or(0.0, |at| events.at_ms(at)),
+                share,
                 score: None,
                 components: Vec::new(),
                 error_rate: None,

@@ -20,11 +20,20 @@ pub struct Trail<D> {
 }
 
 /// Logs a breaker transition of chain position `hop` of `route`; a half-open
-/// breaker closing is the failback decision and says so too. A transition may
-/// bring a new deadline: the deadline task is woken.
+/// breaker closing is the failback decision and says so too, and a validated
+/// ramp step is a `failback_step`. A transition may bring a new deadline: the
+/// deadline task is woken.
 pub(crate) fn log_transition<D: Decide>(gateway: &Gateway<D>, route: usize, hop: usize, t: Transition) {
     let model = gateway.settings.routes[route].model.clone();
     let provider = gateway.settings.provider_of(route, hop).id.clone();
+    let share = f64::from(t.share_ppm.unwrap_or(failover_policy::failback::ALL)) / 1e6;
+    if t.reason == Reason::StepValidated {
+        // A ramp step: no change of state, so no episode either.
+        let kind = EventKind::FailbackStep { model, provider, share, calls: t.calls, failures: t.failures };
+        gateway.events.push(kind, t.at);
+        gateway.deadlines.notify_one();
+        return;
+    }
     let kind = EventKind::BreakerTransition {
         model: model.clone(),
         provider: provider.clone(),
@@ -41,7 +50,7 @@ pub(crate) fn log_transition<D: Decide>(gateway: &Gateway<D>, route: usize, hop:
         crate::learning::after_episode(gateway, route, hop, &history, t.at);
     }
     if t.reason == Reason::ProbesSucceeded {
-        gateway.events.push(EventKind::Failback { model, provider, probes: t.calls }, t.at);
+        gateway.events.push(EventKind::Failback { model, provider, probes: t.calls, share }, t.at);
     }
     gateway.deadlines.notify_one();
 }

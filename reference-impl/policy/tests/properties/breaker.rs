@@ -1,7 +1,7 @@
 //! The breaker's invariants, each judged on a trace from `sim::simulate`.
 use std::time::{Duration, Instant};
 
-use failover_policy::{BreakerConfig, Reason, State, Verdict};
+use failover_policy::{BreakerConfig, Ramp, Reason, State, Verdict};
 
 use super::model::Phase;
 use super::sim::{Op, Step};
@@ -12,20 +12,22 @@ fn fail(step: usize, s: &Step, what: String) -> Verdictless {
     Err(format!("step {step} ({:?} at {:?}): {what}", s.op, s.now))
 }
 
-const LEGAL: [(State, State); 4] = [
+const LEGAL: [(State, State); 5] = [
     (State::Closed, State::Open),
+    (State::Closed, State::Closed),
     (State::Open, State::HalfOpen),
     (State::HalfOpen, State::Closed),
     (State::HalfOpen, State::Open),
 ];
 
 /// Property 1: Only legal transitions (closed→open, open→half-open, half-open→closed,
-/// half-open→open), and step by step the same state, admissions and transitions
+/// half-open→open, and closed→closed for a validated ramp step only), and step by step the same state, admissions and transitions
 /// as the reference model of the specification.
 pub fn agrees_with_model(_: &BreakerConfig, trace: &[Step]) -> Verdictless {
     for (i, s) in trace.iter().enumerate() {
         if let Some(t) = s.transition {
-            if !LEGAL.contains(&(t.from, t.to)) {
+            let step = t.reason == Reason::StepValidated;
+            if !LEGAL.contains(&(t.from, t.to)) || step != (t.from == t.to) {
                 return fail(i, s, format!("illegal transition {:?} -> {:?}", t.from, t.to));
             }
         }
@@ -34,7 +36,7 @@ pub fn agrees_with_model(_: &BreakerConfig, trace: &[Step]) -> Verdictless {
         if real != model {
             return fail(i, s, format!("transition {real:?}, the model made {model:?}"));
         }
-        if s.after != model_state(s.model_after) {
+        if s.after != model_state(&s.model_after) {
             return fail(i, s, format!("state {:?}, the model is {:?}", s.after, s.model_after));
         }
         if let (Some(admitted), Some(granted)) = (s.admitted, s.granted) {
@@ -46,7 +48,7 @@ pub fn agrees_with_model(_: &BreakerConfig, trace: &[Step]) -> Verdictless {
     Ok(())
 }
 
-fn model_state(p: Phase) -> State {
+fn model_state(p: &Phase) -> State {
     match p {
         Phase::Closed { .. } => State::Closed,
         Phase::Open { .. } => State::Open,
@@ -60,7 +62,7 @@ fn model_state(p: Phase) -> State {
 /// opened on the failure rate if and only if the recomputed window reached it.
 pub fn opens_exactly_at_threshold(cfg: &BreakerConfig, trace: &[Step]) -> Verdictless {
     for (i, s) in trace.iter().enumerate() {
-        let (Some((calls, failures)), Phase::Closed { ramp_from: None }) = (s.judged, s.model_before) else { continue };
+        let (Some((calls, failures)), Phase::Closed { ramp: None }) = (s.judged, &s.model_before) else { continue };
         let reached =
             calls >= cfg.min_calls && failures as u128 * 1_000_000 >= cfg.threshold_ppm as u128 * calls as u128;
         let opened = s.transition.is_some_and(|t| t.to == State::Open && t.reason == Reason::FailureRate);
@@ -74,7 +76,7 @@ pub fn opens_exactly_at_threshold(cfg: &BreakerConfig, trace: &[Step]) -> Verdic
 /// Property 3: While open, before the open period has passed, no call is admitted.
 pub fn nothing_admitted_while_open(_: &BreakerConfig, trace: &[Step]) -> Verdictless {
     for (i, s) in trace.iter().enumerate() {
-        if let (Phase::Open { until, .. }, Some(Ok(()))) = (s.model_before, s.admitted) {
+        if let (&Phase::Open { until, .. }, Some(Ok(()))) = (&s.model_before, s.admitted) {
             if s.now < until {
                 return fail(i, s, format!("admitted {:?} before the open period ended", until - s.now));
             }
@@ -244,7 +246,8 @@ pub fn no_flapping(cfg: &BreakerConfig, trace: &[Step]) -> Verdictless {
             if t.to == State::Open {
                 opened_at = Some(s.now);
             }
-            if t.to == State::Closed {
+            // A failback is the close after probes; a validated ramp step is not another.
+            if t.to == State::Closed && t.from != State::Closed {
                 if let Some(previous) = last_failback.filter(|p| s.now - *p < cfg.open) {
                     return fail(i, s, format!("two failbacks {:?} apart", s.now - previous));
                 }
@@ -255,23 +258,52 @@ pub fn no_flapping(cfg: &BreakerConfig, trace: &[Step]) -> Verdictless {
     Ok(())
 }
 
-/// Property 14: During a failback ramp, any failure of the recovered provider sends its
-/// share to zero: the breaker reopens and admits nothing until the next open
-/// period has passed.
+/// The ramp step the subject was at before `s`, with the outcome `s`
+/// reported counted in, if it reported one that counts.
+fn step_with_outcome(cfg: &BreakerConfig, s: &Step) -> Option<Ramp> {
+    let mut ramp = s.ramp_before?;
+    if let (Op::Finish { ms, .. }, Some((verdict @ (Verdict::Success | Verdict::Failure), false))) = (&s.op, s.finished)
+    {
+        ramp.count(verdict == Verdict::Failure, Duration::from_millis(*ms), &cfg.ramp);
+    }
+    Some(ramp)
+}
+
+/// Property 14: A failure during the ramp always returns the share to 0:
+/// once a step holds more failures, or calls slower than its p95 bound, than
+/// its validation tolerates, the breaker is open and the provider's share is 0.
 pub fn ramp_failure_reopens(cfg: &BreakerConfig, trace: &[Step]) -> Verdictless {
-    let mut closed_at: Option<Instant> = None;
     for (i, s) in trace.iter().enumerate() {
-        let during_ramp = closed_at.is_some_and(|c| s.now < c + cfg.ramp) && s.before == State::Closed;
-        if let (Some((Verdict::Failure, false)), true) = (s.finished, during_ramp) {
-            if s.after != State::Open {
-                return fail(i, s, format!("a failure during the ramp left the breaker {:?}", s.after));
-            }
+        let Some(ramp) = step_with_outcome(cfg, s).filter(|_| s.consulted) else { continue };
+        let v = cfg.ramp.validation;
+        let basis = u64::from(ramp.calls.max(v.min_calls));
+        let too_many = u64::from(ramp.failures) * 1_000_000 > u64::from(v.max_error_ppm) * basis;
+        let too_slow = u64::from(ramp.slow) * 20 > basis;
+        if (too_many || too_slow) && (s.share_after != 0.0 || s.after != State::Open) {
+            return fail(i, s, format!("a failed step ({ramp:?}) left the share at {}", s.share_after));
         }
-        if s.transition.is_some_and(|t| t.to == State::Closed) {
-            closed_at = Some(s.now);
+    }
+    Ok(())
+}
+
+/// Property 34: The share never rises without a validated step: whenever
+/// a ramping provider's share rises, the step it leaves had its `min_calls`
+/// counted outcomes, was held for `hold`, and did not fail.
+pub fn share_rises_only_through_validated_steps(cfg: &BreakerConfig, trace: &[Step]) -> Verdictless {
+    for (i, s) in trace.iter().enumerate() {
+        if s.share_after <= s.share_before || s.before != State::Closed {
+            continue;
         }
-        if s.transition.is_some_and(|t| t.to == State::Open) {
-            closed_at = None;
+        let Some(ramp) = step_with_outcome(cfg, s) else { continue };
+        let v = cfg.ramp.validation;
+        let held = s.now >= ramp.since + cfg.ramp.hold;
+        let failed =
+            u64::from(ramp.failures) * 1_000_000 > u64::from(v.max_error_ppm) * u64::from(ramp.calls.max(v.min_calls));
+        if ramp.calls < v.min_calls || !held || failed {
+            return fail(i, s, format!("the share rose to {} from {ramp:?}", s.share_after));
+        }
+        if s.transition.is_none_or(|t| t.reason != Reason::StepValidated) {
+            return fail(i, s, "the share rose without a step_validated transition".into());
         }
     }
     Ok(())

@@ -86,8 +86,7 @@ pub fn cases() -> impl Strategy<Value = Case> {
                         half_open_probes: 1,
                         probe_timeout: ms(100),
                         backoff_reset: ms(1_000),
-                        ramp: Duration::ZERO,
-                        ramp_steps: 1,
+                        ramp: failover_policy::RampConfig::NONE,
                         active_probes: false,
                     },
                     retry: RetryConfig {

@@ -1,15 +1,30 @@
 //! A reference model of the breaker's specification (README, "Decisions"),
 //! written from the text rather than from the implementation, and kept simple
 //! rather than fast: the window is recomputed from the whole log of outcomes
-//! every time it is needed.
+//! every time it is needed, and a failback ramp step keeps every outcome it saw.
 use std::time::{Duration, Instant};
 
 use failover_policy::{BreakerConfig, Reason, State, Verdict};
 
+/// A failback ramp step: which, since when, and every outcome it counted
+/// (failed, latency).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub index: usize,
+    pub since: Instant,
+    pub outcomes: Vec<(bool, Duration)>,
+}
+
+impl Step {
+    pub fn new(index: usize, since: Instant) -> Self {
+        Self { index, since, outcomes: Vec::new() }
+    }
+}
+
 /// The model's phase.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
-    Closed { ramp_from: Option<Instant> },
+    Closed { ramp: Option<Step> },
     Open { until: Instant, open_for: Duration },
     HalfOpen { deadline: Instant, admitted: u32, succeeded: u32 },
 }
@@ -47,7 +62,7 @@ impl Model {
     pub fn new(cfg: BreakerConfig) -> Self {
         Self {
             cfg,
-            phase: Phase::Closed { ramp_from: None },
+            phase: Phase::Closed { ramp: None },
             log: Vec::new(),
             generation: 0,
             consecutive_opens: 0,
@@ -77,7 +92,7 @@ impl Model {
     }
 
     /// The open period for an open at `now`: one consecutive open is forgiven
-    /// per full `backoff_reset` spent closed; then `open × n`, capped.
+    /// per full `backoff_reset` spent closed (and not ramping); then `open × n`, capped.
     fn open_period(&mut self, now: Instant, from_closed: bool) -> Duration {
         if from_closed {
             if let Some(since) = self.closed_since {
@@ -92,46 +107,74 @@ impl Model {
 
     fn go(&mut self, to: Phase, reason: Reason, open_for: Option<Duration>) -> Change {
         let from = self.state();
+        let clears = matches!(to, Phase::Open { .. } | Phase::Closed { .. });
         self.phase = to;
         self.generation += 1;
-        let change = Change { from, to: self.state(), reason, open_for };
-        if to_state(to) == State::Open || to_state(to) == State::Closed {
+        if clears {
             self.log.clear();
         }
-        change
+        Change { from, to: self.state(), reason, open_for }
     }
 
     fn open(&mut self, now: Instant, reason: Reason) -> Change {
-        let from_closed = matches!(self.phase, Phase::Closed { .. });
+        let from_closed = matches!(self.phase, Phase::Closed { ramp: None });
         let open_for = self.open_period(now, from_closed);
         self.go(Phase::Open { until: now + open_for, open_for }, reason, Some(open_for))
     }
 
-    /// Time alone: half-open past its deadline reopens; a finished ramp ends.
-    pub fn poll(&mut self, now: Instant) -> Option<Change> {
+    /// Half-open past its deadline reopens.
+    fn expire(&mut self, now: Instant) -> Option<Change> {
         match self.phase {
             Phase::HalfOpen { deadline, .. } if now >= deadline => Some(self.open(now, Reason::ProbeTimedOut)),
-            Phase::Closed { ramp_from: Some(from) } if now >= from + self.cfg.ramp => {
-                self.phase = Phase::Closed { ramp_from: None };
-                None
-            }
             _ => None,
         }
     }
 
-    /// The provider's share `elapsed` into the ramp.
-    pub fn share(&self, elapsed: Duration) -> f64 {
-        let steps = self.cfg.ramp_steps.max(1) as u128;
-        let step_len = (self.cfg.ramp.as_nanos() / steps).max(1);
-        ((elapsed.as_nanos() / step_len + 1).min(steps)) as f64 / steps as f64
+    /// Time alone: half-open past its deadline reopens; a ramp step is judged.
+    pub fn poll(&mut self, now: Instant) -> Option<Change> {
+        self.expire(now).or_else(|| self.judge_step(now))
+    }
+
+    /// A ramp step fails once its failures, or its calls slower than the p95
+    /// bound (more than one in twenty), are more than its calls (at least
+    /// `min_calls`) tolerate; it passes with `min_calls` calls once held for
+    /// `hold`: the next step, or all traffic after the last.
+    fn judge_step(&mut self, now: Instant) -> Option<Change> {
+        let Phase::Closed { ramp: Some(step) } = &self.phase else { return None };
+        let v = self.cfg.ramp.validation;
+        let calls = step.outcomes.len() as f64;
+        let basis = calls.max(v.min_calls as f64);
+        let failures = step.outcomes.iter().filter(|(failed, _)| *failed).count() as f64;
+        let slow = step.outcomes.iter().filter(|(_, latency)| v.max_p95.is_some_and(|b| *latency > b)).count() as f64;
+        if failures / basis > v.max_error_ppm as f64 / 1e6 || slow / basis > 0.05 {
+            return Some(self.open(now, Reason::FailureDuringRamp));
+        }
+        if calls < v.min_calls as f64 || now < step.since + self.cfg.ramp.hold {
+            return None;
+        }
+        let next = step.index + 1;
+        let ramp = (next < self.cfg.ramp.steps()).then(|| Step::new(next, now));
+        if ramp.is_none() {
+            self.closed_since = Some(now);
+        }
+        self.phase = Phase::Closed { ramp };
+        Some(Change { from: State::Closed, to: State::Closed, reason: Reason::StepValidated, open_for: None })
+    }
+
+    /// The provider's share now.
+    pub fn share(&self) -> f64 {
+        match &self.phase {
+            Phase::Closed { ramp: Some(step) } => self.cfg.ramp.share_ppm(step.index) as f64 / 1e6,
+            Phase::Closed { ramp: None } => 1.0,
+            _ => 0.0,
+        }
     }
 
     pub fn admit(&mut self, now: Instant, draw: f64) -> (Option<Grant>, Option<Change>) {
         let mut change = self.poll(now);
         let grant = match self.phase {
-            Phase::Closed { ramp_from: None } => Some(Grant { generation: self.generation, probe: false }),
-            Phase::Closed { ramp_from: Some(from) } => {
-                (draw < self.share(now - from)).then_some(Grant { generation: self.generation, probe: false })
+            Phase::Closed { .. } => {
+                (draw < self.share()).then_some(Grant { generation: self.generation, probe: false })
             }
             Phase::Open { until, .. } if now < until => None,
             Phase::Open { .. } => {
@@ -149,36 +192,42 @@ impl Model {
         (grant, change)
     }
 
-    pub fn record(&mut self, grant: Grant, verdict: Verdict, now: Instant) -> Option<Change> {
-        if let Some(change) = self.poll(now) {
+    pub fn record(&mut self, grant: Grant, verdict: Verdict, now: Instant, latency: Duration) -> Option<Change> {
+        if let Some(change) = self.expire(now) {
             return Some(change);
         }
         if grant.generation != self.generation {
             return None;
         }
-        match (self.phase, verdict) {
+        match (self.phase.clone(), verdict) {
             (_, Verdict::Ignored) => {
                 if let Phase::HalfOpen { deadline, admitted, succeeded } = self.phase {
                     self.phase = Phase::HalfOpen { deadline, admitted: admitted.saturating_sub(1), succeeded };
                 }
                 None
             }
-            (Phase::Closed { ramp_from }, v) => {
+            (Phase::Closed { ramp }, v) => {
                 let failed = v == Verdict::Failure;
                 self.log.push((now, failed));
                 let (calls, failures) = self.window(now);
                 self.last_judged = Some((calls, failures));
-                if failed && ramp_from.is_some() {
-                    return Some(self.open(now, Reason::FailureDuringRamp));
+                if let Some(mut step) = ramp {
+                    step.outcomes.push((failed, latency));
+                    self.phase = Phase::Closed { ramp: Some(step) };
+                    if let Some(change) = self.judge_step(now) {
+                        return Some(change);
+                    }
                 }
                 self.reached(calls, failures).then(|| self.open(now, Reason::FailureRate))
             }
             (Phase::HalfOpen { .. }, Verdict::Failure) => Some(self.open(now, Reason::ProbeFailed)),
             (Phase::HalfOpen { deadline, admitted, succeeded }, Verdict::Success) => {
                 if succeeded + 1 >= self.cfg.half_open_probes {
-                    let ramp_from = (!self.cfg.ramp.is_zero()).then_some(now);
-                    self.closed_since = Some(now);
-                    Some(self.go(Phase::Closed { ramp_from }, Reason::ProbesSucceeded, None))
+                    let ramp = (self.cfg.ramp.steps() > 0).then(|| Step::new(0, now));
+                    if ramp.is_none() {
+                        self.closed_since = Some(now);
+                    }
+                    Some(self.go(Phase::Closed { ramp }, Reason::ProbesSucceeded, None))
                 } else {
                     self.phase = Phase::HalfOpen { deadline, admitted, succeeded: succeeded + 1 };
                     None
@@ -186,13 +235,5 @@ impl Model {
             }
             (Phase::Open { .. }, _) => None,
         }
-    }
-}
-
-fn to_state(phase: Phase) -> State {
-    match phase {
-        Phase::Closed { .. } => State::Closed,
-        Phase::Open { .. } => State::Open,
-        Phase::HalfOpen { .. } => State::HalfOpen,
     }
 }

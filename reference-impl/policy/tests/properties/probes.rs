@@ -48,7 +48,7 @@ pub fn probes_alone_probe(admit_client: ClientAdmit, cfg: &BreakerConfig, ops: &
     for op in ops {
         match *op {
             Op::Client { draw } => {
-                let open = b.status(now).0;
+                let open = b.status().0;
                 if let Admission::Admitted(permit) = admit_client(&mut b, now, draw) {
                     if permit.is_probe() {
                         return Err(format!(
@@ -59,9 +59,9 @@ pub fn probes_alone_probe(admit_client: ClientAdmit, cfg: &BreakerConfig, ops: &
                 }
             }
             Op::Probe => {
-                let (status, _) = b.status(now);
+                let (status, _) = b.status();
                 if let (Admission::Admitted(permit), _) = b.admit_probe(now) {
-                    if matches!(status, Status::Open | Status::Drained) && b.status(now).0 != Status::HalfOpen {
+                    if matches!(status, Status::Open | Status::Drained) && b.status().0 != Status::HalfOpen {
                         return Err("a probe that counts was admitted while the open period ran".into());
                     }
                     outstanding.push(permit);
@@ -75,7 +75,7 @@ pub fn probes_alone_probe(admit_client: ClientAdmit, cfg: &BreakerConfig, ops: &
             Op::Finish { .. } => {}
             Op::Advance { ms } => now += Duration::from_millis(ms),
         }
-        let (_, since) = b.status(now);
+        let (_, since) = b.status();
         if since < since_seen {
             return Err(format!("the status went back in time: since {since:?} after {since_seen:?}"));
         }

@@ -2,7 +2,7 @@
 //! sequence of operations, and records what each did at every step.
 use std::time::{Duration, Instant};
 
-use failover_policy::{BreakerConfig, Rejection, State, Transition, Verdict};
+use failover_policy::{BreakerConfig, Ramp, RampConfig, Rejection, State, Transition, Validation, Verdict};
 use proptest::prelude::*;
 
 use super::model::{Change, Grant, Model, Phase};
@@ -13,8 +13,8 @@ use super::subjects::{Subject, Ticket};
 pub enum Op {
     /// Ask to make a call, with a uniform draw for the failback ramp.
     Admit { draw: f64 },
-    /// Report the outcome of an outstanding call (chosen by index).
-    Finish { slot: usize, verdict: Verdict },
+    /// Report the outcome of an outstanding call (chosen by index), which took `ms`.
+    Finish { slot: usize, verdict: Verdict, ms: u64 },
     /// Let time pass.
     Advance { ms: u64 },
     /// Let the breaker look at the clock.
@@ -29,7 +29,8 @@ fn verdicts() -> impl Strategy<Value = Verdict> {
 pub fn ops() -> impl Strategy<Value = Vec<Op>> {
     let op = prop_oneof![
         4 => (0.0..1.0f64).prop_map(|draw| Op::Admit { draw }),
-        4 => (any::<usize>(), verdicts()).prop_map(|(slot, verdict)| Op::Finish { slot, verdict }),
+        4 => (any::<usize>(), verdicts(), prop_oneof![3 => 0u64..50, 1 => 50u64..300])
+            .prop_map(|(slot, verdict, ms)| Op::Finish { slot, verdict, ms }),
         2 => (0u64..300).prop_map(|ms| Op::Advance { ms }),
         1 => Just(Op::Poll),
     ];
@@ -46,10 +47,10 @@ pub fn configs() -> impl Strategy<Value = BreakerConfig> {
             prop_oneof![Just(250_000u32), Just(500_000), Just(750_000), Just(1_000_000), 1u32..=1_000_000],
         ),
         (10u64..500, 1u32..5, 1u32..4, 10u64..400, 100u64..3_000),
-        (prop_oneof![Just(0u64), 50u64..400], 1u32..5),
+        prop_oneof![Just(RampConfig::NONE), ramps()],
     )
         .prop_map(
-            move |((window, min_calls, threshold_ppm), (open, growth, probes, probe_timeout, reset), (ramp, steps))| {
+            move |((window, min_calls, threshold_ppm), (open, growth, probes, probe_timeout, reset), ramp)| {
                 BreakerConfig {
                     window: ms(window),
                     min_calls,
@@ -59,18 +60,29 @@ pub fn configs() -> impl Strategy<Value = BreakerConfig> {
                     half_open_probes: probes,
                     probe_timeout: ms(probe_timeout),
                     backoff_reset: ms(reset),
-                    ramp: ms(ramp),
-                    ramp_steps: steps,
+                    ramp,
                     active_probes: false,
                 }
             },
         )
 }
 
+/// Random failback ramps: 1 to 4 rising shares (the first may be 0: probe
+/// traffic alone), held up to 300 ms, validated on 1 to 4 calls.
+pub fn ramps() -> impl Strategy<Value = RampConfig> {
+    let shares = proptest::collection::btree_set(0u32..1_000_000, 1..5);
+    let error = prop_oneof![Just(0u32), Just(250_000), Just(500_000), 0u32..=1_000_000];
+    let p95 = proptest::option::of((10u64..200).prop_map(Duration::from_millis));
+    (shares, 0u64..300, 1u32..5, error, p95).prop_map(|(shares, hold, min_calls, max_error_ppm, max_p95)| {
+        let shares: Vec<u32> = shares.into_iter().collect();
+        let validation = Validation { min_calls, max_error_ppm, max_p95 };
+        RampConfig::new(&shares, Duration::from_millis(hold), validation).expect("rising shares below all")
+    })
+}
+
 /// A config with a failback ramp.
 pub fn ramp_configs() -> impl Strategy<Value = BreakerConfig> {
-    configs()
-        .prop_map(|c| BreakerConfig { ramp: if c.ramp.is_zero() { Duration::from_millis(200) } else { c.ramp }, ..c })
+    (configs(), ramps()).prop_map(|(c, ramp)| BreakerConfig { ramp, ..c })
 }
 
 /// What happened at one step.
@@ -82,6 +94,11 @@ pub struct Step {
     pub after: State,
     pub model_before: Phase,
     pub model_after: Phase,
+    /// The subject's failback ramp step before.
+    pub ramp_before: Option<Ramp>,
+    /// The subject's share of traffic before and after.
+    pub share_before: f64,
+    pub share_after: f64,
     /// The subject's transition, if any.
     pub transition: Option<Transition>,
     /// The model's transition, if any.
@@ -116,15 +133,18 @@ pub fn simulate<S: Subject>(cfg: &BreakerConfig, ops: &[Op]) -> Vec<Step> {
     let mut outstanding: Vec<(Ticket, Option<Grant>)> = Vec::new();
     let mut steps = Vec::with_capacity(ops.len());
     for op in ops {
-        let (before, model_before) = (subject.state(), model.phase);
+        let (before, model_before, share_before) = (subject.state(), model.phase.clone(), subject.peek().share());
         let counts_before = subject.counts(now);
         let mut step = Step {
             op: op.clone(),
             now,
             before,
             after: before,
+            model_after: model_before.clone(),
             model_before,
-            model_after: model_before,
+            ramp_before: subject.peek().ramp(),
+            share_before,
+            share_after: share_before,
             transition: None,
             change: None,
             admitted: None,
@@ -149,17 +169,18 @@ pub fn simulate<S: Subject>(cfg: &BreakerConfig, ops: &[Op]) -> Vec<Step> {
                     outstanding.push((ticket, grant));
                 }
             }
-            Op::Finish { slot, verdict } => {
+            Op::Finish { slot, verdict, ms } => {
+                let latency = Duration::from_millis(ms);
                 step.consulted = !outstanding.is_empty();
                 if !outstanding.is_empty() {
                     let (ticket, grant) = outstanding.remove(slot % outstanding.len());
                     let stale = grant.is_none_or(|g| g.generation != model.generation);
                     step.probe = grant.is_some_and(|g| g.probe);
                     step.finished = Some((verdict, stale));
-                    step.transition = subject.record(ticket, verdict, now);
+                    step.transition = subject.record(ticket, verdict, now, latency);
                     model.last_judged = None;
                     step.change = match grant {
-                        Some(g) => model.record(g, verdict, now),
+                        Some(g) => model.record(g, verdict, now, latency),
                         None => model.poll(now),
                     };
                     step.judged = model.last_judged.take();
@@ -172,7 +193,8 @@ pub fn simulate<S: Subject>(cfg: &BreakerConfig, ops: &[Op]) -> Vec<Step> {
             }
         }
         step.after = subject.state();
-        step.model_after = model.phase;
+        step.model_after = model.phase.clone();
+        step.share_after = subject.peek().share();
         step.counts_after = subject.counts(now);
         step.model_counts = model.window(now);
         steps.push(step);

@@ -8,7 +8,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use failover_policy::{Admission, Breaker, BreakerConfig, Permit, Rejection, State, Transition, Verdict};
+use failover_policy::{
+    Admission, Breaker, BreakerConfig, Permit, RampConfig, Rejection, State, Transition, Validation, Verdict,
+};
 
 /// An admission as a subject hands it out.
 #[derive(Clone, Copy, Debug)]
@@ -25,8 +27,8 @@ pub trait Subject: Sized {
     fn admit(&mut self, now: Instant, draw: f64) -> (Result<Ticket, Rejection>, Option<Transition>) {
         real_admit(self.breaker(), now, draw)
     }
-    fn record(&mut self, ticket: Ticket, verdict: Verdict, now: Instant) -> Option<Transition> {
-        real_record(self.breaker(), ticket, verdict, now)
+    fn record(&mut self, ticket: Ticket, verdict: Verdict, now: Instant, latency: Duration) -> Option<Transition> {
+        real_record(self.breaker(), ticket, verdict, now, latency)
     }
     fn poll(&mut self, now: Instant) -> Option<Transition> {
         self.breaker().poll(now)
@@ -48,8 +50,14 @@ fn real_admit(b: &mut Breaker, now: Instant, draw: f64) -> (Result<Ticket, Rejec
     (result, t)
 }
 
-fn real_record(b: &mut Breaker, ticket: Ticket, verdict: Verdict, now: Instant) -> Option<Transition> {
-    ticket.permit.and_then(|p| b.record(p, verdict, now))
+fn real_record(
+    b: &mut Breaker,
+    ticket: Ticket,
+    verdict: Verdict,
+    now: Instant,
+    latency: Duration,
+) -> Option<Transition> {
+    ticket.permit.and_then(|p| b.record_timed(p, verdict, now, latency))
 }
 
 /// A subject whose breaker is the wrapper's first field, built from the
@@ -97,9 +105,24 @@ subject!(NoProbeTimeout; cfg => |c| BreakerConfig { probe_timeout: Duration::fro
 pub struct NoOpenPeriod(Breaker);
 subject!(NoOpenPeriod; cfg => |c| BreakerConfig { open: Duration::from_nanos(1), open_max: Duration::from_nanos(1), ..c };);
 
-/// No failback ramp: the recovered provider gets all its traffic at once.
-pub struct NoRamp(Breaker);
-subject!(NoRamp; cfg => |c| BreakerConfig { ramp: Duration::ZERO, ..c };);
+/// A ramp that validates nothing: a step passes on its first call, at once.
+pub struct RampUnvalidated(Breaker);
+subject!(RampUnvalidated; cfg => |c| BreakerConfig { ramp: reshaped(c.ramp, Duration::ZERO, |v| Validation { min_calls: 1, ..v }), ..c };);
+
+/// A ramp that never fails a step on errors or latency.
+pub struct RampTolerates(Breaker);
+subject!(RampTolerates; cfg => |c| BreakerConfig {
+    ramp: reshaped(c.ramp, c.ramp.hold, |v| Validation { max_error_ppm: 1_000_000, max_p95: None, ..v }),
+    ..c
+};);
+
+/// `ramp`'s shares with another hold and validation.
+fn reshaped(ramp: RampConfig, hold: Duration, validation: fn(Validation) -> Validation) -> RampConfig {
+    if ramp.is_none() {
+        return ramp;
+    }
+    RampConfig::new(ramp.shares(), hold, validation(ramp.validation)).expect("the same shares")
+}
 
 /// Admits every other call while open.
 pub struct LeaksWhileOpen(Breaker, u32);
@@ -145,10 +168,10 @@ impl Subject for ForgetsOpens {
     fn peek(&self) -> &Breaker {
         &self.0
     }
-    fn record(&mut self, ticket: Ticket, verdict: Verdict, now: Instant) -> Option<Transition> {
-        let t = real_record(&mut self.0, ticket, verdict, now);
+    fn record(&mut self, ticket: Ticket, verdict: Verdict, now: Instant, latency: Duration) -> Option<Transition> {
+        let t = real_record(&mut self.0, ticket, verdict, now, latency);
         if let (Some(true), Some(cfg)) = (t.map(|t| t.to == State::Closed), self.1) {
-            if cfg.ramp.is_zero() {
+            if cfg.ramp.is_none() {
                 self.0 = Breaker::new(cfg);
             }
         }
@@ -167,18 +190,18 @@ subject!(LateResultsCount, Option<Permit>; cfg => |c| c;
         }
         (result, t)
     }
-    fn record(&mut self, ticket: Ticket, verdict: Verdict, now: Instant) -> Option<Transition> {
+    fn record(&mut self, ticket: Ticket, verdict: Verdict, now: Instant, latency: Duration) -> Option<Transition> {
         let permit = self.1.or(ticket.permit);
-        real_record(&mut self.0, Ticket { permit }, verdict, now)
+        real_record(&mut self.0, Ticket { permit }, verdict, now, latency)
     }
 );
 
 /// Counts an ignored outcome as a success.
 pub struct IgnoredCounts(Breaker);
 subject!(IgnoredCounts; cfg => |c| c;
-    fn record(&mut self, ticket: Ticket, verdict: Verdict, now: Instant) -> Option<Transition> {
+    fn record(&mut self, ticket: Ticket, verdict: Verdict, now: Instant, latency: Duration) -> Option<Transition> {
         let verdict = if verdict == Verdict::Ignored { Verdict::Success } else { verdict };
-        real_record(&mut self.0, ticket, verdict, now)
+        real_record(&mut self.0, ticket, verdict, now, latency)
     }
 );
 

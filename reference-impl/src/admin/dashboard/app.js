@@ -74,7 +74,9 @@ function renderProviders(providers, atMs) {
     row.dataset.state = p.state;
     cell(row, p.model);
     cell(row, p.provider);
-    cell(row, p.state, 'state ' + p.state);
+    // A ramping provider shows the share of its traffic it has back.
+    const shown = p.state === 'ramping' && typeof p.share === 'number' ? `ramping ${fixed(p.share * 100, 0, ' %')}` : p.state;
+    cell(row, shown, 'state ' + p.state);
     cell(row, fixed((atMs - p.since_ms) / 1000, 1, ' s ago'));
     cell(row, fixed(p.score, 2));
     cell(row, p.error_rate === null ? '–' : fixed(p.error_rate * 100, 1, ' %'));
