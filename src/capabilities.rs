@@ -46,6 +46,22 @@ pub const KNOWN: &[(&str, &str)] = &[
         "gradual-failback",
         "ramps a recovered provider's traffic back in validated steps (policy.failback: gradual, canary, blue_green), logging each step",
     ),
+    (
+        "regions",
+        "orders entries of equal priority by observed latency with hysteresis (policy.latency_routing) and takes a region out when several of its providers fail together (policy.region_outage)",
+    ),
+    (
+        "load",
+        "serves 2,000 requests in flight at once, sheds what it cannot take with 503 and Retry-After, and is a process the suite starts, whose descriptors and memory /proc shows",
+    ),
+    (
+        "provider-limits",
+        "sends a provider at most providers[].max_in_flight requests at once, passing it over for the next provider beyond that, and sheds with 503 and Retry-After when every provider is at its bound",
+    ),
+    (
+        "prewarm",
+        "keeps warm connections to every provider (prewarm), so that a fallback's first request after a failover opens none",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -69,6 +85,10 @@ pub const BUNDLED: &[&str] = &[
     "learning",
     "dashboard",
     "gradual-failback",
+    "regions",
+    "prewarm",
+    "load",
+    "provider-limits",
 ];
 
 /// The tag prefix that names a required capability.

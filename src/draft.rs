@@ -8,14 +8,16 @@ use std::str::FromStr;
 use failover_contract::{
     AdminConfig, Bounds, BreakerConfig, ChainEntry, DrillConfig, FailbackConfig, FallbackRateConfig, GatewayConfig,
     HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LearningConfig, LimitsConfig, ModelConfig,
-    MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig, SCHEMA,
-    StepValidation, StoreConfig, StreamingConfig,
+    MonitoringConfig, PolicyConfig, PrewarmConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig,
+    SCHEMA, StepValidation, StoreConfig, StreamingConfig,
 };
 
 use crate::mock::MockProvider;
 
 /// A model's provider chain as a feature writes it:
 /// `"primary" then "secondary" as "gpt-4o-mini"`, or `"primary" only`.
+/// Entries joined by `or` share a priority level (`"a" or "b" then "c"`):
+/// the gateway picks among them by latency.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chain(pub Vec<ChainEntry>);
 
@@ -23,17 +25,25 @@ impl FromStr for Chain {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let shape = "write a chain as \"a\" then \"b\" as \"model-b\" (or \"a\" only)";
+        let shape =
+            "write a chain as \"a\" then \"b\" as \"model-b\" (or \"a\" only; \"a\" or \"b\" for one priority level)";
         let s = s.trim().strip_suffix(" only").unwrap_or(s.trim());
+        let levels: Vec<&str> = s.split(" then ").collect();
+        let leveled = levels.iter().any(|level| level.contains(" or "));
         let mut entries = Vec::new();
-        for part in s.split(" then ") {
-            let mut quoted = part.split('"').skip(1).step_by(2);
-            let provider = quoted.next().ok_or_else(|| format!("\"{part}\" names no provider; {shape}"))?;
-            let model = match part.contains(" as ") {
-                true => Some(quoted.next().ok_or_else(|| format!("\"{part}\" maps to no model; {shape}"))?.to_owned()),
-                false => None,
-            };
-            entries.push(ChainEntry { provider: provider.to_owned(), model, context_window: None });
+        for (priority, level) in levels.iter().enumerate() {
+            for part in level.split(" or ") {
+                let mut quoted = part.split('"').skip(1).step_by(2);
+                let provider = quoted.next().ok_or_else(|| format!("\"{part}\" names no provider; {shape}"))?;
+                let model = match part.contains(" as ") {
+                    true => {
+                        Some(quoted.next().ok_or_else(|| format!("\"{part}\" maps to no model; {shape}"))?.to_owned())
+                    }
+                    false => None,
+                };
+                let priority = leveled.then_some(priority as u32);
+                entries.push(ChainEntry { provider: provider.to_owned(), model, context_window: None, priority });
+            }
         }
         Ok(Chain(entries))
     }
@@ -54,6 +64,8 @@ pub struct Draft {
     pub limits: LimitsConfig,
     /// The gateway's own probes, if the scenario turns them on.
     pub probes: Option<ProbesConfig>,
+    /// Warm connections, if the scenario asks for them.
+    pub prewarm: Option<PrewarmConfig>,
     /// The admin API's token: a fresh one per scenario, which the suite
     /// sends on every admin request and looks for where it must not be.
     pub admin: AdminConfig,
@@ -63,6 +75,10 @@ pub struct Draft {
     pub drills: Vec<DrillConfig>,
     /// The gateway's store, if the scenario gives it one.
     pub store: Option<StoreConfig>,
+    /// Each provider's region, where the scenario names one.
+    pub regions: BTreeMap<String, String>,
+    /// Each provider's bound on requests at once, where the scenario sets one.
+    pub provider_limits: BTreeMap<String, u32>,
 }
 
 impl Default for Draft {
@@ -95,12 +111,17 @@ impl Default for Draft {
                 random_seed: Some(SEED),
                 health: None,
                 learning: None,
+                latency_routing: None,
+                region_outage: None,
             },
             limits: LimitsConfig::default(),
             probes: None,
+            prewarm: None,
             monitoring: MonitoringConfig::default(),
             drills: Vec::new(),
             store: None,
+            regions: BTreeMap::new(),
+            provider_limits: BTreeMap::new(),
             admin: AdminConfig {
                 token: Some(format!("conformance-admin-{:016x}", fastrand::u64(..))),
                 token_env: None,
@@ -126,13 +147,15 @@ impl Draft {
                     id: p.id().to_owned(),
                     base_url: p.base_url(),
                     api_key: p.api_key().to_owned(),
-                    region: None,
+                    region: self.regions.get(p.id()).cloned(),
+                    max_in_flight: self.provider_limits.get(p.id()).copied(),
                 })
                 .collect(),
             models: self.models.clone(),
             policy: self.policy.clone(),
             limits: self.limits,
             probes: self.probes.clone(),
+            prewarm: self.prewarm,
             admin: self.admin.clone(),
             monitoring: self.monitoring,
             drills: self.drills.clone(),

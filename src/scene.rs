@@ -57,6 +57,11 @@ pub struct Scene {
     store: Option<crate::store::StoreFile>,
     /// Measurements recorded so far.
     pub measurements: Vec<Measurement>,
+    /// Every request sent under load, in the order sent.
+    pub shots: Vec<crate::load::Shot>,
+    /// The gateway's descriptors and memory, sampled by name.
+    pub usage: BTreeMap<String, crate::resources::Usage>,
+    fault_window: Option<(Instant, Instant)>,
 }
 
 /// A drill the scenario started through the admin API.
@@ -96,6 +101,9 @@ impl Default for Scene {
             drill: None,
             store: None,
             measurements: Vec::new(),
+            shots: Vec::new(),
+            usage: BTreeMap::new(),
+            fault_window: None,
         }
     }
 }
@@ -123,6 +131,16 @@ impl Scene {
         })
     }
 
+    /// The journals of every provider placed in `region`, by id.
+    pub fn region_journals(&self, region: &str) -> Result<Vec<(&str, Vec<crate::mock::Received>)>, String> {
+        let ids: Vec<&str> =
+            self.draft.regions.iter().filter(|(_, r)| *r == region).map(|(id, _)| id.as_str()).collect();
+        if ids.is_empty() {
+            return Err(format!("no provider of this scenario is in region \"{region}\""));
+        }
+        ids.into_iter().map(|id| Ok((id, self.existing_provider(id)?.journal()))).collect()
+    }
+
     /// Fails, naming them, if a provider received requests no client request
     /// of this scenario carries.
     pub fn no_strays(&self) -> Result<(), String> {
@@ -146,7 +164,12 @@ impl Scene {
         let entry = self.draft.models.iter_mut().find(|m| m.name == model);
         let chain =
             &mut entry.ok_or_else(|| format!("model \"{model}\" has no chain yet; route it first"))?.backend_map;
-        chain.push(failover_contract::ChainEntry { provider: ghost.to_owned(), model: None, context_window: None });
+        chain.push(failover_contract::ChainEntry {
+            provider: ghost.to_owned(),
+            model: None,
+            context_window: None,
+            priority: None,
+        });
         Ok(())
     }
 
@@ -173,7 +196,9 @@ impl Scene {
     /// The inference requests any provider received that no client request of
     /// this scenario carries, named; `None` when every one is attributed.
     pub fn stray_requests(&self) -> Option<String> {
-        let sent: Vec<usize> = self.exchanges.iter().filter_map(Exchange::reference).collect();
+        let mut sent: Vec<usize> = self.exchanges.iter().filter_map(Exchange::reference).collect();
+        sent.extend(self.shots.iter().map(|s| s.tag));
+        sent.sort_unstable();
         let strays: Vec<String> = self
             .providers
             .iter()
@@ -580,6 +605,44 @@ impl Scene {
         Ok(())
     }
 
+    /// Places `provider` in `region`, `away` from the gateway: its answers
+    /// are that much later.
+    pub async fn place(&mut self, provider: &str, region: &str, away: Duration) -> Result<(), String> {
+        self.configure()?;
+        self.provider(provider).await?.set_latency(away);
+        self.draft.regions.insert(provider.to_owned(), region.to_owned());
+        Ok(())
+    }
+
+    /// Bounds the requests the gateway serves at once, and those it lets wait.
+    pub fn bound_load(&mut self, in_flight: u32, queued: u32, wait_ms: u64) -> Result<(), String> {
+        self.configure()?;
+        let limits = &mut self.draft.limits;
+        (limits.max_in_flight, limits.max_queued, limits.queue_timeout_ms) = (Some(in_flight), queued, wait_ms);
+        Ok(())
+    }
+
+    /// Bounds the requests the gateway sends `provider` at once.
+    pub async fn bound_provider(&mut self, provider: &str, in_flight: u32) -> Result<(), String> {
+        self.configure()?;
+        self.provider(provider).await?;
+        self.draft.provider_limits.insert(provider.to_owned(), in_flight);
+        Ok(())
+    }
+
+    /// Keeps `connections` warm connections to every provider, refreshed
+    /// every `interval_ms`.
+    pub fn prewarm(&mut self, connections: u32, interval_ms: u64) -> Result<(), String> {
+        self.configure()?;
+        self.draft.prewarm = Some(failover_contract::PrewarmConfig { interval_ms, connections });
+        Ok(())
+    }
+
+    /// The region of each provider the scenario placed.
+    pub fn regions(&self) -> &BTreeMap<String, String> {
+        &self.draft.regions
+    }
+
     /// The HTTP client, for observation requests.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
@@ -605,6 +668,62 @@ impl Scene {
         let latency = self.last()?.latency;
         self.measure(name, latency.as_secs_f64() * 1e3, "ms");
         Ok(())
+    }
+
+    /// Sends `load` for `model` (starting the gateway if need be) and keeps
+    /// what each request came to.
+    pub async fn send_load(&mut self, model: &str, load: crate::load::Load) -> Result<(), String> {
+        let url = self.start_gateway().await?.base_url().to_owned();
+        let shots = crate::load::run(&self.http, &url, model, load, self.requests_made + 1).await;
+        self.requests_made += load.total;
+        self.shots.extend(shots);
+        Ok(())
+    }
+
+    /// Sends `load` for `model` while `provider` fails with `fault` from
+    /// `from` to `to` after the load began; the instants the fault began
+    /// and ended are kept, to tell the load's phases apart.
+    pub async fn send_load_through(
+        &mut self,
+        model: &str,
+        load: crate::load::Load,
+        provider: &str,
+        fault: crate::mock::Fault,
+        (from, to): (Duration, Duration),
+    ) -> Result<(), String> {
+        let url = self.start_gateway().await?.base_url().to_owned();
+        let (http, model_name, first) = (self.http.clone(), model.to_owned(), self.requests_made + 1);
+        self.provider(provider).await?;
+        let mock = self.existing_provider(provider)?;
+        let began = Instant::now();
+        let sending = tokio::spawn(async move { crate::load::run(&http, &url, &model_name, load, first).await });
+        // The fault's own schedule, on the scenario's timeline.
+        tokio::time::sleep_until((began + from).into()).await;
+        let failed_at = Instant::now();
+        mock.fail(fault, crate::mock::Schedule::Always).await.map_err(|e| format!("cannot inject the fault: {e}"))?;
+        tokio::time::sleep_until((began + to).into()).await;
+        let recovered_at = Instant::now();
+        mock.recover().await.map_err(|e| format!("cannot recover provider \"{provider}\": {e}"))?;
+        let shots = sending.await.map_err(|e| format!("the load generator failed: {e}"))?;
+        self.requests_made += shots.len();
+        self.shots.extend(shots);
+        self.fault_window = Some((failed_at, recovered_at));
+        Ok(())
+    }
+
+    /// When the fault of [`Scene::send_load_through`] began and ended.
+    pub fn fault_window(&self) -> Result<(Instant, Instant), String> {
+        self.fault_window.ok_or_else(|| "no fault was injected under load".to_owned())
+    }
+
+    /// Samples the gateway's descriptors and memory as `name`.
+    pub async fn sample_usage(&mut self, name: &str) -> Result<crate::resources::Usage, String> {
+        let holder = self.start_gateway().await?.holder();
+        let usage = crate::resources::sample(holder)?;
+        self.measure(&format!("fds_{name}"), usage.fds as f64, "count");
+        self.measure(&format!("rss_{name}"), usage.rss_kib as f64 / 1024.0, "MiB");
+        self.usage.insert(name.to_owned(), usage);
+        Ok(usage)
     }
 
     /// Records a measurement for the report.

@@ -24,7 +24,8 @@ pub fn correlate(exchanges: &[Exchange], journal: &[Received]) -> Vec<Option<usi
 /// requests that carry no request of `exchanges`: routing read from such a
 /// journal would be incomplete.
 pub fn attributed(exchanges: &[Exchange], journal: &[Received], provider: &str) -> Result<Vec<Option<usize>>, String> {
-    let sent: Vec<usize> = exchanges.iter().filter_map(Exchange::reference).collect();
+    let mut sent: Vec<usize> = exchanges.iter().filter_map(Exchange::reference).collect();
+    sent.sort_unstable();
     let strays = attribution::strays(journal, &sent);
     if strays.is_empty() { Ok(correlate(exchanges, journal)) } else { Err(attribution::describe(provider, &strays)) }
 }

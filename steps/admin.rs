@@ -64,9 +64,9 @@ async fn warned(w: &mut FailoverWorld, provider: String, model: String) -> Resul
     checks::health::warned_before_drain(&w.scene.events().await?, &provider, &model)
 }
 
-#[then(expr = "provider {string} failed some client requests, at most {int}")]
+#[then(expr = "provider {string} was seen failing, and failed at most {int} client requests")]
 async fn failed_at_most(w: &mut FailoverWorld, provider: String, max: usize) -> Result<(), String> {
-    checks::failed_some_at_most(w.scene.existing_provider(&provider)?, max)
+    checks::seen_failing_at_most(w.scene.existing_provider(&provider)?, max)
 }
 
 #[then(expr = "the gateway probed provider {string} at least {int} times")]

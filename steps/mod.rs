@@ -10,11 +10,14 @@ mod failback;
 mod gateway;
 mod journals;
 mod learning;
+mod load;
 mod metrics;
 mod params;
 mod providers;
+mod regions;
 mod requests;
 mod responses;
+mod sla;
 mod world;
 
 pub use world::FailoverWorld;

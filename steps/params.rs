@@ -57,9 +57,10 @@ impl FromStr for Count {
     }
 }
 
-/// A provider chain: `"a" then "b" as "model-b"`, or `"a" only`.
+/// A provider chain: `"a" then "b" as "model-b"`, or `"a" only`; `"a" or
+/// "b"` for entries of one priority level.
 #[derive(Debug, Parameter)]
-#[param(name = "chain", regex = r#""[^"]+"(?: as "[^"]+")?(?: then "[^"]+"(?: as "[^"]+")?)*(?: only)?"#)]
+#[param(name = "chain", regex = r#""[^"]+"(?: as "[^"]+")?(?: (?:then|or) "[^"]+"(?: as "[^"]+")?)*(?: only)?"#)]
 pub struct Chain(pub draft::Chain);
 
 impl FromStr for Chain {

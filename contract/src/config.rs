@@ -26,6 +26,10 @@ pub struct GatewayConfig {
     /// `active-probes`); absent means off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probes: Option<ProbesConfig>,
+    /// Warm connections kept to every provider, so that the first request
+    /// a fallback gets opens none (capability `prewarm`); absent means off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prewarm: Option<PrewarmConfig>,
     /// The operator API under `/admin/`.
     #[serde(default, skip_serializing_if = "AdminConfig::is_default")]
     pub admin: AdminConfig,
@@ -39,6 +43,26 @@ pub struct GatewayConfig {
     /// episodes: capability `analytics`); absent means nothing is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreConfig>,
+}
+
+/// Warm connections: every `interval_ms`, the gateway sends each provider
+/// `connections` concurrent `GET {base_url}/v1/models` (a free call every
+/// OpenAI-compatible API serves) through its connection pool, so that that
+/// many idle connections stay open to it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrewarmConfig {
+    /// Time between two rounds.
+    pub interval_ms: u64,
+    /// Idle connections kept per provider (per worker, for a gateway with
+    /// several connection pools).
+    pub connections: u32,
+}
+
+impl Default for PrewarmConfig {
+    fn default() -> Self {
+        Self { interval_ms: 10_000, connections: 1 }
+    }
 }
 
 /// The gateway's embedded store: one file.
@@ -164,9 +188,18 @@ pub struct ProviderConfig {
     pub base_url: String,
     /// Sent upstream as `Authorization: Bearer <api_key>`.
     pub api_key: String,
-    /// Where the provider runs (e.g. `us-east`); informative in v1.
+    /// Where the provider runs (e.g. `us-east`). With
+    /// `policy.region_outage`, providers of one region failing close together
+    /// take the whole region out of rotation (capability `regions`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// Requests sent to this provider at once, at most (capability
+    /// `provider-limits`); absent means no bound. An attempt that would
+    /// exceed it is not sent: the provider is passed over, unjudged, for the
+    /// next one of the chain; when every provider is passed over or out of
+    /// rotation, the client gets 503 `gateway_overloaded` with `Retry-After`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u32>,
 }
 
 /// A model name clients use and the providers that serve it, in order.
@@ -208,6 +241,12 @@ pub struct ChainEntry {
     /// one that overflowed: they would overflow too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_window: Option<u64>,
+    /// The entry's priority level: lower levels are tried first; among
+    /// entries of one level, with `policy.latency_routing`, the fastest
+    /// observed leads (capability `regions`). Give every entry of a chain a
+    /// priority, or none (then the chain's order is the priority).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
 }
 
 /// The resilience policy, shared by every model.
@@ -242,6 +281,52 @@ pub struct PolicyConfig {
     /// `store`); absent means the settings never change by themselves.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub learning: Option<LearningConfig>,
+    /// Among chain entries of equal `priority`, prefer the lowest observed
+    /// latency (capability `regions`); absent means the chain's order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_routing: Option<LatencyRoutingConfig>,
+    /// Take a whole region out of rotation when several of its providers
+    /// fail close together (capability `regions`); absent means off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_outage: Option<RegionOutageConfig>,
+}
+
+/// How observed latencies order the entries of one priority level.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LatencyRoutingConfig {
+    /// Weight of the newest answer in an entry's moving average, in (0, 1].
+    pub weight: f64,
+    /// Hysteresis: how much faster than the leading entry, as a share of its
+    /// average, another must be to take its place, in [0, 1).
+    pub margin: f64,
+    /// Answers an entry needs before its average counts; unmeasured entries
+    /// are tried first.
+    pub min_samples: u32,
+}
+
+impl Default for LatencyRoutingConfig {
+    fn default() -> Self {
+        Self { weight: 0.2, margin: 0.2, min_samples: 5 }
+    }
+}
+
+/// When a region counts as down as a whole.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegionOutageConfig {
+    /// Distinct providers of one region failing that make it suspect (≥ 2):
+    /// every breaker of the region opens, and each provider comes back
+    /// through its own probes.
+    pub suspect_after: u32,
+    /// How close together, in time, their failures must be.
+    pub within_ms: u64,
+}
+
+impl Default for RegionOutageConfig {
+    fn default() -> Self {
+        Self { suspect_after: 2, within_ms: 10_000 }
+    }
 }
 
 /// Which breaker settings learning may change, and within what bounds; a
@@ -396,6 +481,8 @@ impl Default for PolicyConfig {
             random_seed: None,
             health: None,
             learning: None,
+            latency_routing: None,
+            region_outage: None,
         }
     }
 }
@@ -594,16 +681,26 @@ impl Default for StepValidation {
     }
 }
 
-/// Limits on client input.
+/// Limits on client input, and on the load the gateway takes on.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Largest request body accepted; larger ones get 413.
     pub max_body_bytes: u64,
+    /// Inference requests served at once (capability `load`); absent means
+    /// no bound. Beyond it, up to `max_queued` more wait, each at most
+    /// `queue_timeout_ms`, for one to finish; the rest, and those that wait
+    /// in vain, get 503 with `Retry-After` (code `gateway_overloaded`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u32>,
+    /// Requests that may wait for a place, beyond `max_in_flight`.
+    pub max_queued: u32,
+    /// Longest a request waits for a place.
+    pub queue_timeout_ms: u64,
 }
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self { max_body_bytes: 4 * 1024 * 1024 }
+        Self { max_body_bytes: 4 * 1024 * 1024, max_in_flight: None, max_queued: 0, queue_timeout_ms: 1_000 }
     }
 }

@@ -15,8 +15,9 @@ mod validate;
 pub use config::{
     AdminConfig, Bounds, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, FailbackConfig, FallbackRateConfig,
     GatewayConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig,
-    LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PolicyConfig, ProbesConfig, ProviderConfig,
-    RetryBudgetConfig, RetryConfig, SCHEMA, StepValidation, StoreConfig, StreamingConfig,
+    LatencyRoutingConfig, LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PolicyConfig, PrewarmConfig,
+    ProbesConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig, SCHEMA, StepValidation,
+    StoreConfig, StreamingConfig,
 };
 pub use validate::ConfigError;
 

@@ -121,6 +121,9 @@ impl GatewayConfig {
                 format!("must be an absolute http:// or https:// URL, found \"{}\"", p.base_url),
             )?;
             check(!p.api_key.is_empty(), &at("api_key"), "must not be empty")?;
+            if let Some(n) = p.max_in_flight {
+                check(n >= 1, &at("max_in_flight"), "must be at least 1 when given: 0 would never send it a request")?;
+            }
         }
         Ok(())
     }
@@ -158,6 +161,11 @@ impl GatewayConfig {
                 if let Some(name) = &entry.model {
                     check(!name.is_empty(), &format!("{chain}[{j}].model"), "must not be empty when given")?;
                 }
+                check(
+                    entry.priority.is_some() == m.backend_map[0].priority.is_some(),
+                    &format!("{chain}[{j}].priority"),
+                    "give every entry of the chain a priority, or none",
+                )?;
                 if let Some(window) = entry.context_window {
                     check(
                         window > 0,
@@ -217,6 +225,35 @@ impl GatewayConfig {
         positive(p.idempotency.window_ms, "policy.idempotency.window_ms")?;
         check(p.idempotency.capacity >= 1, "policy.idempotency.capacity", "must be at least 1")?;
         p.health.as_ref().map_or(Ok(()), validate_health)?;
+        if let Some(n) = self.limits.max_in_flight {
+            check(n >= 1, "limits.max_in_flight", "must be at least 1 when given")?;
+        }
+        positive(self.limits.queue_timeout_ms, "limits.queue_timeout_ms")?;
+        if let Some(w) = &self.prewarm {
+            positive(w.interval_ms, "prewarm.interval_ms")?;
+            check((1..=64).contains(&w.connections), "prewarm.connections", "must be between 1 and 64")?;
+        }
+        if let Some(l) = &p.latency_routing {
+            check(
+                l.weight > 0.0 && l.weight <= 1.0,
+                "policy.latency_routing.weight",
+                format!("must be a fraction in (0, 1], found {}", l.weight),
+            )?;
+            check(
+                (0.0..1.0).contains(&l.margin),
+                "policy.latency_routing.margin",
+                format!("must be a fraction in [0, 1), found {}", l.margin),
+            )?;
+            check(l.min_samples >= 1, "policy.latency_routing.min_samples", "must be at least 1")?;
+        }
+        if let Some(r) = &p.region_outage {
+            check(
+                r.suspect_after >= 2,
+                "policy.region_outage.suspect_after",
+                "must be at least 2: one failing provider is its own trouble, not its region's",
+            )?;
+            positive(r.within_ms, "policy.region_outage.within_ms")?;
+        }
         match &p.learning {
             Some(learning) => self.validate_learning(learning),
             None => Ok(()),
@@ -410,6 +447,31 @@ mod tests {
                 "at least one",
             ),
             (
+                GOOD.replace(r#"{"provider": "a"}"#, r#"{"provider": "a", "priority": 0}"#),
+                "models[0].backend_map[1].priority",
+                "every entry of the chain a priority, or none",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"latency_routing": {"margin": 1}}, "models""#),
+                "policy.latency_routing.margin",
+                "[0, 1)",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"latency_routing": {"weight": 0}}, "models""#),
+                "policy.latency_routing.weight",
+                "(0, 1]",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""prewarm": {"connections": 0}, "models""#),
+                "prewarm.connections",
+                "between 1 and 64",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"region_outage": {"suspect_after": 1}}, "models""#),
+                "policy.region_outage.suspect_after",
+                "at least 2",
+            ),
+            (
                 GOOD.replace(r#""models""#, r#""policy": {"health": {"min_samples": 1}}, "models""#),
                 "policy.health.min_samples",
                 "a single sample never moves traffic",
@@ -558,6 +620,11 @@ mod tests {
             (GOOD.replace("conformance/v1", "conformance/v0"), "schema", "expected \"conformance/v1\""),
             (GOOD.replace(r#""id": "b""#, r#""id": "a""#), "providers[1].id", "duplicate"),
             (GOOD.replace("http://127.0.0.1:2", "127.0.0.1:2"), "providers[1].base_url", "absolute"),
+            (
+                GOOD.replace(r#""region": "eu""#, r#""region": "eu", "max_in_flight": 0"#),
+                "providers[1].max_in_flight",
+                "at least 1",
+            ),
             (
                 GOOD.replace(r#"{"provider": "a"}, {"provider": "b""#, r#"{"provider": "a"}, {"provider": "a""#),
                 "models[0].backend_map[1].provider",

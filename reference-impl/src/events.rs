@@ -250,6 +250,34 @@ pub enum EventKind {
         /// Failures among them.
         failures: u32,
     },
+    /// The lead of a priority level passed to another chain entry: it is
+    /// now tried first among entries of equal priority, for its latency.
+    LatencyLeader {
+        /// Model name.
+        model: Arc<str>,
+        /// The new leader's provider id.
+        provider: Arc<str>,
+        /// Its average latency, in ms.
+        latency_ms: f64,
+        /// The former leader, if there was one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous: Option<Arc<str>>,
+        /// The former leader's average latency, in ms.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        previous_latency_ms: Option<f64>,
+    },
+    /// Several providers of one region failed close together: every breaker
+    /// of the region was drained.
+    RegionSuspect {
+        /// Model name.
+        model: Arc<str>,
+        /// The region's name.
+        region: Arc<str>,
+        /// The providers whose failures made it suspect.
+        failing: Vec<Arc<str>>,
+        /// The providers whose breakers it opened.
+        drained: Vec<Arc<str>>,
+    },
     /// Another attempt on the same provider after a backoff.
     Retry {
         /// The request.
@@ -298,6 +326,10 @@ pub enum EventKind {
         failures: Vec<FailedAttempt>,
         /// Providers skipped because their breakers rejected the call.
         skipped: Vec<Arc<str>>,
+        /// Providers passed over because they had their most requests in
+        /// flight (`providers[].max_in_flight`); left out when none was.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        saturated: Vec<Arc<str>>,
         /// Time from receiving the request to answering it.
         latency_ms: f64,
     },

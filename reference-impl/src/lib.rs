@@ -18,6 +18,7 @@ pub mod events;
 mod learning;
 mod metrics;
 mod monitoring;
+mod prewarm;
 mod probes;
 pub mod proxy;
 pub mod settings;
@@ -70,6 +71,12 @@ pub struct Gateway<D = Standard> {
     /// One fallback activation rate per model, when watched.
     activation: Vec<Mutex<ActivationRate>>,
     idempotency: proxy::idempotency::Store,
+    /// The bound on requests served at once, if configured.
+    admission: Option<proxy::admission::Admission>,
+    /// Each provider's bound on requests sent to it at once, if configured.
+    slots: proxy::admission::ProviderSlots,
+    /// The latency order and region watch of each model, if configured.
+    placement: proxy::regions::Placement,
     /// The retry budget shared by every request, if configured.
     budget: Option<Mutex<RetryBudget>>,
     /// Woken when a breaker may have a new deadline.
@@ -123,7 +130,15 @@ impl<D: Decide> Gateway<D> {
             ),
             None => None,
         };
+        let placement = proxy::regions::Placement::new(&settings, &decide);
+        let admission = settings
+            .admission
+            .map(|(in_flight, queued, wait)| proxy::admission::Admission::new(in_flight, queued, wait));
+        let slots = proxy::admission::ProviderSlots::new(settings.upstreams.iter().map(|u| u.max_in_flight));
         let gateway = Arc::new(Self {
+            placement,
+            admission,
+            slots,
             decide,
             analytics,
             budget,
@@ -270,7 +285,8 @@ pub fn serve_app<D: Decide>(
 /// request is then served start to end on one thread, as nginx's workers do:
 /// no wake-up crosses threads on the hot path. The workers share the gateway's
 /// state (breakers, budget, decision log); the first one also drives its
-/// deadlines. Port 0 picks a free port for all of them.
+/// deadlines, and each keeps its own pool's connections warm (`prewarm`).
+/// Port 0 picks a free port for all of them.
 pub fn serve_workers<D: Decide>(
     gateway: Arc<Gateway<D>>,
     addr: SocketAddr,
@@ -280,6 +296,9 @@ pub fn serve_workers<D: Decide>(
     let mut running = spawn_workers(addr, workers, move |n| {
         if n == 0 {
             tokio::spawn(background(gateway.clone()));
+        } else {
+            // Each worker has its own pool to keep warm.
+            tokio::spawn(prewarm::drive(gateway.clone()));
         }
         proxy::app(gateway.clone())
     })?;
@@ -321,6 +340,7 @@ async fn background<D: Decide>(gateway: Arc<Gateway<D>>) {
     tokio::join!(
         deadlines::drive(gateway.clone()),
         probes::drive(gateway.clone()),
+        prewarm::drive(gateway.clone()),
         monitoring::drive(gateway.clone()),
         drills::schedule(gateway),
     );

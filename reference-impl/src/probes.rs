@@ -99,6 +99,10 @@ async fn probe<D: Decide>(gateway: Arc<Gateway<D>>, route: usize, hop: usize, bo
         Err(failure) => (failover_policy::classify_transport(*failure), None),
     };
     let verdict = gateway.decide.verdict(class);
+    if class == Class::Success {
+        // Probes measure the entries not leading their level too.
+        crate::proxy::regions::answered(&gateway, route, hop, ended - started, ended);
+    }
     if let Some(permit) = permit {
         let transition = gateway.breakers(route)[hop].record_timed(permit, verdict, ended, ended - started);
         if let Some(transition) = transition {

@@ -10,8 +10,8 @@ use http::{HeaderValue, Uri};
 
 use failover_policy::routing::MAX_CHAIN;
 use failover_policy::{
-    ActivationConfig, BreakerConfig, BudgetConfig, ClassWeights, HealthConfig, RampConfig, RetryConfig, Thresholds,
-    Validation, Weights,
+    ActivationConfig, BreakerConfig, BudgetConfig, ClassWeights, HealthConfig, NearestConfig, RampConfig, RegionConfig,
+    RetryConfig, Thresholds, Validation, Weights,
 };
 
 /// One upstream provider.
@@ -23,10 +23,14 @@ pub struct Upstream {
     pub chat_uri: Uri,
     /// `{base_url}/v1/embeddings`.
     pub embeddings_uri: Uri,
+    /// `{base_url}/v1/models`, for keeping connections warm.
+    pub models_uri: Uri,
     /// `Bearer <api_key>`.
     pub authorization: HeaderValue,
     /// The id as a header value, for `x-failover-served-by`.
     pub id_header: HeaderValue,
+    /// Requests sent to it at once, at most (`providers[].max_in_flight`).
+    pub max_in_flight: Option<u32>,
 }
 
 /// One step of a model's chain.
@@ -47,6 +51,10 @@ pub struct Route {
     pub hops: Vec<Hop>,
     /// Each hop's context window, where the config gives one.
     pub windows: Vec<Option<u64>>,
+    /// Each hop's priority level (its position when the config gives none).
+    pub priority: Vec<u32>,
+    /// Each hop's provider's region, as an index into [`Settings::regions`].
+    pub regions: Vec<Option<u16>>,
     /// Whether its requests may be sent twice.
     pub idempotent: bool,
 }
@@ -78,6 +86,10 @@ pub struct Policy {
     pub health: Option<HealthConfig>,
     /// What learning may change, if it is on.
     pub learning: Option<failover_policy::learning::Bounds>,
+    /// The latency-aware order within priority levels, if on.
+    pub nearest: Option<NearestConfig>,
+    /// Whole-region outages, if watched.
+    pub region_outage: Option<RegionConfig>,
 }
 
 /// Everything the gateway needs from its config.
@@ -93,14 +105,21 @@ pub struct Settings {
     pub policy: Policy,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Requests served at once, waiting, and the longest wait, if bounded.
+    pub admission: Option<(u32, u32, Duration)>,
     /// The gateway's own probes, if configured.
     pub probes: Option<Probes>,
+    /// Warm connections to every provider, if configured: every interval,
+    /// that many at once.
+    pub prewarm: Option<(Duration, u32)>,
     /// The bearer token `/admin/` requires, if any.
     pub admin_token: Option<String>,
     /// The fallback activation rate, if watched.
     pub fallback_rate: Option<ActivationConfig>,
     /// Drills run on a schedule.
     pub drills: Vec<crate::drills::Scheduled>,
+    /// The providers' region names, in order of first appearance.
+    pub regions: Vec<Arc<str>>,
 }
 
 /// Active probes: every `interval`, a chat completion with `body` to each
@@ -141,6 +160,17 @@ impl Settings {
             config.providers.iter().enumerate().map(|(i, p)| upstream(i, p)).collect::<Result<Vec<_>, _>>()?;
         let index: HashMap<&str, usize> =
             config.providers.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+        let mut regions: Vec<Arc<str>> = Vec::new();
+        let mut region_of = Vec::with_capacity(config.providers.len());
+        for p in &config.providers {
+            region_of.push(p.region.as_deref().map(|name| match regions.iter().position(|r| &**r == name) {
+                Some(i) => i as u16,
+                None => {
+                    regions.push(Arc::from(name));
+                    (regions.len() - 1) as u16
+                }
+            }));
+        }
         let mut routes = Vec::with_capacity(config.models.len());
         for (i, m) in config.models.iter().enumerate() {
             if m.backend_map.len() > MAX_CHAIN {
@@ -155,7 +185,10 @@ impl Settings {
                 .map(|e| Hop { upstream: index[e.provider.as_str()], model: e.model.as_deref().map(Arc::from) })
                 .collect();
             let windows = m.backend_map.iter().map(|e| e.context_window).collect();
-            routes.push(Route { model: Arc::from(m.name.as_str()), hops, windows, idempotent: m.idempotent });
+            let priority = m.backend_map.iter().enumerate().map(|(j, e)| e.priority.unwrap_or(j as u32)).collect();
+            let regions = m.backend_map.iter().map(|e| region_of[index[e.provider.as_str()]]).collect();
+            let (model, idempotent) = (Arc::from(m.name.as_str()), m.idempotent);
+            routes.push(Route { model, hops, windows, priority, regions, idempotent });
         }
         let by_model = config.models.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
         let p = &config.policy;
@@ -191,6 +224,14 @@ impl Settings {
                 active_probes: config.probes.is_some(),
             },
             random_seed: p.random_seed,
+            nearest: p.latency_routing.map(|l| NearestConfig {
+                weight: l.weight,
+                margin: l.margin,
+                min_samples: l.min_samples,
+            }),
+            region_outage: p
+                .region_outage
+                .map(|r| RegionConfig { suspect_after: r.suspect_after, within: ms(r.within_ms) }),
             learning: p.learning.map(|l| {
                 let range = |b: Option<failover_contract::Bounds>| {
                     b.map(|b| failover_policy::learning::Range { min: b.min as f64, max: b.max as f64 })
@@ -257,7 +298,23 @@ impl Settings {
                 })
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;
-        Ok(Self { upstreams, routes, by_model, policy, max_body_bytes, probes, admin_token, fallback_rate, drills })
+        Ok(Self {
+            upstreams,
+            routes,
+            by_model,
+            policy,
+            max_body_bytes,
+            probes,
+            admin_token,
+            fallback_rate,
+            drills,
+            regions,
+            prewarm: config.prewarm.map(|w| (ms(w.interval_ms), w.connections)),
+            admission: config
+                .limits
+                .max_in_flight
+                .map(|n| (n, config.limits.max_queued, ms(config.limits.queue_timeout_ms))),
+        })
     }
 }
 
@@ -297,7 +354,9 @@ fn upstream(i: usize, p: &failover_contract::ProviderConfig) -> Result<Upstream,
         id: Arc::from(p.id.as_str()),
         chat_uri: uri("/v1/chat/completions")?,
         embeddings_uri: uri("/v1/embeddings")?,
+        models_uri: uri("/v1/models")?,
         authorization,
         id_header,
+        max_in_flight: p.max_in_flight,
     })
 }

@@ -78,9 +78,15 @@ pub fn agree_with_switches(
     let transitions = |to: &str| {
         matching(events, "breaker_transition", &[("provider", provider), ("model", model), ("to", to)]).len()
     };
-    let seen = Switches::of(exchanges, &trace::reached(exchanges, journal, provider)?);
+    let reached = trace::reached(exchanges, journal, provider)?;
+    let seen = Switches::of(exchanges, &reached);
     if seen.count() == 0 {
-        return Err(format!("nothing was observed: the client saw no switch of traffic to or from \"{provider}\""));
+        let hits = reached.iter().filter(|r| **r).count();
+        return Err(format!(
+            "nothing was observed: the client saw no switch of traffic to or from \"{provider}\" ({hits} of its {} requests reached it); {} transitions to open are logged",
+            reached.len(),
+            transitions("open")
+        ));
     }
     // The last transition may come from the last request, with no later request
     // to show it to the client: one more in the log than seen is consistent.

@@ -1,6 +1,7 @@
 //! The gateway under test: started per scenario with the scenario's config,
 //! reached over HTTP only, and stopped when the scenario ends.
 mod external;
+mod listening;
 pub mod ports;
 
 use std::time::Duration;
@@ -43,11 +44,14 @@ async fn healthy(
     let health = format!("{base_url}/healthz");
     wait::until(within, Duration::from_millis(10), || async {
         match http.get(&health).send().await {
-            Ok(r) if r.status() == 200 => match owner.map(|(port, group)| (port, ports::holder(port, group))) {
-                None | Some((_, ports::Holder::Ours | ports::Holder::Unknown)) => Ok(()),
-                Some((port, holder)) => Err(format!(
-                    "GET /healthz answered 200, but the socket on port {port} is not the gateway command's ({holder:?})"
-                )),
+            Ok(r) if r.status() == 200 => match owner {
+                None => Ok(()),
+                Some((port, group)) => match ports::holder_off_runtime(port, group).await {
+                    ports::Holder::Ours | ports::Holder::Unknown => Ok(()),
+                    holder => Err(format!(
+                        "GET /healthz answered 200, but the socket on port {port} is not the gateway command's ({holder:?})"
+                    )),
+                },
             },
             Ok(r) => Err(format!("GET /healthz answered {}", r.status())),
             Err(e) => Err(format!("GET /healthz failed: {e}")),
@@ -108,6 +112,14 @@ impl GatewayUnderTest {
                 }
             }
             Process::External(child) => drop(child),
+        }
+    }
+
+    /// Where its descriptors and memory can be read.
+    pub fn holder(&self) -> crate::resources::Holder {
+        match &self.process {
+            Process::Bundled(_) => crate::resources::Holder::Own,
+            Process::External(child) => crate::resources::Holder::Group(child.group()),
         }
     }
 

@@ -50,27 +50,6 @@ pub enum Holder {
     Unknown,
 }
 
-/// The inode of the socket listening on `port`, from `/proc/net/tcp{,6}`.
-fn listening_inode(port: u16) -> Option<Option<u64>> {
-    let mut seen_table = false;
-    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        let Ok(text) = std::fs::read_to_string(table) else { continue };
-        seen_table = true;
-        for line in text.lines().skip(1) {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let (Some(local), Some(state), Some(inode)) = (fields.get(1), fields.get(3), fields.get(9)) else {
-                continue;
-            };
-            let listening = *state == "0A";
-            let on_port = local.rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok()) == Some(port);
-            if listening && on_port {
-                return Some(inode.parse().ok());
-            }
-        }
-    }
-    seen_table.then_some(None)
-}
-
 /// Whether a process of process group `group` holds socket `inode`.
 fn group_holds(group: i32, inode: u64) -> bool {
     let target = format!("socket:[{inode}]");
@@ -92,12 +71,22 @@ fn group_holds(group: i32, inode: u64) -> bool {
 
 /// Who listens on loopback `port`: the process group `group`, or another.
 pub fn holder(port: u16, group: i32) -> Holder {
-    match listening_inode(port) {
+    match super::listening::inode(port) {
         None => Holder::Unknown,
         Some(None) => Holder::Nobody,
         Some(Some(inode)) if group_holds(group, inode) => Holder::Ours,
         Some(Some(_)) => Holder::Other,
     }
+}
+
+/// [`holder`] on a blocking thread, one check at a time: it reads `/proc`
+/// (every process's descriptors, and the socket tables where the kernel's
+/// sock_diag cannot be asked), and a burst of gateway starts must neither
+/// stall the runtime that times other scenarios nor take both cores.
+pub async fn holder_off_runtime(port: u16, group: i32) -> Holder {
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
+    tokio::task::spawn_blocking(move || holder(port, group)).await.unwrap_or(Holder::Unknown)
 }
 
 #[cfg(test)]
@@ -117,7 +106,7 @@ mod tests {
 
     #[test]
     fn a_listener_of_this_process_is_ours_and_a_free_port_nobodys() {
-        if listening_inode(1).is_none() {
+        if super::super::listening::inode(1).is_none() {
             return; // no /proc here
         }
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

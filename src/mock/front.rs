@@ -74,6 +74,7 @@ impl Front {
         let mut connections = JoinSet::new();
         loop {
             let (socket, _) = listener.accept().await?;
+            lock(&self.state).accepted.push(std::time::Instant::now());
             // Closing a connection resets it, as a crashed provider would.
             socket2::SockRef::from(&socket).set_linger(Some(Duration::ZERO))?;
             socket.set_nodelay(true)?;
@@ -92,6 +93,13 @@ impl Front {
             // A provider never answers a gateway's health path, nor journals it:
             // a harness that polled the wrong port must not take a mock for its gateway.
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "a mock provider has no /healthz"));
+        }
+        if request.method() == http::Method::GET && request.uri().path() == "/v1/models" {
+            lock(&self.state).models_listed += 1;
+            let list = Bytes::from_static(br#"{"object": "list", "data": []}"#);
+            let mut response = Response::new(play(vec![Step::Send(list)]));
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            return Ok(response);
         }
         let (parts, body) = request.into_parts();
         let body = body.collect().await.map_err(io::Error::other)?.to_bytes();

@@ -177,6 +177,16 @@ impl MockProvider {
         lock(&self.state).journal.iter().filter(|r| crate::attribution::is_probe(r)).cloned().collect()
     }
 
+    /// When it accepted each TCP connection.
+    pub fn accepted(&self) -> Vec<std::time::Instant> {
+        lock(&self.state).accepted.clone()
+    }
+
+    /// How many `GET /v1/models` it answered.
+    pub fn models_listed(&self) -> usize {
+        lock(&self.state).models_listed
+    }
+
     /// How many requests it has received, the gateway's probes aside.
     pub fn received(&self) -> usize {
         lock(&self.state).journal.iter().filter(|r| !crate::attribution::is_probe(r)).count()

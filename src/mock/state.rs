@@ -38,6 +38,11 @@ pub struct State {
     pub stream: StreamShape,
     /// Every request received.
     pub journal: Vec<Received>,
+    /// When each TCP connection was accepted.
+    pub accepted: Vec<Instant>,
+    /// `GET /v1/models` requests answered: a gateway keeping its
+    /// connections warm, not a client's request, so not journaled.
+    pub models_listed: usize,
 }
 
 /// A latency climbing at a steady rate.

@@ -50,6 +50,8 @@ pub struct RunSettings {
     pub plan: Option<Plan>,
     /// Only scenarios whose names match, as `--name` does (for self-tests).
     pub name: Option<cucumber::codegen::Regex>,
+    /// Only scenarios whose tags match, as `--tags` does (for self-tests).
+    pub tags: Option<cucumber::gherkin::tagexpr::TagOperation>,
 }
 
 impl RunSettings {
@@ -61,6 +63,7 @@ impl RunSettings {
             concurrency: 16,
             plan: None,
             name: None,
+            tags: None,
         }
     }
 
@@ -109,6 +112,7 @@ pub async fn run<W>(settings: &RunSettings) -> Result<Outcome, String>
 where
     W: World + WorldInventory + Debug + SceneWorld,
 {
+    crate::limits::raise_open_files();
     let record: SharedRecord = Arc::default();
     let out: Box<dyn std::io::Write> =
         if settings.console { Box::new(std::io::stdout()) } else { Box::new(std::io::sink()) };
@@ -152,7 +156,7 @@ where
         });
     let selection = Selection {
         name: opts.re_filter.take().or_else(|| settings.name.clone()),
-        tags: opts.tags_filter.take(),
+        tags: opts.tags_filter.take().or_else(|| settings.tags.clone()),
         profile: plan.profile.clone(),
         capabilities: plan.capabilities.clone(),
     };

@@ -227,6 +227,22 @@ impl RunRecord {
         self.index.get(key).map(|&i| &mut self.scenarios[i])
     }
 
+    /// Takes over the scenarios `other` ran (passed or failed), in place of
+    /// this run's records of them: one run's results from two passes.
+    pub fn take_ran(&mut self, other: &RunRecord) {
+        for ran in other.scenarios.iter().filter(|s| matches!(s.status, Status::Passed | Status::Failed)) {
+            let key = (ran.feature.clone(), ran.line, ran.name.clone());
+            match self.index.get(&key) {
+                Some(&i) => self.scenarios[i] = ran.clone(),
+                None => {
+                    self.index.insert(key, self.scenarios.len());
+                    self.scenarios.push(ran.clone());
+                }
+            }
+        }
+        self.parse_errors.extend(other.parse_errors.iter().cloned());
+    }
+
     /// Every scenario, in the order they started.
     pub fn scenarios(&self) -> &[ScenarioRecord] {
         &self.scenarios

@@ -48,6 +48,9 @@ impl Assembly for Variant {
             match defect {
                 Some(Defect::StartsWithBadConfig) => drop_unknown_providers(&mut config),
                 Some(Defect::NoActiveProbes) => config.probes = None,
+                Some(Defect::NoPrewarm) => config.prewarm = None,
+                Some(Defect::NoShedding) => config.limits.max_in_flight = None,
+                Some(Defect::IgnoresProviderBound) => config.providers.iter_mut().for_each(|p| p.max_in_flight = None),
                 Some(Defect::OpenAdmin) => config.admin = Default::default(),
                 Some(Defect::NoStore) => (config.store, config.policy.learning) = (None, None),
                 Some(Defect::FreshStoreEachStart) => {
@@ -101,6 +104,34 @@ impl Variant {
                 }))
             }
             Variant::Defective(Defect::BuffersStreams) => app.layer(middleware::map_response(buffered)),
+            // Each keeps what it takes for as long as its gateway runs (the
+            // router owns it), up to 4,096 of them (256 MiB), far above
+            // what a check allows and above what a failover storm sends: a
+            // leak for the scenario, not one that starves the self-test's
+            // other runs in this process.
+            Variant::Defective(Defect::LeaksDescriptors) => {
+                let kept = Arc::new(std::sync::Mutex::new(Vec::new()));
+                app.layer(middleware::map_request(move |request: Request| {
+                    let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+                    if kept.len() < 4_096
+                        && let Ok(file) = std::fs::File::open("/dev/null")
+                    {
+                        kept.push(file);
+                    }
+                    async { request }
+                }))
+            }
+            Variant::Defective(Defect::LeaksMemory) => {
+                let kept = Arc::new(std::sync::Mutex::new(Vec::new()));
+                app.layer(middleware::map_request(move |request: Request| {
+                    // Filled, so that its pages are really taken.
+                    let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+                    if kept.len() < 4_096 {
+                        kept.push(vec![1u8; 64 * 1024]);
+                    }
+                    async { request }
+                }))
+            }
             Variant::Defective(Defect::ForgetsTransitions) => app.layer(middleware::from_fn(without_transitions)),
             Variant::Defective(Defect::IgnoresIdempotencyKey) => {
                 app.layer(middleware::map_request(|mut request: Request| async {

@@ -18,8 +18,9 @@ use reference_gateway::policy::episode::{Current, Record};
 use reference_gateway::policy::learning::{Adjustment, Bounds};
 use reference_gateway::policy::stream::{Read, Step};
 use reference_gateway::policy::{
-    Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Next, RampConfig, Replay, RetryBudget,
-    RetryConfig, Selection, Standard, Tried, Validation, Verdict, retry,
+    Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Nearest, NearestConfig, Next, Order,
+    RampConfig, Regions, Replay, RetryBudget, RetryConfig, Selection, Standard, Suspect, Tried, Validation, Verdict,
+    retry,
 };
 
 /// Which behaviour a variant lacks.
@@ -122,6 +123,26 @@ pub enum Defect {
     /// Reports its ramp's steps but admits every call while ramping: the
     /// share is only on paper.
     RampIgnoresShare,
+    /// Tries every chain in its own order, whatever latencies it observes.
+    IgnoresLatency,
+    /// Hands the lead of a priority level to whichever entry is faster by
+    /// any amount: two close regions take turns.
+    NoHysteresis,
+    /// Tries the providers of a failing region one by one.
+    IgnoresRegions,
+    /// Keeps no warm connection to any provider.
+    NoPrewarm,
+    /// Opens a descriptor for every request and never closes it.
+    LeaksDescriptors,
+    /// Keeps 64 KiB of every request's memory for good.
+    LeaksMemory,
+    /// Takes on every request, whatever `limits.max_in_flight` says.
+    NoShedding,
+    /// Sends a provider every request, whatever its `max_in_flight` says.
+    IgnoresProviderBound,
+    /// Waits 150 ms after a request's first failed answer before deciding
+    /// anything: it tries the same provider again, then fails over.
+    HesitantFailover,
 }
 
 impl Defect {
@@ -220,23 +241,38 @@ impl Decide for Wrong {
         Standard.breaker(config)
     }
 
-    fn select(&self, chain: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
+    fn nearest(&self, config: NearestConfig, priority: Vec<u32>) -> Nearest {
+        match self.defect {
+            Some(Defect::NoHysteresis) => Standard.nearest(NearestConfig { margin: 0.0, ..config }, priority),
+            _ => Standard.nearest(config, priority),
+        }
+    }
+
+    fn region_failed(&self, regions: &mut Regions, hop: usize, now: Instant) -> Option<Suspect> {
+        let suspect = Standard.region_failed(regions, hop, now);
+        if self.has(Defect::IgnoresRegions) { None } else { suspect }
+    }
+
+    fn select(&self, chain: &mut [Breaker], order: &Order, tried: Tried, now: Instant, draw: f64) -> Selection {
+        let order = if self.has(Defect::IgnoresLatency) { &Order::CHAIN } else { order };
         match self.defect {
             Some(Defect::NeverFailOver) if !tried.is_empty() => Selection::default(),
             // Every other decision is told that the open period is long over,
             // so the breaker probes at once: flapping that depends on request
             // order, not on the machine's speed.
             Some(Defect::NoCooldown) if self.decisions.fetch_add(1, Ordering::Relaxed) % 2 == 1 => {
-                Standard.select(chain, tried, now + Duration::from_secs(3_600), draw)
+                Standard.select(chain, order, tried, now + Duration::from_secs(3_600), draw)
             }
             // A draw of 0 falls inside any share above 0.
-            Some(Defect::RampIgnoresShare) => Standard.select(chain, tried, now, 0.0),
-            _ => Standard.select(chain, tried, now, draw),
+            Some(Defect::RampIgnoresShare) => Standard.select(chain, order, tried, now, 0.0),
+            _ => Standard.select(chain, order, tried, now, draw),
         }
     }
 
     fn moves_on_at_once(&self, failure: &Failure) -> bool {
-        !self.has(Defect::RetriesSilentProvider) && Standard.moves_on_at_once(failure)
+        !self.has(Defect::RetriesSilentProvider)
+            && !self.has(Defect::HesitantFailover)
+            && Standard.moves_on_at_once(failure)
     }
 
     fn after_failure(
@@ -249,6 +285,7 @@ impl Decide for Wrong {
         unit: f64,
     ) -> Next {
         match self.defect {
+            Some(Defect::HesitantFailover) if attempts_made == 1 => Next::RetryAt(now + Duration::from_millis(150)),
             Some(Defect::NoRetry) => Next::MoveOn(MoveOn::AttemptsExhausted),
             Some(Defect::RetriesEverything) if attempts_made < config.max_attempts => Next::RetryAt(now),
             Some(Defect::HammersProvider) if now < deadline => Next::RetryAt(now),

@@ -9,6 +9,17 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NeverFailOver,
         &[
+            "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with status 500 and recovers",
+            "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with a refused connection and recovers",
+            "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with a reset before answering and recovers",
+            "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with a reset after headers and recovers",
+            "TC_R752_FAILOVER_011: a provider is sent at most its bound of requests at once, and the rest go to the next provider",
+            "TC_R752_FAILOVER_011: past every provider's bound the gateway sheds with 503 and Retry-After, dropping no connection",
+            "TC_R752_FAILOVER_012: each failover is decided within 100 ms of the failed answer and reaches the fallback within 50 ms (status 503)",
+            "TC_R752_FAILOVER_012: each failover is decided within 100 ms of the failed answer and reaches the fallback within 50 ms (a reset before answering)",
+            "TC_R752_FAILOVER_012: the first request after a failover finds a warm connection to the secondary",
+            "TC_R752_FAILOVER_012: open descriptors and memory return to their level after a failover storm",
+            "TC_R752_FAILOVER_013: a whole region failing moves traffic to the next region without trying its providers one by one, and traffic returns once it recovers",
             "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a gradual ramp, one validated share at a time",
             "TC_R752_FAILOVER_015: a recovered primary earns its traffic back through a canary, one validated share at a time",
             "TC_R752_FAILOVER_015: partial recovery: a primary still failing 1 request in 5 never gets all of its traffic back, and waits longer each time",
@@ -174,6 +185,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NoCooldown,
         &[
+            "TC_R752_FAILOVER_013: a whole region failing moves traffic to the next region without trying its providers one by one, and traffic returns once it recovers",
             "TC_R752_FAILOVER_016: once the gateway has learned the outages' length, an outage costs clients fewer slowed requests than before",
             "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
             "TC_R752_FAILOVER_001: latency past the attempt timeout counts as failure",
@@ -637,12 +649,158 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_015: intermittent recovery: up, down, up restarts the ramp from its first share only after a longer open period",
         ],
     ),
+    (
+        Defect::IgnoresLatency,
+        &[
+            "TC_R752_FAILOVER_013: among providers of equal priority, the one in the nearest region serves once both are measured",
+            "TC_R752_FAILOVER_013: a whole region failing moves traffic to the next region without trying its providers one by one, and traffic returns once it recovers",
+        ],
+    ),
+    (
+        Defect::NoHysteresis,
+        &["TC_R752_FAILOVER_013: two regions about as fast do not make traffic alternate between them"],
+    ),
+    (
+        Defect::IgnoresRegions,
+        &[
+            "TC_R752_FAILOVER_013: a whole region failing moves traffic to the next region without trying its providers one by one, and traffic returns once it recovers",
+        ],
+    ),
+    (
+        Defect::NoPrewarm,
+        &["TC_R752_FAILOVER_012: the first request after a failover finds a warm connection to the secondary"],
+    ),
+    (
+        Defect::HesitantFailover,
+        // Every failover it makes is 150 ms late: whatever bounds the time a
+        // failover takes, or a retry's schedule, catches it.
+        &[
+            "CONTRACT_STREAMING: a stream that fails before its first event fails over (a first chunk delayed by 3000 ms)",
+            "CONTRACT_STREAMING: a stream that fails before its first event fails over (a reset after headers)",
+            "CONTRACT_STREAMING: a stream that fails before its first event fails over (a stream reset after 0 chunks)",
+            "CONTRACT_STREAMING: a stream that fails before its first event fails over (status 503)",
+            "MONITORING_FALLBACK_RATE: 0.5 % of requests falling back is healthy",
+            "MONITORING_FALLBACK_RATE: 3 % of requests falling back is a warning, and the change is logged",
+            "MONITORING_FALLBACK_RATE: 8.25 % of requests falling back is an alert, and the change is logged",
+            "MONITORING_FIRE_DRILLS: a drill of timeouts is taken over too",
+            "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
+            "TAXONOMY_HARD_FAILURES: a context overflow goes to the next provider with a larger window, past those no larger (chat completion)",
+            "TAXONOMY_HARD_FAILURES: a context overflow goes to the next provider with a larger window, past those no larger (streamed chat completion)",
+            "TAXONOMY_HARD_FAILURES: a first chunk delayed by 3000 ms from the primary moves a chat completion to the secondary at once, within 150 ms",
+            "TAXONOMY_HARD_FAILURES: a first chunk delayed by 3000 ms from the primary moves a streamed chat completion to the secondary at once, within 150 ms",
+            "TAXONOMY_HARD_FAILURES: a hang after headers from the primary moves a chat completion to the secondary at once, within 150 ms",
+            "TAXONOMY_HARD_FAILURES: a hang after headers from the primary moves a streamed chat completion to the secondary at once, within 150 ms",
+            "TAXONOMY_HARD_FAILURES: a refused connection from the primary moves a chat completion to the secondary at once, within 0 ms",
+            "TAXONOMY_HARD_FAILURES: a refused connection from the primary moves a streamed chat completion to the secondary at once, within 0 ms",
+            "TAXONOMY_HARD_FAILURES: a reset after headers from the primary moves a chat completion to the secondary at once, within 0 ms",
+            "TAXONOMY_HARD_FAILURES: a reset after headers from the primary moves a streamed chat completion to the secondary at once, within 0 ms",
+            "TAXONOMY_HARD_FAILURES: a reset before answering from the primary moves a chat completion to the secondary at once, within 0 ms",
+            "TAXONOMY_HARD_FAILURES: a reset before answering from the primary moves a streamed chat completion to the secondary at once, within 0 ms",
+            "TAXONOMY_HARD_FAILURES: a single rate limit asking for a second is waited out, then the same provider serves (chat completion)",
+            "TAXONOMY_HARD_FAILURES: a single rate limit asking for a second is waited out, then the same provider serves (streamed chat completion)",
+            "TAXONOMY_HARD_FAILURES: a timeout from the primary moves a chat completion to the secondary at once, within 150 ms",
+            "TAXONOMY_HARD_FAILURES: a timeout from the primary moves a streamed chat completion to the secondary at once, within 150 ms",
+            "TAXONOMY_HARD_FAILURES: an answer that stalls halfway from the primary moves a chat completion to the secondary at once, within 150 ms",
+            "TAXONOMY_HARD_FAILURES: context overflow does not count against the primary's breaker",
+            "TAXONOMY_HARD_FAILURES: context overflow from the primary of a chat completion is failed over at once",
+            "TAXONOMY_HARD_FAILURES: context overflow from the primary of a streamed chat completion is failed over at once",
+            "TAXONOMY_HARD_FAILURES: status 401 from the primary of a chat completion is failed over at once",
+            "TAXONOMY_HARD_FAILURES: status 401 from the primary of a streamed chat completion is failed over at once",
+            "TAXONOMY_HARD_FAILURES: status 403 from the primary of a chat completion is failed over at once",
+            "TAXONOMY_HARD_FAILURES: status 429 with Retry-After 30 from the primary of a chat completion is failed over at once",
+            "TAXONOMY_HARD_FAILURES: status 429 with Retry-After 30 from the primary of a streamed chat completion is failed over at once",
+            "TC_R752_FAILOVER_001: an error rate below the threshold keeps traffic on the primary",
+            "TC_R752_FAILOVER_003: failover after a refused connection costs at most the baseline plus 50 ms, and nothing once the breaker is open",
+            "TC_R752_FAILOVER_003: failover after a timeout costs at most 150 ms plus 50 ms, and nothing once the breaker is open",
+            "TC_R752_FAILOVER_003: failover after status 429 with Retry-After 30 costs at most the baseline plus 50 ms, and nothing once the breaker is open",
+            "TC_R752_FAILOVER_003: failover after status 500 costs at most the baseline plus 50 ms, and nothing once the breaker is open",
+            "TC_R752_FAILOVER_004: a repeat gets the first answer also when the first was served after failover",
+            "TC_R752_FAILOVER_004: an inference that failed before any answer is replayed on the secondary exactly once (a reset after headers)",
+            "TC_R752_FAILOVER_004: an inference that failed before any answer is replayed on the secondary exactly once (a reset before answering)",
+            "TC_R752_FAILOVER_004: an inference that failed before any answer is replayed on the secondary exactly once (a timeout)",
+            "TC_R752_FAILOVER_004: an inference that failed before any answer is replayed on the secondary exactly once (status 503)",
+            "TC_R752_FAILOVER_004: the client is billed for the completion it got, by the provider that served it (chat completion)",
+            "TC_R752_FAILOVER_004: the client is billed for the completion it got, by the provider that served it (streamed chat completion)",
+            "TC_R752_FAILOVER_004: the response says which provider served it and after how many attempts",
+            "TC_R752_FAILOVER_012: each failover is decided within 100 ms of the failed answer and reaches the fallback within 50 ms (a reset before answering)",
+            "TC_R752_FAILOVER_012: each failover is decided within 100 ms of the failed answer and reaches the fallback within 50 ms (status 503)",
+            "TC_R752_FAILOVER_012: the first request after a failover finds a warm connection to the secondary",
+            "TC_R752_FAILOVER_016: each outage is an episode with its class and the times that describe it, and the summary adds up",
+        ],
+    ),
+    (
+        Defect::LeaksDescriptors,
+        &["TC_R752_FAILOVER_012: open descriptors and memory return to their level after a failover storm"],
+    ),
+    (
+        Defect::LeaksMemory,
+        &["TC_R752_FAILOVER_012: open descriptors and memory return to their level after a failover storm"],
+    ),
+    (
+        Defect::NoShedding,
+        &[
+            "TC_R752_FAILOVER_011: beyond what it takes on, the gateway sheds load with 503 and Retry-After, dropping no connection",
+        ],
+    ),
+    (
+        Defect::IgnoresProviderBound,
+        &[
+            "TC_R752_FAILOVER_011: a provider is sent at most its bound of requests at once, and the rest go to the next provider",
+            "TC_R752_FAILOVER_011: past every provider's bound the gateway sheds with 503 and Retry-After, dropping no connection",
+        ],
+    ),
+];
+
+/// The variants that run the `@requires-load` scenarios, which take the
+/// whole machine for seconds each, in a pass of their own after every
+/// variant has run the rest; no other variant runs them. Each load scenario
+/// is caught by one of these.
+///
+/// Each runs the load scenarios its tag expression picks: the leak variants
+/// only the failover storm, the one about leaks, for their leak nears the
+/// open-file limit before 2,000 requests in flight are added to it.
+pub const LOAD_RUNNERS: &[(Defect, &str)] = &[
+    (Defect::NeverFailOver, "@requires-load"),
+    (Defect::LeaksDescriptors, "@requires-load and @TC_R752_FAILOVER_012"),
+    (Defect::LeaksMemory, "@requires-load and @TC_R752_FAILOVER_012"),
+    (Defect::NoShedding, "@requires-load"),
+    (Defect::IgnoresProviderBound, "@requires-load and @requires-provider-limits"),
 ];
 
 /// Scenarios a variant may or may not fail, depending on the order in which
 /// concurrent things happen, each with why: not counted against the variant
 /// either way (every one is also caught by a variant that always fails it).
 pub const RACY: &[(Defect, &str, &str)] = &[
+    (
+        Defect::HammersProvider,
+        "TC_R752_FAILOVER_012: the first request after a failover finds a warm connection to the secondary",
+        "it retries the failing primary at once until its breaker opens, ten fast 503s: whether those push the first fallback answer past twice the warm median plus 50 ms depends on the machine's load",
+    ),
+    (
+        Defect::HesitantFailover,
+        "TAXONOMY_HARD_FAILURES: a silent last provider of a chain is retried, within the request's deadline (streamed chat completion)",
+        "its 150 ms hesitation comes on top of each silent attempt's timeout: whether the last retry still starts inside the request's deadline depends on how late the timeouts fire on the loaded machine",
+    ),
+    (
+        Defect::HesitantFailover,
+        "MONITORING_FIRE_DRILLS: a drill scheduled by cron runs by itself",
+        "its 150 ms hesitation plus the client's 20 ms pace lands just under the 200 ms take-over bound: whether the first request of the drill is taken over in time depends on when in the pace the drill begins and on the machine's load",
+    ),
+    (
+        Defect::HesitantFailover,
+        "TC_R752_FAILOVER_016: episodes survive a restart of the gateway",
+        "each failed call hesitates 150 ms, so whether four calls of the 400 ms outage fall in one 200 ms window, opening the breaker that starts an episode, depends on the machine's load",
+    ),
+    (
+        Defect::DrainsOnAnyMetric,
+        "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",
+        "whether latency noise makes one of the secondary's metrics half bad, and so drains it too, depends on the machine's load",
+    ),
+    (
+        Defect::HesitantFailover,
+        "TAXONOMY_HARD_FAILURES: a silent last provider of a chain is retried, within the request's deadline (chat completion)",
+        "its 150 ms hesitation comes on top of each silent attempt's timeout: whether the last retry still starts inside the request's deadline depends on how late the timeouts fire on the loaded machine",
+    ),
     (
         Defect::NeverFailOver,
         "TC_R752_FAILOVER_015: blue-green: no client request reaches the recovered primary until its probe traffic is validated, then all do",

@@ -158,6 +158,9 @@ pub enum Reason {
     /// Closed → open: the provider's health score reached the drain score
     /// (see [`crate::health`]).
     HealthScore,
+    /// Closed → open: other providers of its region failed close together
+    /// (see [`crate::regions`]).
+    RegionSuspect,
 }
 
 impl Reason {
@@ -172,6 +175,7 @@ impl Reason {
             Reason::FailureDuringRamp => "failure_during_failback_ramp",
             Reason::StepValidated => "failback_step_validated",
             Reason::HealthScore => "health_score",
+            Reason::RegionSuspect => "region_suspect",
         }
     }
 }
@@ -552,11 +556,11 @@ impl Breaker {
         }
     }
 
-    /// Drains a closed breaker at `now` because the provider's health says so:
-    /// it opens as for a failure rate (the open period grows the same way),
-    /// and comes back through the same probes. A breaker not closed is left
-    /// alone: it already keeps traffic off the provider, or is testing it.
-    pub fn drain(&mut self, now: Instant) -> Option<Transition> {
+    /// Drains a closed breaker at `now` for `why` (its health score, or its
+    /// region): it opens as for a failure rate (the open period grows the same
+    /// way), and comes back through the same probes. A breaker not closed is
+    /// left alone: it already keeps traffic off the provider, or is testing it.
+    pub fn drain(&mut self, now: Instant, why: Reason) -> Option<Transition> {
         if let Some(expired) = self.expire(now) {
             return Some(expired);
         }
@@ -564,7 +568,7 @@ impl Breaker {
             Phase::Closed { .. } => {
                 self.window.prune(now, self.config.window);
                 let (calls, failures) = (self.window.calls(), self.window.failures);
-                Some(self.open(now, Reason::HealthScore, failures, calls))
+                Some(self.open(now, why, failures, calls))
             }
             Phase::Open { .. } | Phase::HalfOpen { .. } => None,
         }

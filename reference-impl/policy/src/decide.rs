@@ -15,9 +15,11 @@ use super::episode::{Current, Record};
 use super::failure::{self, Failure};
 use super::health::Assessment;
 use super::learning::{self, Adjustment, Bounds};
+use super::nearest::{Nearest, NearestConfig};
+use super::regions::{Regions, Suspect};
 use super::replay::{self, Replay};
 use super::retry::{self, Next, RetryConfig};
-use super::routing::{self, Selection, Tried};
+use super::routing::{self, Order, Selection, Tried};
 use super::stream::{self, Read, Step};
 
 /// Every decision the gateway takes, with the standard policy as defaults.
@@ -75,8 +77,21 @@ pub trait Decide: Send + Sync + 'static {
     }
 
     /// Which provider of a chain gets the next attempt.
-    fn select(&self, chain: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
-        routing::select(chain, tried, now, draw)
+    fn select(&self, chain: &mut [Breaker], order: &Order, tried: Tried, now: Instant, draw: f64) -> Selection {
+        routing::select(chain, order, tried, now, draw)
+    }
+
+    /// The latency-aware order of a chain whose entries have these
+    /// priorities (see [`crate::nearest`]).
+    fn nearest(&self, config: NearestConfig, priority: Vec<u32>) -> Nearest {
+        Nearest::new(config, priority)
+    }
+
+    /// Records a failed attempt of chain position `hop` at `now`; the
+    /// positions to drain when its region has become suspect (see
+    /// [`crate::regions`]).
+    fn region_failed(&self, regions: &mut Regions, hop: usize, now: Instant) -> Option<Suspect> {
+        regions.failed(hop, now)
     }
 
     /// The chain positions a request whose context overflowed at position

@@ -15,8 +15,9 @@
 //! 4. Otherwise the retry schedule ([`crate::retry`]) decides between the same
 //!    provider after a backoff (paid for by the retry budget, and admitted
 //!    again by its breaker when the backoff ends) and the next provider.
-//! 5. The next provider is the first untried one of the chain whose breaker
-//!    admits the call ([`crate::routing`]); when there is none, or the deadline
+//! 5. The next provider is the first untried one of the chain, in the
+//!    request's order (the chain's, or by latency: [`crate::nearest`]), whose
+//!    breaker admits the call ([`crate::routing`]); when there is none, or the deadline
 //!    has passed, the request is exhausted.
 //!
 //! Everything decided on the way is kept as a [`Decision`] for the decision
@@ -25,12 +26,12 @@ use std::time::{Duration, Instant};
 
 use super::breaker::{Admission, Breaker, Permit, Transition};
 use super::budget::RetryBudget;
-use super::classify::Class;
+use super::classify::{Class, Verdict};
 use super::decide::Decide;
 use super::failure::Failure;
 use super::replay::Replay;
 use super::retry::{MoveOn, Next, RetryConfig};
-use super::routing::{Selection, Tried};
+use super::routing::{Order, Selection, Tried};
 
 /// What the shell does next for the request.
 #[must_use]
@@ -80,6 +81,12 @@ pub enum Decision {
         /// Chain position.
         hop: usize,
     },
+    /// Chain position `hop` admitted the call but already had as many
+    /// requests in flight as it may take: the attempt was not sent.
+    Saturated {
+        /// Chain position.
+        hop: usize,
+    },
     /// The same provider is tried again after `delay`.
     Retry {
         /// Chain position.
@@ -111,6 +118,8 @@ pub struct Journey<'a> {
     retry: RetryConfig,
     /// The context window of each chain position, where known.
     windows: &'a [Option<u64>],
+    /// The order the chain is tried in.
+    order: Order,
     deadline: Instant,
     idempotent: bool,
     tried: Tried,
@@ -132,6 +141,7 @@ impl<'a> Journey<'a> {
         Self {
             retry,
             windows,
+            order: Order::CHAIN,
             deadline,
             idempotent,
             tried: Tried::default(),
@@ -142,6 +152,12 @@ impl<'a> Journey<'a> {
             last_failure: None,
             decisions: Vec::new(),
         }
+    }
+
+    /// Tries the chain in `order` instead of its own (see [`crate::nearest`]).
+    pub fn ordered(mut self, order: Order) -> Self {
+        self.order = order;
+        self
     }
 
     /// The request's deadline.
@@ -212,7 +228,7 @@ impl<'a> Journey<'a> {
             return Action::NotReplayed { hop, class: failure.class };
         }
         if decide.moves_on_at_once(&failure) && now < self.deadline {
-            let selection = decide.select(chain, self.tried, now, draws.1);
+            let selection = decide.select(chain, &self.order, self.tried, now, draws.1);
             if selection.chosen.is_some() {
                 return self.take(hop, failure.class, MoveOn::TransportFailure, selection, now);
             }
@@ -228,6 +244,31 @@ impl<'a> Journey<'a> {
             Next::RetryAt(_) => self.leave(decide, chain, hop, failure.class, MoveOn::RetryBudgetExhausted, now, draw),
             Next::MoveOn(why) => self.leave(decide, chain, hop, failure.class, why, now, draw),
         }
+    }
+
+    /// The attempt the last action named was not sent: its provider already
+    /// had as many requests in flight as it may take. Saturation says nothing
+    /// about the provider's health: its breaker gives the permit back
+    /// unjudged, and the attempt is not counted. The next provider that
+    /// admits the call is tried at once; with none, the request is exhausted.
+    pub fn saturated<D: Decide>(
+        &mut self,
+        decide: &D,
+        chain: &mut [Breaker],
+        permit: Permit,
+        now: Instant,
+        draw: f64,
+    ) -> Action {
+        let Some((hop, _)) = self.current.take() else {
+            return self.exhausted();
+        };
+        if let Some(transition) = chain[hop].record(permit, Verdict::Ignored, now) {
+            self.decisions.push(Decision::Transition { hop, transition });
+        }
+        self.attempts = self.attempts.saturating_sub(1);
+        self.tried.insert(hop);
+        self.decisions.push(Decision::Saturated { hop });
+        self.route(decide, chain, now, draw)
     }
 
     /// A backoff ended at `now`: the same provider again, if its breaker still
@@ -287,7 +328,7 @@ impl<'a> Journey<'a> {
             self.decisions.push(Decision::Left { from, to: None, class, why });
             return self.exhausted();
         }
-        let selection = decide.select(chain, self.tried, now, draw);
+        let selection = decide.select(chain, &self.order, self.tried, now, draw);
         self.take(from, class, why, selection, now)
     }
 
@@ -303,7 +344,7 @@ impl<'a> Journey<'a> {
         if now >= self.deadline {
             return self.exhausted();
         }
-        let selection = decide.select(chain, self.tried, now, draw);
+        let selection = decide.select(chain, &self.order, self.tried, now, draw);
         self.note(&selection);
         self.enter(selection, now)
     }
@@ -394,6 +435,23 @@ mod tests {
             left,
             [Decision::Left { from: 0, to: Some(1), class: Class::Timeout, why: MoveOn::TransportFailure }]
         );
+    }
+
+    #[test]
+    fn a_saturated_provider_is_passed_over_at_once_unjudged_and_uncounted() {
+        let t0 = Instant::now();
+        let mut chain = breakers(2);
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true, &[]);
+        let (hop, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
+        assert_eq!(hop, 0);
+        let (next, permit) = attempt(journey.saturated(&Standard, &mut chain, permit, t0, 0.0));
+        assert_eq!((next, journey.attempts()), (1, 1), "the secondary, and only it counted as sent");
+        assert_eq!(journey.drain().collect::<Vec<_>>(), [Decision::Saturated { hop: 0 }]);
+        assert_eq!(chain[0].window_counts(t0), (0, 0), "the primary's breaker heard nothing");
+        // The secondary saturated too: no provider is left, and nothing is retried.
+        let end = journey.saturated(&Standard, &mut chain, permit, t0, 0.0);
+        assert_eq!(end, Action::Exhausted { retry_at: None });
+        assert_eq!(journey.attempts(), 0);
     }
 
     #[test]

@@ -12,7 +12,9 @@
 //!   bounded across requests;
 //! - [`breaker`]: the circuit breaker per (model, provider), with the failback
 //!   ramp of [`failback`]: a recovered provider's share, validated step by
-//!   step; [`routing`]: which provider of a chain is next;
+//!   step; [`routing`]: which provider of a chain is next, in the order
+//!   [`nearest`] gives by latency; [`regions`]: correlated failures across a
+//!   region;
 //! - [`health`]: a provider's health from several metrics, and when to drain
 //!   it before its failures reach clients;
 //! - [`replay`]: whether a request may be sent again; [`stream`]: how a
@@ -39,6 +41,8 @@ pub mod failure;
 pub mod health;
 pub mod journey;
 pub mod learning;
+pub mod nearest;
+pub mod regions;
 pub mod replay;
 pub mod retry;
 pub mod routing;
@@ -55,6 +59,8 @@ pub use health::{
     Assessment, ClassWeights, Health, HealthConfig, Metric, Reading, Sample, Thresholds, Values, Weights,
 };
 pub use journey::{Action, Decision, Journey};
+pub use nearest::{Nearest, NearestConfig, Switch};
+pub use regions::{RegionConfig, Regions, Suspect};
 pub use replay::Replay;
 pub use retry::{MoveOn, Next, RetryConfig};
-pub use routing::{Selection, Tried, select};
+pub use routing::{Order, Selection, Tried, select};

@@ -18,6 +18,37 @@ pub struct Tried(u64);
 /// Longest chain a model may have.
 pub const MAX_CHAIN: usize = 64;
 
+/// The order a request tries its chain in: the chain's own, or one given by
+/// latency (see [`crate::nearest`]). `Copy`, so each request takes its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Order {
+    hops: [u8; MAX_CHAIN],
+    /// 0: the chain's own order.
+    len: u8,
+}
+
+impl Order {
+    /// The chain's own order.
+    pub const CHAIN: Order = Order { hops: [0; MAX_CHAIN], len: 0 };
+
+    /// These chain positions, in this order (at most [`MAX_CHAIN`]).
+    pub fn of(hops: &[usize]) -> Self {
+        let mut order = Self::CHAIN;
+        for (slot, &hop) in order.hops.iter_mut().zip(hops) {
+            *slot = hop as u8;
+        }
+        order.len = hops.len().min(MAX_CHAIN) as u8;
+        order
+    }
+
+    /// The positions of a chain of `len` entries, in order.
+    pub fn iter(&self, len: usize) -> impl Iterator<Item = usize> + '_ {
+        let given = (self.len > 0).then(|| self.hops[..self.len as usize].iter().map(|&h| h as usize));
+        let own = given.is_none().then_some(0..len);
+        given.into_iter().flatten().chain(own.into_iter().flatten())
+    }
+}
+
 impl Tried {
     /// Marks chain position `index` as tried.
     pub fn insert(&mut self, index: usize) {
@@ -84,15 +115,15 @@ impl Selection {
     }
 }
 
-/// Picks the first untried provider whose breaker admits a call at `now`.
-/// `draw` is a uniform number in [0, 1) for failback ramps.
-pub fn select(breakers: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
+/// Picks the first untried provider, in `order`, whose breaker admits a call
+/// at `now`. `draw` is a uniform number in [0, 1) for failback ramps.
+pub fn select(breakers: &mut [Breaker], order: &Order, tried: Tried, now: Instant, draw: f64) -> Selection {
     let mut selection = Selection::default();
-    for (index, breaker) in breakers.iter_mut().enumerate() {
+    for index in order.iter(breakers.len()) {
         if tried.contains(index) {
             continue;
         }
-        let (admission, transition) = breaker.admit(now, draw);
+        let (admission, transition) = breakers[index].admit(now, draw);
         if let Some(t) = transition {
             selection.transitions.push((index, t));
         }
@@ -119,5 +150,25 @@ mod tests {
         assert_eq!(out, [0, 1, 4], "equal and smaller windows; unknown and larger ones stay");
         assert!(no_larger(&windows, 2).is_empty(), "an unknown window rules nothing out");
         assert!(no_larger(&windows, 9).is_empty());
+    }
+
+    #[test]
+    fn tried_positions_and_the_earliest_retry_of_skipped_ones() {
+        let mut tried = Tried::default();
+        assert!(tried.is_empty());
+        tried.insert(3);
+        assert!(!tried.is_empty() && tried.contains(3) && !tried.contains(2));
+        let t0 = Instant::now();
+        let skip =
+            |index, ms| Skip { index, why: Rejection::Open, retry_at: t0 + std::time::Duration::from_millis(ms) };
+        let selection = Selection { skipped: vec![skip(0, 30), skip(1, 10), skip(2, 20)], ..Selection::default() };
+        assert_eq!(selection.earliest_retry(), Some(t0 + std::time::Duration::from_millis(10)));
+        assert_eq!(Selection::default().earliest_retry(), None);
+    }
+
+    #[test]
+    fn an_order_lists_its_positions_or_the_chains_own() {
+        assert_eq!(Order::CHAIN.iter(3).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(Order::of(&[2, 0, 1]).iter(3).collect::<Vec<_>>(), [2, 0, 1]);
     }
 }

@@ -258,16 +258,17 @@ fn a_drain_opens_a_closed_breaker_like_a_failure_rate_and_leaves_others_alone() 
     let t0 = Instant::now();
     let mut b = Breaker::new(config());
     feed(&mut b, t0, &[Verdict::Success, Verdict::Failure]);
-    let t = b.drain(t0 + MS).expect("a closed breaker drains");
+    let t = b.drain(t0 + MS, Reason::HealthScore).expect("a closed breaker drains");
     assert_eq!((t.from, t.to, t.reason), (State::Closed, State::Open, Reason::HealthScore));
     assert_eq!((t.failures, t.calls, t.open_for), (1, 2, Some(100 * MS)));
     assert_eq!(rejected(&mut b, t0 + 2 * MS), Rejection::Open);
     // Open: nothing to drain; the open period and probes work as ever.
-    assert_eq!(b.drain(t0 + 50 * MS), None);
+    assert_eq!(b.drain(t0 + 50 * MS, Reason::HealthScore), None);
     let _probe = admit(&mut b, t0 + 101 * MS);
     assert_eq!(b.state(), State::HalfOpen);
-    assert_eq!(b.drain(t0 + 102 * MS), None);
+    assert_eq!(b.drain(t0 + 102 * MS, Reason::HealthScore), None);
     assert_eq!(Reason::HealthScore.as_str(), "health_score");
+    assert_eq!(Reason::RegionSuspect.as_str(), "region_suspect");
 }
 
 fn probe(b: &mut Breaker, now: Instant) -> Permit {
@@ -339,7 +340,7 @@ fn the_status_tells_drained_and_ramping_apart_and_says_since_when() {
     b.poll(t1 + 401 * MS).expect("the step passes");
     assert_eq!(b.status(), (Status::Closed, Some(t1 + 401 * MS)));
     let t2 = t1 + 700 * MS;
-    b.drain(t2).expect("drains");
+    b.drain(t2, Reason::HealthScore).expect("drains");
     assert_eq!(b.status(), (Status::Drained, Some(t2)));
     // A drained provider that fails its probe is open on failures, no longer drained.
     let p = admit(&mut b, t2 + 200 * MS);

@@ -29,6 +29,8 @@ mod journey;
 mod learning;
 #[path = "properties/model.rs"]
 mod model;
+#[path = "properties/nearest.rs"]
+mod nearest;
 #[path = "properties/probes.rs"]
 mod probes;
 #[path = "properties/retry.rs"]
@@ -43,7 +45,7 @@ mod subjects;
 use std::fmt::Debug;
 use std::time::Instant;
 
-use failover_policy::{BreakerConfig, select};
+use failover_policy::{BreakerConfig, Nearest, NearestConfig, select};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestError, TestRunner};
 
@@ -265,27 +267,56 @@ fn histories() -> impl Strategy<Value = Vec<Vec<(u64, Option<bool>)>>> {
     proptest::collection::vec(proptest::collection::vec(call, 0..30), 1..6)
 }
 
-/// A chain's breakers (by their histories), the providers already tried, a draw.
-type ChainCase = (BreakerConfig, Vec<Vec<(u64, Option<bool>)>>, u64, f64);
+/// A chain's breakers (by their histories), the providers already tried, the
+/// order's shuffle, a draw.
+type ChainCase = (BreakerConfig, Vec<Vec<(u64, Option<bool>)>>, u64, u64, f64);
 
 fn chains(route: routing::Router) -> impl Fn(ChainCase) -> Result<(), String> {
-    move |(cfg, histories, tried, draw)| {
+    move |(cfg, histories, tried, shuffle, draw)| {
         let (chain, now) = routing::breakers(&cfg, &histories, Instant::now());
-        routing::routing_picks_first_admitting(route, chain, tried, now, draw)
+        routing::routing_picks_first_admitting(route, chain, tried, shuffle, now, draw)
     }
+}
+
+fn shuffles() -> impl Strategy<Value = u64> {
+    prop_oneof![Just(0u64), any::<u64>()]
 }
 
 proptest! {
     #![proptest_config(config())]
     #[test]
-    fn p12_routing_picks_the_first_admitting(cfg in configs(), histories in histories(), tried in any::<u64>(), draw in 0.0..1.0f64) {
-        chains(select)((cfg, histories, tried, draw)).map_err(TestCaseError::fail)?;
+    fn p12_routing_picks_the_first_admitting(cfg in configs(), histories in histories(), tried in any::<u64>(), shuffle in shuffles(), draw in 0.0..1.0f64) {
+        chains(select)((cfg, histories, tried, shuffle, draw)).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn p35_entries_within_the_margin_never_alternate(cfg in nearest::configs(), band in nearest::bands()) {
+        nearest::never_alternate(Nearest::new, &cfg, &band).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn p36_the_order_keeps_priority_levels_and_leads_with_the_fastest(cfg in nearest::configs(), samples in nearest::samples()) {
+        nearest::levels_and_leaders(nearest::ordered, &cfg, &samples).map_err(TestCaseError::fail)?;
     }
 }
 
 #[test]
 fn p12_bites() {
-    bites((configs(), histories(), any::<u64>(), 0.0..1.0f64), chains(routing::picks_the_last));
+    bites((configs(), histories(), any::<u64>(), shuffles(), 0.0..1.0f64), chains(routing::picks_the_last));
+}
+
+#[test]
+fn p35_bites() {
+    // No hysteresis: any faster average takes the lead.
+    let eager: nearest::Maker = |cfg, priority| Nearest::new(NearestConfig { margin: 0.0, ..cfg }, priority);
+    bites((nearest::configs(), nearest::bands()), |(cfg, band)| nearest::never_alternate(eager, &cfg, &band));
+}
+
+#[test]
+fn p36_bites() {
+    bites((nearest::configs(), nearest::samples()), |(cfg, samples)| {
+        nearest::levels_and_leaders(nearest::by_latency_alone, &cfg, &samples)
+    });
 }
 
 /// Property 20: once bytes of an answer have reached the client, the request is
@@ -561,4 +592,18 @@ fn p28_bites() {
     bites((health::configs(), health::samples()), |(cfg, samples)| {
         health::few_samples_never_drain(hasty, &cfg, &samples)
     });
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p37_saturation_is_not_judged(case in journey::cases(), full in proptest::collection::vec(any::<bool>(), 0..6)) {
+        journey::saturation_is_not_judged(journey::passes_over, &case, &full).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p37_bites() {
+    let strategy = (journey::cases(), proptest::collection::vec(any::<bool>(), 0..6));
+    bites(strategy, |(case, full)| journey::saturation_is_not_judged(journey::judges_saturation, &case, &full));
 }

@@ -1,7 +1,9 @@
 //! `GET /admin/providers` (capability `health-api`, case TC_R752_FAILOVER_010):
 //! every (model, provider) of every chain with its breaker's status and since
 //! when, its share of the traffic (below 1 while a failback ramp runs,
-//! capability `gradual-failback`), and its health as of now: the score with each metric, error rate,
+//! capability `gradual-failback`), its region and average latency with its
+//! lead of its priority level (capability `regions`), and its health as of
+//! now: the score with each metric, error rate,
 //! p50 and p95 latency, and the latest failure. Health fields are `null` when
 //! the gateway keeps no health window (`policy.health` absent).
 use std::sync::Arc;
@@ -30,6 +32,10 @@ struct Entry {
     state: Status,
     since_ms: f64,
     share: f64,
+    region: Option<Arc<str>>,
+    priority: u32,
+    latency_ms: Option<f64>,
+    leads: bool,
     score: Option<f64>,
     components: Vec<MetricEvent>,
     error_rate: Option<f64>,
@@ -65,6 +71,10 @@ pub(crate) fn listing<D: Decide>(gateway: &Gateway<D>, now: Instant) -> Listing 
                 state,
                 since_ms: since.map_or(0.0, |at| events.at_ms(at)),
                 share,
+                region: route.regions[hop].map(|i| gateway.settings.regions[i as usize].clone()),
+                priority: route.priority[hop],
+                latency_ms: gateway.placement.average(r, hop).map(|d| d.as_secs_f64() * 1e3),
+                leads: gateway.placement.leads(r, hop),
                 score: None,
                 components: Vec::new(),
                 error_rate: None,

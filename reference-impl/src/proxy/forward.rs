@@ -20,6 +20,7 @@ use failover_policy::{Action, Class, Decide, Failure, Journey, Permit, Verdict};
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use serde::de::IgnoredAny;
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::error::{ApiError, FailoverDetail};
 use super::health::Attempt;
@@ -69,14 +70,22 @@ pub async fn forward<D: Decide>(
     let (request_id, mut rng) = gateway.next_request();
     let mut trail = Trail::new(gateway.clone(), route, request_id, now);
     let windows = &gateway.settings.routes[route].windows;
-    let mut journey = Journey::new(policy.retry, now + policy.request_timeout, inbound.idempotent, windows);
+    let mut journey = Journey::new(policy.retry, now + policy.request_timeout, inbound.idempotent, windows)
+        .ordered(gateway.placement.order(route));
     let mut action = journey.start(&gateway.decide, &mut gateway.breakers(route), now, rng.f64());
+    // Whether a provider was passed over for having its most requests in flight.
+    let mut saturated = false;
     loop {
         trail.decided(journey.drain(), now);
         action = match action {
-            Action::Attempt { hop, permit } => {
+            Action::Attempt { hop, permit } => 'attempt: {
                 let started = now;
                 let upstream = gateway.settings.routes[route].hops[hop].upstream;
+                let Ok(slot) = gateway.slots.take(upstream) else {
+                    saturated = true;
+                    let draw = rng.f64();
+                    break 'attempt journey.saturated(&gateway.decide, &mut gateway.breakers(route), permit, now, draw);
+                };
                 let (attempted, utilisation) = match gateway.drills.hit(&gateway.decide, upstream, now, || rng.f64()) {
                     Some(drill) => (drilled(gateway, &drill, now, journey.deadline()).await, None),
                     None => attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await,
@@ -92,6 +101,9 @@ pub async fn forward<D: Decide>(
                 }
                 match attempted {
                     Attempted::Answer(answer, class) => {
+                        if class == Class::Success {
+                            super::regions::answered(gateway, route, hop, now - started, now);
+                        }
                         journey.answered(&gateway.decide, &mut gateway.breakers(route), permit, class, now);
                         trail.decided(journey.drain(), now);
                         let outcome = if class == Class::Success { Outcome::Served } else { Outcome::ClientError };
@@ -99,13 +111,25 @@ pub async fn forward<D: Decide>(
                         let served_by = &gateway.settings.provider_of(route, hop).id_header;
                         return relay_whole(answer, served_by, journey.attempts());
                     }
-                    Attempted::Stream(opened) => return stream(trail, route, hop, permit, opened, journey.attempts()),
+                    Attempted::Stream(opened) => {
+                        super::regions::answered(gateway, route, hop, now - started, now);
+                        return stream(trail, route, hop, permit, opened, journey.attempts(), slot);
+                    }
                     Attempted::Failed(failure, status) => {
                         trail.failed(hop, failure.class, status);
                         let draws = (rng.f64(), rng.f64());
-                        let mut chain = gateway.breakers(route);
-                        let mut budget = gateway.budget();
-                        journey.failed(&gateway.decide, &mut chain, permit, failure, now, budget.as_deref_mut(), draws)
+                        let counts = gateway.decide.verdict(failure.class) == Verdict::Failure;
+                        let (next, drained) = {
+                            let mut chain = gateway.breakers(route);
+                            let drained = counts.then(|| super::regions::failed(gateway, route, hop, &mut chain, now));
+                            let mut budget = gateway.budget();
+                            let d = &gateway.decide;
+                            (journey.failed(d, &mut chain, permit, failure, now, budget.as_deref_mut(), draws), drained)
+                        };
+                        if let Some(drained) = drained {
+                            super::regions::log(gateway, route, drained, now);
+                        }
+                        next
                     }
                 }
             }
@@ -118,6 +142,11 @@ pub async fn forward<D: Decide>(
                 let upstream = gateway.settings.provider_of(route, hop);
                 let error = ApiError::not_retried(&upstream.id, class, inbound.why_not_idempotent());
                 trail.finish(Outcome::NotRetried, error.status().as_u16(), None, journey.attempts(), now);
+                return error.into_response();
+            }
+            Action::Exhausted { .. } if saturated => {
+                let error = ApiError::saturated(&trail.model(), journey.attempts());
+                trail.finish(Outcome::Exhausted, error.status().as_u16(), None, journey.attempts(), now);
                 return error.into_response();
             }
             Action::Exhausted { retry_at } => return exhausted(trail, &journey, retry_at, now),
@@ -229,6 +258,8 @@ struct StreamWatch<D> {
     hop: usize,
     permit: Permit,
     attempts: u32,
+    /// The provider's place, while it streams (`providers[].max_in_flight`).
+    _slot: Option<OwnedSemaphorePermit>,
 }
 
 impl<D: Decide> Watch for StreamWatch<D> {
@@ -263,11 +294,12 @@ fn stream<D: Decide>(
     permit: Permit,
     opened: Opened,
     attempts: u32,
+    slot: Option<OwnedSemaphorePermit>,
 ) -> Response {
     let gateway = trail.gateway().clone();
     let upstream = gateway.settings.provider_of(route, hop);
     let idle = gateway.settings.policy.stream_idle_timeout;
-    let watch = StreamWatch { trail, route, hop, permit, attempts };
+    let watch = StreamWatch { trail, route, hop, permit, attempts, _slot: slot };
     let body = relay::relay(opened, idle, &upstream.id, watch);
     let mut response = Response::new(body);
     let headers = response.headers_mut();

@@ -6,7 +6,7 @@
 //! configured.
 use std::time::Instant;
 
-use failover_policy::{Class, Decide, Health, Sample, Verdict};
+use failover_policy::{Class, Decide, Health, Reason, Sample, Verdict};
 
 use super::trail::log_transition;
 use crate::Gateway;
@@ -83,7 +83,7 @@ pub(crate) fn observe<D: Decide>(gateway: &Gateway<D>, route: usize, hop: usize,
     if !drains {
         return;
     }
-    let Some(transition) = gateway.breakers(route)[hop].drain(now) else { return };
+    let Some(transition) = gateway.breakers(route)[hop].drain(now, Reason::HealthScore) else { return };
     let health = HealthNumbers::of(&assessment, drain_score);
     gateway.events.push(EventKind::HealthDecision { model, provider, decision: "drain", health }, now);
     log_transition(gateway, route, hop, transition);

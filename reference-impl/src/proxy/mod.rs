@@ -1,8 +1,10 @@
 //! The HTTP shell: the server, the upstream client and the attempt loop.
+pub(crate) mod admission;
 pub mod error;
 pub mod forward;
 pub(crate) mod health;
 pub mod idempotency;
+pub(crate) mod regions;
 pub mod relay;
 pub mod request;
 mod server;

@@ -73,9 +73,27 @@ async fn serve<D: Decide>(gateway: &Arc<Gateway<D>>, request: Request, endpoint:
         }
     };
     inbound.idempotent &= gateway.settings.routes[route].idempotent;
-    match parts.headers.get(IDEMPOTENCY_KEY) {
+    let place = match &gateway.admission {
+        None => None,
+        Some(admission) => match admission.enter().await {
+            Ok(place) => Some(place),
+            Err(shed) => return ApiError::overloaded(shed.in_flight, shed.max_queued).into_response(),
+        },
+    };
+    let response = match parts.headers.get(IDEMPOTENCY_KEY) {
         None => forward(gateway, route, inbound, endpoint).await,
         Some(key) => with_idempotency_key(gateway, key, route, inbound, endpoint).await,
+    };
+    match place {
+        None => response,
+        // The place is given back when the answer's body has been sent or dropped.
+        Some(place) => response.map(|body| {
+            use futures_util::StreamExt;
+            Body::from_stream(body.into_data_stream().map(move |chunk| {
+                let _held = &place;
+                chunk
+            }))
+        }),
     }
 }
 

@@ -17,6 +17,7 @@ pub struct Trail<D> {
     started: Instant,
     failures: Vec<FailedAttempt>,
     skipped: Vec<Arc<str>>,
+    saturated: Vec<Arc<str>>,
 }
 
 /// Logs a breaker transition of chain position `hop` of `route`; a half-open
@@ -58,7 +59,7 @@ pub(crate) fn log_transition<D: Decide>(gateway: &Gateway<D>, route: usize, hop:
 impl<D: Decide> Trail<D> {
     /// Starts the trail of request `request_id` for `route`, received at `started`.
     pub fn new(gateway: Arc<Gateway<D>>, route: usize, request_id: u64, started: Instant) -> Self {
-        Self { gateway, route, request_id, started, failures: Vec::new(), skipped: Vec::new() }
+        Self { gateway, route, request_id, started, failures: Vec::new(), skipped: Vec::new(), saturated: Vec::new() }
     }
 
     /// The gateway serving the request.
@@ -84,6 +85,12 @@ impl<D: Decide> Trail<D> {
                     let provider = self.provider(hop);
                     if !self.skipped.contains(&provider) {
                         self.skipped.push(provider);
+                    }
+                }
+                Decision::Saturated { hop } => {
+                    let provider = self.provider(hop);
+                    if !self.saturated.contains(&provider) {
+                        self.saturated.push(provider);
                     }
                 }
                 Decision::Retry { hop, attempt, class, delay } => {
@@ -147,6 +154,7 @@ impl<D: Decide> Trail<D> {
             attempts,
             failures: std::mem::take(&mut self.failures),
             skipped: std::mem::take(&mut self.skipped),
+            saturated: std::mem::take(&mut self.saturated),
             latency_ms: latency.as_secs_f64() * 1e3,
         };
         self.gateway.events.push(kind, now);

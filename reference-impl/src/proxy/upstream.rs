@@ -47,11 +47,19 @@ pub enum AnswerBody {
 type Pooled = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 thread_local! {
-    /// One pool per thread: a pooled connection is driven by a task of the
-    /// thread's runtime, so a worker that keeps its own pool never wakes
-    /// another thread to hear from a provider.
-    static POOL: Pooled = pooled();
+    /// One pool per single-threaded worker: a pooled connection is driven by
+    /// a task of the worker's runtime, so a worker that keeps its own pool
+    /// never wakes another thread to hear from a provider. The threads of a
+    /// multi-threaded runtime share one pool instead: a task may move between
+    /// them, and a connection warmed on one must serve a request on another.
+    static POOL: Pooled = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::CurrentThread) => pooled(),
+        _ => SHARED.get_or_init(pooled).clone(),
+    };
 }
+
+/// The pool the threads of multi-threaded runtimes share.
+static SHARED: std::sync::OnceLock<Pooled> = std::sync::OnceLock::new();
 
 /// The pooled keep-alive client requests go out through: the pool of the
 /// thread that sends.
@@ -111,6 +119,24 @@ impl UpstreamClient {
             Ok(Answer { status: parts.status, content_type, retry_after, utilisation, body })
         };
         tokio::time::timeout_at(deadline.into(), exchange).await.unwrap_or(Err(TransportFailure::TimedOut))
+    }
+}
+
+impl UpstreamClient {
+    /// Keeps a connection to a provider warm: `GET uri`, its answer read
+    /// whole (so the connection goes back to the pool) and dropped. Whether
+    /// it succeeded does not matter: a provider that is down is the
+    /// breaker's business, not this.
+    pub async fn warm(&self, uri: &Uri, authorization: &HeaderValue, deadline: Instant) {
+        let request = Request::get(uri.clone())
+            .header(AUTHORIZATION, authorization.clone())
+            .body(Full::new(Bytes::new()))
+            .expect("request parts are valid by construction");
+        let exchange = async {
+            let response = POOL.with(Pooled::clone).request(request).await.ok()?;
+            Limited::new(response.into_body(), MAX_ERROR_BODY).collect().await.ok()
+        };
+        let _ = tokio::time::timeout_at(deadline.into(), exchange).await;
     }
 }
 

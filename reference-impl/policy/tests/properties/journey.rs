@@ -333,3 +333,77 @@ impl Decide for IgnoresTime {
         Next::RetryAt(now + cfg.base)
     }
 }
+
+/// How a journey is told its provider had no place for the attempt: the
+/// policy's [`Journey::saturated`], or a broken stand-in.
+pub type PassOver = fn(&mut Journey<'_>, &mut [Breaker], failover_policy::Permit, Instant, f64) -> Action;
+
+/// The policy's way.
+pub fn passes_over(
+    journey: &mut Journey<'_>,
+    chain: &mut [Breaker],
+    permit: failover_policy::Permit,
+    now: Instant,
+    draw: f64,
+) -> Action {
+    journey.saturated(&Standard, chain, permit, now, draw)
+}
+
+/// Property 37: a provider passed over for having its most requests in flight
+/// is not judged: no breaker's counts or state change, the attempt is not
+/// counted, and the request goes at once (no backoff) to an untried provider
+/// that admits it, or is exhausted when none does. `saturated[i]` says
+/// whether the i-th attempt finds its provider full; the others succeed.
+pub fn saturation_is_not_judged(pass_over: PassOver, case: &Case, saturated: &[bool]) -> Result<(), String> {
+    let t0 = Instant::now();
+    let deadline = t0 + Duration::from_millis(case.deadline_ms);
+    let mut chain: Vec<Breaker> = (0..case.chain).map(|_| Standard.breaker(case.breaker)).collect();
+    let mut journey = Journey::new(case.retry, deadline, case.idempotent, &case.windows);
+    let mut action = journey.start(&Standard, &mut chain, t0, 0.0);
+    let mut full = saturated.iter().copied();
+    let mut passed_over = Vec::new();
+    while let Action::Attempt { hop, permit } = action {
+        if !full.next().unwrap_or(false) {
+            journey.answered(&Standard, &mut chain, permit, Class::Success, t0);
+            break;
+        }
+        let before: Vec<_> = chain.iter_mut().map(|b| (b.state(), b.window_counts(t0))).collect();
+        let attempts = journey.attempts();
+        action = pass_over(&mut journey, &mut chain, permit, t0, 0.5);
+        passed_over.push(hop);
+        let after: Vec<_> = chain.iter_mut().map(|b| (b.state(), b.window_counts(t0))).collect();
+        if after != before {
+            return Err(format!("passing over provider {hop} changed the breakers: {before:?} -> {after:?}"));
+        }
+        match action {
+            Action::Attempt { hop: next, .. } if passed_over.contains(&next) => {
+                return Err(format!("provider {next} was tried again after it was passed over"));
+            }
+            Action::Attempt { .. } if journey.attempts() != attempts => {
+                return Err(format!("the attempt not sent was counted: {attempts} -> {}", journey.attempts()));
+            }
+            Action::Attempt { .. } | Action::Exhausted { .. } => {}
+            other => {
+                return Err(format!("after passing over provider {hop}: {other:?}, not the next provider at once"));
+            }
+        }
+        if let Action::Exhausted { .. } = action {
+            if passed_over.len() < case.chain {
+                return Err(format!("exhausted after passing over {passed_over:?} of {} providers", case.chain));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Broken: takes a provider's saturation for a refused connection.
+pub fn judges_saturation(
+    journey: &mut Journey<'_>,
+    chain: &mut [Breaker],
+    permit: failover_policy::Permit,
+    now: Instant,
+    draw: f64,
+) -> Action {
+    let refused = Failure::transport(TransportFailure::Refused);
+    journey.failed(&Standard, chain, permit, refused, now, None, (draw, draw))
+}

@@ -3,7 +3,9 @@ use std::time::{Duration, Instant};
 
 use failover_policy::classify::{ALL_CLASSES, TransportFailure};
 use failover_policy::routing::Selection;
-use failover_policy::{Admission, Breaker, BreakerConfig, Class, Tried, Verdict, classify_status, classify_transport};
+use failover_policy::{
+    Admission, Breaker, BreakerConfig, Class, Order, Tried, Verdict, classify_status, classify_transport,
+};
 
 /// A classifier under test.
 pub type Classifier = fn(u16, &[u8]) -> Class;
@@ -36,12 +38,13 @@ pub fn classification_is_total(classify: Classifier, status: u16, body: &[u8]) -
 }
 
 /// A router under test.
-pub type Router = fn(&mut [Breaker], Tried, Instant, f64) -> Selection;
+pub type Router = fn(&mut [Breaker], &Order, Tried, Instant, f64) -> Selection;
 
-/// Picks the last admitting provider instead of the first.
-pub fn picks_the_last(breakers: &mut [Breaker], tried: Tried, now: Instant, draw: f64) -> Selection {
+/// Picks the last admitting provider of the order instead of the first.
+pub fn picks_the_last(breakers: &mut [Breaker], order: &Order, tried: Tried, now: Instant, draw: f64) -> Selection {
     let mut selection = Selection::default();
-    for index in (0..breakers.len()).rev() {
+    let hops: Vec<usize> = order.iter(breakers.len()).collect();
+    for &index in hops.iter().rev() {
         if tried.contains(index) {
             continue;
         }
@@ -80,14 +83,24 @@ pub fn breakers(cfg: &BreakerConfig, histories: &[Vec<(u64, Option<bool>)>], t0:
 
 /// Property 12: Routing never picks a provider whose breaker does not admit the call,
 /// never one already tried, and otherwise picks the first admitting provider in
-/// chain order.
+/// the request's order (a permutation of the chain, drawn from `shuffle`, or
+/// the chain's own when `shuffle` is 0).
 pub fn routing_picks_first_admitting(
     route: Router,
     mut chain: Vec<Breaker>,
     tried_mask: u64,
+    shuffle: u64,
     now: Instant,
     draw: f64,
 ) -> Result<(), String> {
+    let order = match shuffle {
+        0 => Order::CHAIN,
+        _ => {
+            let mut hops: Vec<usize> = (0..chain.len()).collect();
+            hops.sort_by_key(|&h| (h as u64 + 1).wrapping_mul(shuffle).rotate_left(17));
+            Order::of(&hops)
+        }
+    };
     let mut tried = Tried::default();
     for i in 0..chain.len() {
         if tried_mask & (1 << i) != 0 {
@@ -95,9 +108,10 @@ pub fn routing_picks_first_admitting(
         }
     }
     let mut expected_chain = chain.clone();
-    let expected = (0..expected_chain.len())
+    let expected = order
+        .iter(expected_chain.len())
         .find(|&i| !tried.contains(i) && matches!(expected_chain[i].admit(now, draw).0, Admission::Admitted(_)));
-    let chosen = route(&mut chain, tried, now, draw).chosen.map(|(i, _)| i);
+    let chosen = route(&mut chain, &order, tried, now, draw).chosen.map(|(i, _)| i);
     if chosen == expected {
         Ok(())
     } else {

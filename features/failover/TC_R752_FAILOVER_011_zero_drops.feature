@@ -1,0 +1,70 @@
+@TC_R752_FAILOVER_011 @extended @requires-load @serial
+Feature: TC_R752_FAILOVER_011 Zero dropped requests under load
+  Case TC_R752_FAILOVER_011 verifies that with 2,000 requests in flight, plain
+  and streamed, a primary that starts failing and later recovers costs the
+  clients nothing: every request is served, every stream completes, no
+  connection fails, and the tail latency while it fails and after it recovers
+  stays within twice the tail before it. Beyond what it can take, the gateway
+  sheds load with 503 and a Retry-After instead of dropping connections. It
+  also bounds what it sends each provider: a provider with its most requests
+  in flight is passed over for the next one, never sent more, and when every
+  provider is at its bound the request is shed the same way.
+
+  The load is closed-loop: 2,000 client tasks, each sending its next request
+  as soon as its last one is answered, over one pooled client. Requests the
+  primary is already answering when it starts failing complete there; new ones
+  go to the secondary. The scenarios run alone (`@serial`): the whole machine
+  is theirs, and the suite raises its open-file limit to its hard limit, or
+  says how to raise that.
+
+  Bounds: latencies are the client's, split by when each request was sent:
+  before the fault, while it lasted, after it. The p99 while the primary fails
+  and after it recovers must be at most twice the p99 before, plus 20 ms of
+  tolerance; each phase's p50, p99 and served share go into the report.
+
+  Background:
+    Given model "gpt-4o" is served by "primary" then "secondary"
+    And each provider gets 1 attempt per request
+    And each attempt times out after 3000 ms
+    And each request times out after 10000 ms
+    And the breaker opens when 50% of at least 20 calls in 1000 ms fail, for 500 ms
+    And provider "primary" answers after 20 ms
+    And provider "secondary" answers after 20 ms
+
+  Scenario Outline: 2,000 requests in flight lose none while the primary fails with <fault> and recovers
+    When the client keeps 2000 requests in flight for "gpt-4o" for 3000 ms, every 10th streamed, while provider "primary" fails with <fault> from 1000 ms to 2000 ms
+    Then every request sent under load was served
+    And the p99 latency while the provider failed, and after, was at most 2 times that before, plus 20 ms
+
+    Examples:
+      | fault                   |
+      | status 500              |
+      | a refused connection    |
+      | a reset before answering |
+      | a reset after headers   |
+
+  Scenario: beyond what it takes on, the gateway sheds load with 503 and Retry-After, dropping no connection
+    Given the gateway serves at most 50 requests at once, with 50 more waiting at most 100 ms
+    And provider "primary" answers after 300 ms
+    When the client sends 400 chat completions for "gpt-4o", 400 at a time
+    Then every request sent under load was either served or shed with 503 and a Retry-After, some of each
+    And provider "primary" never had more than 50 requests in flight, each taking 300 ms
+
+  @requires-provider-limits
+  Scenario: a provider is sent at most its bound of requests at once, and the rest go to the next provider
+    Given the gateway sends provider "primary" at most 20 requests at once
+    And provider "primary" answers after 300 ms
+    When the client sends 100 chat completions for "gpt-4o", 100 at a time
+    Then every request sent under load was served
+    And provider "primary" never had more than 20 requests in flight, each taking 300 ms
+
+  @requires-provider-limits
+  Scenario: past every provider's bound the gateway sheds with 503 and Retry-After, dropping no connection
+    Given the gateway sends provider "primary" at most 20 requests at once
+    And the gateway sends provider "secondary" at most 20 requests at once
+    And provider "primary" answers after 300 ms
+    And provider "secondary" answers after 300 ms
+    When the client sends 100 chat completions for "gpt-4o", 100 at a time
+    Then every request sent under load was either served or shed with 503 and a Retry-After, some of each
+    And provider "primary" never had more than 20 requests in flight, each taking 300 ms
+    And provider "secondary" never had more than 20 requests in flight, each taking 300 ms
