@@ -115,21 +115,21 @@ impl ApiError {
     /// 503: the gateway is serving as many requests as it takes on, and as
     /// many more are waiting.
     pub fn overloaded(in_flight: u32, max_queued: u32) -> Self {
-        let message = format!(
+        Self::shed(format!(
             "the gateway is serving its limit of {in_flight} requests at once (limits.max_in_flight), with {max_queued} more waiting (limits.max_queued); retry after 1 s"
-        );
-        Self {
-            retry_after_secs: Some(1),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "gateway_overloaded", message)
-        }
+        ))
     }
 
     /// 503: every provider of `model`'s chain that could take the request
     /// had its most requests in flight (`providers[].max_in_flight`).
     pub fn saturated(model: &str, attempts: u32) -> Self {
-        let message = format!(
+        Self::shed(format!(
             "every provider that could serve model \"{model}\" is sending its limit of requests at once (providers[].max_in_flight), after {attempts} attempt(s); retry after 1 s"
-        );
+        ))
+    }
+
+    /// 503 `gateway_overloaded`, retry after a second: load beyond a bound.
+    fn shed(message: String) -> Self {
         Self {
             retry_after_secs: Some(1),
             ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "gateway_overloaded", message)
