@@ -59,6 +59,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "sends a provider at most providers[].max_in_flight requests at once, passing it over for the next provider beyond that, and sheds with 503 and Retry-After when every provider is at its bound",
     ),
     (
+        "stall-detection",
+        "opens a provider's breaker when it stops answering while requests wait on it (policy.stall, reason stalled), and fails the waiting requests over at once instead of after the attempt timeout",
+    ),
+    (
         "prewarm",
         "keeps warm connections to every provider (prewarm), so that a fallback's first request after a failover opens none",
     ),
@@ -89,6 +93,7 @@ pub const BUNDLED: &[&str] = &[
     "prewarm",
     "load",
     "provider-limits",
+    "stall-detection",
 ];
 
 /// The tag prefix that names a required capability.

@@ -113,6 +113,7 @@ impl Default for Draft {
                 learning: None,
                 latency_routing: None,
                 region_outage: None,
+                stall: None,
             },
             limits: LimitsConfig::default(),
             probes: None,

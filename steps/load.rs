@@ -75,6 +75,12 @@ async fn shed(w: &mut FailoverWorld) -> Result<(), String> {
     Ok(())
 }
 
+#[given(expr = "a provider is stalled once {int} of its attempts have each waited {int} ms while it answered nothing")]
+async fn stall(w: &mut FailoverWorld, attempts: u32, after_ms: u64) -> Result<(), String> {
+    w.scene.policy()?.stall = Some(failover_contract::StallConfig { after_ms, attempts });
+    Ok(())
+}
+
 #[given(expr = "the gateway serves at most {int} requests at once, with {int} more waiting at most {int} ms")]
 async fn bounded(w: &mut FailoverWorld, in_flight: u32, queued: u32, wait_ms: u64) -> Result<(), String> {
     w.scene.bound_load(in_flight, queued, wait_ms)

@@ -289,6 +289,35 @@ pub struct PolicyConfig {
     /// fail close together (capability `regions`); absent means off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region_outage: Option<RegionOutageConfig>,
+    /// Tell a provider that has stopped answering from a slow one, and stop
+    /// waiting on it (capability `stall-detection`); absent means off: each
+    /// attempt waits out its timeout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stall: Option<StallConfig>,
+}
+
+/// When a provider counts as stalled: `attempts` of its attempts have each
+/// waited `after_ms` without an answer, and it has answered nothing for
+/// `after_ms`. Its breakers open (reason `stalled`), the waiting attempts
+/// are abandoned and fail over as timed-out ones would, and until it answers
+/// again every attempt that waits `after_ms` on it is abandoned as well. An
+/// attempt whose chain has no other provider in rotation is never abandoned
+/// and does not count.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct StallConfig {
+    /// How long an attempt waits for the provider's answer (its headers, for
+    /// a stream) before it counts as overdue; above the provider's slowest
+    /// normal answer, below `attempt_timeout_ms`.
+    pub after_ms: u64,
+    /// Overdue attempts at once that make a stall (≥ 1).
+    pub attempts: u32,
+}
+
+impl Default for StallConfig {
+    fn default() -> Self {
+        Self { after_ms: 5_000, attempts: 5 }
+    }
 }
 
 /// How observed latencies order the entries of one priority level.
@@ -483,6 +512,7 @@ impl Default for PolicyConfig {
             learning: None,
             latency_routing: None,
             region_outage: None,
+            stall: None,
         }
     }
 }

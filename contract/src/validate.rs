@@ -254,6 +254,18 @@ impl GatewayConfig {
             )?;
             positive(r.within_ms, "policy.region_outage.within_ms")?;
         }
+        if let Some(stall) = &p.stall {
+            positive(stall.after_ms, "policy.stall.after_ms")?;
+            check(
+                stall.after_ms < p.attempt_timeout_ms,
+                "policy.stall.after_ms",
+                format!(
+                    "must be below policy.attempt_timeout_ms ({} ms), or no attempt is ever overdue",
+                    p.attempt_timeout_ms
+                ),
+            )?;
+            check(stall.attempts >= 1, "policy.stall.attempts", "must be at least 1")?;
+        }
         match &p.learning {
             Some(learning) => self.validate_learning(learning),
             None => Ok(()),
@@ -470,6 +482,21 @@ mod tests {
                 GOOD.replace(r#""models""#, r#""policy": {"region_outage": {"suspect_after": 1}}, "models""#),
                 "policy.region_outage.suspect_after",
                 "at least 2",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"stall": {"after_ms": 0}}, "models""#),
+                "policy.stall.after_ms",
+                "must be",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"attempt_timeout_ms": 1000, "stall": {"after_ms": 1000}}, "models""#),
+                "policy.stall.after_ms",
+                "below policy.attempt_timeout_ms (1000 ms)",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"stall": {"attempts": 0}}, "models""#),
+                "policy.stall.attempts",
+                "at least 1",
             ),
             (
                 GOOD.replace(r#""models""#, r#""policy": {"health": {"min_samples": 1}}, "models""#),

@@ -17,10 +17,18 @@ Feature: TC_R752_FAILOVER_011 Zero dropped requests under load
   is theirs, and the suite raises its open-file limit to its hard limit, or
   says how to raise that.
 
-  Bounds: latencies are the client's, split by when each request was sent:
-  before the fault, while it lasted, after it. The p99 while the primary fails
-  and after it recovers must be at most twice the p99 before, plus 20 ms of
-  tolerance; each phase's p50, p99 and served share go into the report.
+  Bounds: latencies are the client's, in three phases: before the fault, the
+  requests answered in the second second of load (the first is its ramp-up);
+  while it lasted, every request in flight at any time during it, those that
+  were waiting when it began included; after it, the requests sent after it.
+  The p99 while the primary fails and after it recovers must be at most three
+  times the p99 before, plus 20 ms of tolerance; each phase's p50, p99 and
+  served share go into the report. Three, not two: on a two-core machine that
+  also runs the client and the mocks, moving 2,000 requests to a standby at
+  once opens 2,000 connections to it, and those past the listen backlog wait
+  a second for their SYN to be sent again; measured with two busy loops beside
+  the suite, the p99 while the primary fails is up to 2.1 times the p99 before
+  (1.1 to 1.4 times on a quiet machine).
 
   Background:
     Given model "gpt-4o" is served by "primary" then "secondary"
@@ -32,9 +40,9 @@ Feature: TC_R752_FAILOVER_011 Zero dropped requests under load
     And provider "secondary" answers after 20 ms
 
   Scenario Outline: 2,000 requests in flight lose none while the primary fails with <fault> and recovers
-    When the client keeps 2000 requests in flight for "gpt-4o" for 3000 ms, every 10th streamed, while provider "primary" fails with <fault> from 1000 ms to 2000 ms
+    When the client keeps 2000 requests in flight for "gpt-4o" for 4000 ms, every 10th streamed, while provider "primary" fails with <fault> from 2000 ms to 3000 ms
     Then every request sent under load was served
-    And the p99 latency while the provider failed, and after, was at most 2 times that before, plus 20 ms
+    And the p99 latency while the provider failed, and after, was at most 3 times that before, plus 20 ms
 
     Examples:
       | fault                   |
@@ -42,6 +50,19 @@ Feature: TC_R752_FAILOVER_011 Zero dropped requests under load
       | a refused connection    |
       | a reset before answering |
       | a reset after headers   |
+
+  @requires-stall-detection
+  Scenario: 2,000 requests in flight lose none while the primary stops answering and recovers
+    A primary that hangs fails no attempt before its timeout, here 10 s: a
+    gateway that waits it out holds every request sent to the primary for
+    those 10 s. One that tells a silent provider from a slow one (none of
+    its waiting requests answered for 250 ms) moves them on after 250 ms.
+    Given a provider is stalled once 20 of its attempts have each waited 250 ms while it answered nothing
+    And each attempt times out after 10000 ms
+    And each request times out after 20000 ms
+    When the client keeps 2000 requests in flight for "gpt-4o" for 4000 ms, every 10th streamed, while provider "primary" fails with a timeout from 2000 ms to 3000 ms
+    Then every request sent under load was served
+    And the p99 latency while the provider failed, and after, was at most 3 times that before, plus 20 ms
 
   Scenario: beyond what it takes on, the gateway sheds load with 503 and Retry-After, dropping no connection
     Given the gateway serves at most 50 requests at once, with 50 more waiting at most 100 ms

@@ -77,6 +77,8 @@ pub struct Gateway<D = Standard> {
     slots: proxy::admission::ProviderSlots,
     /// The latency order and region watch of each model, if configured.
     placement: proxy::regions::Placement,
+    /// Each provider's stall watch, if configured.
+    stalls: proxy::stall::Stalls,
     /// The retry budget shared by every request, if configured.
     budget: Option<Mutex<RetryBudget>>,
     /// Woken when a breaker may have a new deadline.
@@ -136,6 +138,7 @@ impl<D: Decide> Gateway<D> {
             .map(|(in_flight, queued, wait)| proxy::admission::Admission::new(in_flight, queued, wait));
         let slots = proxy::admission::ProviderSlots::new(settings.upstreams.iter().map(|u| u.max_in_flight));
         let gateway = Arc::new(Self {
+            stalls: proxy::stall::Stalls::new(&settings),
             placement,
             admission,
             slots,

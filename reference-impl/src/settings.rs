@@ -90,6 +90,8 @@ pub struct Policy {
     pub nearest: Option<NearestConfig>,
     /// Whole-region outages, if watched.
     pub region_outage: Option<RegionConfig>,
+    /// Stalled providers, if watched.
+    pub stall: Option<failover_policy::StallConfig>,
 }
 
 /// Everything the gateway needs from its config.
@@ -232,6 +234,7 @@ impl Settings {
             region_outage: p
                 .region_outage
                 .map(|r| RegionConfig { suspect_after: r.suspect_after, within: ms(r.within_ms) }),
+            stall: p.stall.map(|s| failover_policy::StallConfig { after: ms(s.after_ms), attempts: s.attempts }),
             learning: p.learning.map(|l| {
                 let range = |b: Option<failover_contract::Bounds>| {
                     b.map(|b| failover_policy::learning::Range { min: b.min as f64, max: b.max as f64 })

@@ -64,9 +64,14 @@ pub struct Phase {
     pub p99: Duration,
 }
 
-/// The shots sent before the fault window (in the second half of the time
-/// before it: the first half is the load's ramp-up, its connections opened
-/// all at once), during it and after it.
+/// The shots of each phase of a fault, from the client's clock alone:
+/// `before`, answered before it, in the second half of the time before it
+/// (the first half is the load's ramp-up, its connections opened all at
+/// once; sampling by when answers arrive keeps the baseline's tail, where
+/// sampling by when requests were sent would keep only those answered before
+/// the fault, the fast ones); `during`, in flight at any time while it
+/// lasted (a request that hung from before it counts as the fault's);
+/// `after`, sent after it.
 pub fn phases(shots: &[Shot], (failed_at, recovered_at): (Instant, Instant)) -> Result<[Phase; 3], String> {
     let began = shots.iter().map(|s| s.started).min().unwrap_or(failed_at);
     let steady = began + failed_at.saturating_duration_since(began) / 2;
@@ -81,12 +86,13 @@ pub fn phases(shots: &[Shot], (failed_at, recovered_at): (Instant, Instant)) -> 
                 p50,
                 p99,
             }),
-            _ => Err(format!("nothing was observed: no request was sent {name} the fault")),
+            _ => Err(format!("nothing was observed: no request was answered or in flight {name} the fault")),
         }
     };
+    let answered = |s: &Shot| s.started + s.latency;
     Ok([
-        phase("before", &|s| s.started >= steady && s.started < failed_at)?,
-        phase("during", &|s| s.started >= failed_at && s.started < recovered_at)?,
+        phase("before", &|s| answered(s) >= steady && answered(s) < failed_at)?,
+        phase("during", &|s| s.started < recovered_at && answered(s) >= failed_at)?,
         phase("after", &|s| s.started >= recovered_at)?,
     ])
 }
@@ -163,4 +169,55 @@ pub fn in_flight_at_most(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shot(t0: Instant, sent_ms: u64, took_ms: u64) -> Shot {
+        Shot {
+            started: t0 + Duration::from_millis(sent_ms),
+            latency: Duration::from_millis(took_ms),
+            status: Some(200),
+            stream: false,
+            served_by: Some("secondary".into()),
+            error: None,
+            retry_after: None,
+            tag: 0,
+        }
+    }
+
+    #[test]
+    fn phases_go_by_when_answers_arrived_before_the_fault_and_by_being_in_flight_during_it() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let shots = [
+            shot(t0, 0, 900),     // ramp-up: answered in the first half
+            shot(t0, 100, 1_500), // answered at 1600: before, with its long wait
+            shot(t0, 1_800, 100), // answered at 1900: before
+            shot(t0, 1_900, 300), // in flight when the fault began: during
+            shot(t0, 2_500, 50),  // sent during it
+            shot(t0, 3_000, 10),  // sent as it ended: after
+        ];
+        let [before, during, after] = phases(&shots, (ms(2_000), ms(3_000))).unwrap();
+        assert_eq!((before.requests, before.p99), (2, Duration::from_millis(1_500)));
+        assert_eq!(
+            (during.requests, during.p99, during.p50),
+            (2, Duration::from_millis(300), Duration::from_millis(50))
+        );
+        assert_eq!((after.requests, after.p99), (1, Duration::from_millis(10)));
+        let bound = tail_within(&[before.clone(), during, after], 2, Duration::ZERO);
+        assert!(bound.is_ok(), "{bound:?}");
+        let slow = Phase { p99: Duration::from_millis(3_001), ..before.clone() };
+        let err = tail_within(&[before, slow.clone(), slow], 2, Duration::ZERO).unwrap_err();
+        assert!(err.contains("3001.0 ms, beyond 2 × 1500.0 ms"), "{err}");
+    }
+
+    #[test]
+    fn a_phase_with_nothing_in_it_is_an_error() {
+        let t0 = Instant::now();
+        let err = phases(&[shot(t0, 0, 10)], (t0 + Duration::from_millis(5), t0 + Duration::from_millis(6)));
+        assert!(err.unwrap_err().contains("nothing was observed"));
+    }
 }

@@ -18,9 +18,9 @@ use reference_gateway::policy::episode::{Current, Record};
 use reference_gateway::policy::learning::{Adjustment, Bounds};
 use reference_gateway::policy::stream::{Read, Step};
 use reference_gateway::policy::{
-    Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Nearest, NearestConfig, Next, Order,
-    RampConfig, Regions, Replay, RetryBudget, RetryConfig, Selection, Standard, Suspect, Tried, Validation, Verdict,
-    retry,
+    Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Nearest, NearestConfig, Next, Order, Overdue,
+    RampConfig, Regions, Replay, RetryBudget, RetryConfig, Selection, Stall, Standard, Suspect, Tried, Validation,
+    Verdict, retry,
 };
 
 /// Which behaviour a variant lacks.
@@ -140,6 +140,9 @@ pub enum Defect {
     NoShedding,
     /// Sends a provider every request, whatever its `max_in_flight` says.
     IgnoresProviderBound,
+    /// Waits out every attempt's timeout on a provider that has stopped
+    /// answering, however many requests wait on it.
+    NoStallDetection,
     /// Waits 150 ms after a request's first failed answer before deciding
     /// anything: it tries the same provider again, then fails over.
     HesitantFailover,
@@ -245,6 +248,16 @@ impl Decide for Wrong {
         match self.defect {
             Some(Defect::NoHysteresis) => Standard.nearest(NearestConfig { margin: 0.0, ..config }, priority),
             _ => Standard.nearest(config, priority),
+        }
+    }
+
+    fn overdue(&self, stall: &mut Stall, now: Instant, elsewhere: bool) -> Overdue {
+        match Standard.overdue(stall, now, elsewhere) {
+            Overdue::Stalled | Overdue::Abandon if self.has(Defect::NoStallDetection) => {
+                // Waits on: counted as overdue in the stall's next epoch, never settled.
+                Overdue::Wait { epoch: u64::MAX }
+            }
+            overdue => overdue,
         }
     }
 

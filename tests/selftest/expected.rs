@@ -13,6 +13,7 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with a refused connection and recovers",
             "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with a reset before answering and recovers",
             "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with a reset after headers and recovers",
+            "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary stops answering and recovers",
             "TC_R752_FAILOVER_011: a provider is sent at most its bound of requests at once, and the rest go to the next provider",
             "TC_R752_FAILOVER_011: past every provider's bound the gateway sheds with 503 and Retry-After, dropping no connection",
             "TC_R752_FAILOVER_012: each failover is decided within 100 ms of the failed answer and reaches the fallback within 50 ms (status 503)",
@@ -743,6 +744,10 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
         ],
     ),
     (
+        Defect::NoStallDetection,
+        &["TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary stops answering and recovers"],
+    ),
+    (
         Defect::IgnoresProviderBound,
         &[
             "TC_R752_FAILOVER_011: a provider is sent at most its bound of requests at once, and the rest go to the next provider",
@@ -765,6 +770,7 @@ pub const LOAD_RUNNERS: &[(Defect, &str)] = &[
     (Defect::LeaksMemory, "@requires-load and @TC_R752_FAILOVER_012"),
     (Defect::NoShedding, "@requires-load"),
     (Defect::IgnoresProviderBound, "@requires-load and @requires-provider-limits"),
+    (Defect::NoStallDetection, "@requires-load and @requires-stall-detection"),
 ];
 
 /// Scenarios a variant may or may not fail, depending on the order in which

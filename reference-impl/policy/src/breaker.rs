@@ -161,6 +161,9 @@ pub enum Reason {
     /// Closed → open: other providers of its region failed close together
     /// (see [`crate::regions`]).
     RegionSuspect,
+    /// Closed → open: the provider stopped answering while attempts waited
+    /// on it (see [`crate::stall`]).
+    Stalled,
 }
 
 impl Reason {
@@ -176,6 +179,7 @@ impl Reason {
             Reason::StepValidated => "failback_step_validated",
             Reason::HealthScore => "health_score",
             Reason::RegionSuspect => "region_suspect",
+            Reason::Stalled => "stalled",
         }
     }
 }

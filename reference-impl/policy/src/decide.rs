@@ -20,6 +20,7 @@ use super::regions::{Regions, Suspect};
 use super::replay::{self, Replay};
 use super::retry::{self, Next, RetryConfig};
 use super::routing::{self, Order, Selection, Tried};
+use super::stall::{Overdue, Stall};
 use super::stream::{self, Read, Step};
 
 /// Every decision the gateway takes, with the standard policy as defaults.
@@ -92,6 +93,13 @@ pub trait Decide: Send + Sync + 'static {
     /// [`crate::regions`]).
     fn region_failed(&self, regions: &mut Regions, hop: usize, now: Instant) -> Option<Suspect> {
         regions.failed(hop, now)
+    }
+
+    /// An attempt has waited its provider's stall time at `now` without an
+    /// answer, another provider of its chain in rotation or not
+    /// (`elsewhere`): keep waiting, or abandon it (see [`crate::stall`]).
+    fn overdue(&self, stall: &mut Stall, now: Instant, elsewhere: bool) -> Overdue {
+        stall.overdue(now, elsewhere)
     }
 
     /// The chain positions a request whose context overflowed at position
@@ -205,5 +213,7 @@ mod tests {
         h.record(sample(true, 3));
         let failing = h.assess(now + Duration::from_millis(4));
         assert!(Standard.drains(&failing) && Standard.warns(&failing), "{failing:?}");
+        let mut stall = Stall::new(crate::StallConfig { after: Duration::from_millis(5), attempts: 1 });
+        assert_eq!(Standard.overdue(&mut stall, now + Duration::from_millis(5), true), Overdue::Stalled);
     }
 }

@@ -14,7 +14,7 @@
 //!   ramp of [`failback`]: a recovered provider's share, validated step by
 //!   step; [`routing`]: which provider of a chain is next, in the order
 //!   [`nearest`] gives by latency; [`regions`]: correlated failures across a
-//!   region;
+//!   region; [`stall`]: a provider that has stopped answering;
 //! - [`health`]: a provider's health from several metrics, and when to drain
 //!   it before its failures reach clients;
 //! - [`replay`]: whether a request may be sent again; [`stream`]: how a
@@ -46,6 +46,7 @@ pub mod regions;
 pub mod replay;
 pub mod retry;
 pub mod routing;
+pub mod stall;
 pub mod stream;
 
 pub use activation::{ActivationConfig, ActivationRate, Level};
@@ -64,3 +65,4 @@ pub use regions::{RegionConfig, Regions, Suspect};
 pub use replay::Replay;
 pub use retry::{MoveOn, Next, RetryConfig};
 pub use routing::{Order, Selection, Tried, select};
+pub use stall::{Overdue, Stall, StallConfig};

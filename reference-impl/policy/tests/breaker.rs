@@ -269,6 +269,7 @@ fn a_drain_opens_a_closed_breaker_like_a_failure_rate_and_leaves_others_alone() 
     assert_eq!(b.drain(t0 + 102 * MS, Reason::HealthScore), None);
     assert_eq!(Reason::HealthScore.as_str(), "health_score");
     assert_eq!(Reason::RegionSuspect.as_str(), "region_suspect");
+    assert_eq!(Reason::Stalled.as_str(), "stalled");
 }
 
 fn probe(b: &mut Breaker, now: Instant) -> Permit {

@@ -39,6 +39,8 @@ mod retry;
 mod routing;
 #[path = "properties/sim.rs"]
 mod sim;
+#[path = "properties/stall.rs"]
+mod stall;
 #[path = "properties/subjects.rs"]
 mod subjects;
 
@@ -606,4 +608,34 @@ proptest! {
 fn p37_bites() {
     let strategy = (journey::cases(), proptest::collection::vec(any::<bool>(), 0..6));
     bites(strategy, |(case, full)| journey::saturation_is_not_judged(journey::judges_saturation, &case, &full));
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p38_only_a_silent_provider_with_enough_waiting_stalls(cfg in stall::configs(), ops in stall::ops()) {
+        stall::follows_the_rule(stall::asks, stall::Check::Safety, &cfg, &ops).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn p39_a_stalled_provider_is_waited_on_no_longer_until_it_answers(cfg in stall::configs(), ops in stall::ops()) {
+        stall::follows_the_rule(stall::asks, stall::Check::Liveness, &cfg, &ops).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p38_bites() {
+    bites((stall::configs(), stall::ops()), |(cfg, ops)| {
+        stall::follows_the_rule(stall::hasty, stall::Check::Safety, &cfg, &ops)
+    });
+    bites((stall::configs(), stall::ops()), |(cfg, ops)| {
+        stall::follows_the_rule(stall::strands, stall::Check::Safety, &cfg, &ops)
+    });
+}
+
+#[test]
+fn p39_bites() {
+    bites((stall::configs(), stall::ops()), |(cfg, ops)| {
+        stall::follows_the_rule(stall::forgetful, stall::Check::Liveness, &cfg, &ops)
+    });
 }

@@ -16,7 +16,7 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use failover_policy::stream::{Read, Step};
-use failover_policy::{Action, Class, Decide, Failure, Journey, Permit, Verdict};
+use failover_policy::{Action, Class, Decide, Failure, Journey, Permit, TransportFailure, Verdict};
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use serde::de::IgnoredAny;
@@ -175,23 +175,31 @@ async fn attempt<D: Decide>(
     let body = inbound.body_for(settings.routes[route].hops[hop].model.as_deref());
     let limit = if inbound.stream { settings.policy.first_byte_timeout } else { settings.policy.attempt_timeout };
     let attempt_deadline = deadline.min(now + limit);
-    let answer = match gateway.client.send(uri, &upstream.authorization, body, attempt_deadline, inbound.stream).await {
-        Ok(answer) => answer,
-        Err(failure) => return (Attempted::Failed(Failure::transport(failure), None), None),
+    let exchange = async {
+        let answer =
+            match gateway.client.send(uri, &upstream.authorization, body, attempt_deadline, inbound.stream).await {
+                Ok(answer) => answer,
+                Err(failure) => return (Attempted::Failed(Failure::transport(failure), None), None),
+            };
+        let status = answer.status.as_u16();
+        let utilisation = answer.utilisation;
+        let attempted = match answer.body {
+            AnswerBody::Streaming(incoming) => match relay::open(incoming, attempt_deadline, &gateway.decide).await {
+                Ok(opened) => Attempted::Stream(opened),
+                Err(failure) => Attempted::Failed(failure, Some(status)),
+            },
+            AnswerBody::Complete(ref bytes) => match judge_whole(&gateway.decide, &answer, bytes) {
+                Ok(class) => Attempted::Answer(answer, class),
+                Err(failure) => Attempted::Failed(failure, Some(status)),
+            },
+        };
+        (attempted, utilisation)
     };
-    let status = answer.status.as_u16();
-    let utilisation = answer.utilisation;
-    let attempted = match answer.body {
-        AnswerBody::Streaming(incoming) => match relay::open(incoming, attempt_deadline, &gateway.decide).await {
-            Ok(opened) => Attempted::Stream(opened),
-            Err(failure) => Attempted::Failed(failure, Some(status)),
-        },
-        AnswerBody::Complete(ref bytes) => match judge_whole(&gateway.decide, &answer, bytes) {
-            Ok(class) => Attempted::Answer(answer, class),
-            Err(failure) => Attempted::Failed(failure, Some(status)),
-        },
-    };
-    (attempted, utilisation)
+    // Silence until the whole answer (a stream: its first event) is what a
+    // stall is made of.
+    let silent = |(attempted, _): &(Attempted, Option<f64>)| matches!(attempted, Attempted::Failed(failure, _) if failure.class == Class::Timeout);
+    let abandoned = || (Attempted::Failed(Failure::transport(TransportFailure::TimedOut), None), None);
+    super::stall::watched(gateway, (route, hop), now, exchange, silent, abandoned).await
 }
 
 /// An attempt a fire drill fails: never sent; a drilled timeout takes the

@@ -9,6 +9,7 @@ pub mod relay;
 pub mod request;
 mod server;
 pub mod sse;
+pub(crate) mod stall;
 pub(crate) mod trail;
 pub mod upstream;
 
