@@ -14,6 +14,8 @@ use crate::{Gateway, lock};
 
 /// One provider's silence and the attempts waiting on it.
 struct Watched {
+    /// The stall time, read without the lock by every attempt.
+    after: std::time::Duration,
     stall: std::sync::Mutex<Stall>,
     /// Woken when the provider is found stalled: its overdue attempts give up.
     abandon: Notify,
@@ -26,7 +28,11 @@ impl Stalls {
     /// Built from the settings: empty unless `policy.stall` is set.
     pub fn new(settings: &Settings) -> Self {
         let Some(config) = settings.policy.stall else { return Self(Vec::new()) };
-        let watched = |_| Watched { stall: std::sync::Mutex::new(Stall::new(config)), abandon: Notify::new() };
+        let watched = |_| Watched {
+            after: config.after,
+            stall: std::sync::Mutex::new(Stall::new(config)),
+            abandon: Notify::new(),
+        };
         Self(settings.upstreams.iter().map(watched).collect())
     }
 }
@@ -45,7 +51,7 @@ pub async fn watched<D: Decide, T>(
 ) -> T {
     let upstream = gateway.settings.routes[route].hops[hop].upstream;
     let Some(watched) = gateway.stalls.0.get(upstream) else { return sent.await };
-    let overdue_at = started + lock(&watched.stall).config().after;
+    let overdue_at = started + watched.after;
     tokio::pin!(sent);
     tokio::select! {
         biased;
