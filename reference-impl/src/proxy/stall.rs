@@ -38,9 +38,9 @@ impl Stalls {
 }
 
 /// Awaits `sent`, an attempt of chain position `hop` of `route` that
-/// started at `started`, watching its provider for a stall. What it came to is `silent` when the
-/// provider never answered (it timed out); an attempt abandoned because its
-/// provider stalled comes to `abandoned()`.
+/// started at `started`, watching its provider for a stall. What it came to
+/// is `silent` when the provider never answered (it timed out); an attempt
+/// abandoned because its provider stalled comes to `abandoned()`.
 pub async fn watched<D: Decide, T>(
     gateway: &Gateway<D>,
     (route, hop): (usize, usize),
