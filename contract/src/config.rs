@@ -330,7 +330,7 @@ pub struct LatencyRoutingConfig {
     /// average, another must be to take its place, in [0, 1).
     pub margin: f64,
     /// Answers an entry needs before its average counts; unmeasured entries
-    /// are tried first.
+    /// are tried first, and the average starts from the fastest of these.
     pub min_samples: u32,
 }
 

@@ -123,7 +123,6 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_009: one noisy metric alone does not move traffic",
             "TC_R752_FAILOVER_009: several metrics each short of its threshold together move traffic",
             "TC_R752_FAILOVER_010: a degrading provider is warned about before it is drained and before any client sees a failure",
-            "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",
             "TC_R752_FAILOVER_010: every provider is listed with its state and health, whether clients use it or not",
         ],
     ),
@@ -778,6 +777,11 @@ pub const LOAD_RUNNERS: &[(Defect, &str)] = &[
 /// either way (every one is also caught by a variant that always fails it).
 pub const RACY: &[(Defect, &str, &str)] = &[
     (
+        Defect::NeverFailOver,
+        "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",
+        "the gateway's probes meet the failing primary from the start: when they open its breaker before the client's first request arrives, every request goes to the secondary as a first choice, which a gateway that never fails over still does",
+    ),
+    (
         Defect::HammersProvider,
         "TC_R752_FAILOVER_012: the first request after a failover finds a warm connection to the secondary",
         "it retries the failing primary at once until its breaker opens, ten fast 503s: whether those push the first fallback answer past twice the warm median plus 50 ms depends on the machine's load",
@@ -796,6 +800,21 @@ pub const RACY: &[(Defect, &str, &str)] = &[
         Defect::HesitantFailover,
         "TC_R752_FAILOVER_016: episodes survive a restart of the gateway",
         "each failed call hesitates 150 ms, so whether four calls of the 400 ms outage fall in one 200 ms window, opening the breaker that starts an episode, depends on the machine's load",
+    ),
+    (
+        Defect::HesitantFailover,
+        "TC_R752_FAILOVER_016: learning stays within its bounds, and a restarted gateway resumes with what it learned",
+        "each failed call hesitates 150 ms, so when in the 400 ms outage four failures first fall in one 200 ms window, opening the breaker that starts an episode, depends on the machine's load: an episode that starts late is short, and so is the open period learned from the median episode (seen once: 48 ms)",
+    ),
+    (
+        Defect::HesitantFailover,
+        "TAXONOMY_HARD_FAILURES: a persistent rate limit without Retry-After is retried with backoff a bounded number of times (chat completion)",
+        "its 150 ms hesitation replaces the first backoff, and with the second, drawn from [0, 40] ms, lands just under the 210 ms bound: whether it passes depends on the draw and the machine's load (seen once: 212 ms)",
+    ),
+    (
+        Defect::HesitantFailover,
+        "TAXONOMY_HARD_FAILURES: a persistent rate limit without Retry-After is retried with backoff a bounded number of times (streamed chat completion)",
+        "its 150 ms hesitation replaces the first backoff, and with the second, drawn from [0, 40] ms, lands just under the 210 ms bound: whether it passes depends on the draw and the machine's load (seen once: 212 ms)",
     ),
     (
         Defect::DrainsOnAnyMetric,

@@ -7,7 +7,10 @@
 //! only when its average is below the leader's by more than the hysteresis
 //! `margin`, so two entries whose latencies differ by less never alternate.
 //! Entries with fewer than `min_samples` answers are tried first, so every
-//! entry is measured before the lead is given.
+//! entry is measured before the lead is given. The average starts from the
+//! fastest of those measuring answers, not the first: the first answers pay
+//! for connection set-up and may be held up by one busy moment, and an entry
+//! measured too slow would never lead again unless it is measured again.
 //!
 //! The averages move only on answers the entry gave: an entry not leading is
 //! measured again when it serves as a fallback or is probed.
@@ -87,7 +90,12 @@ impl Nearest {
     pub fn observe(&mut self, hop: usize, latency: Duration) -> Option<Switch> {
         let sample = latency.as_secs_f64();
         let weight = self.config.weight;
-        self.average[hop] = Some(self.average[hop].map_or(sample, |a| a + weight * (sample - a)));
+        let measuring = !self.measured(hop);
+        self.average[hop] = Some(match self.average[hop] {
+            None => sample,
+            Some(fastest) if measuring => fastest.min(sample),
+            Some(a) => a + weight * (sample - a),
+        });
         self.samples[hop] = self.samples[hop].saturating_add(1);
         let switch = self.elect(hop);
         self.order = self.compute_order();
@@ -187,6 +195,18 @@ mod tests {
         // 71.5 ms is more than 20 % below.
         assert!(n.observe(1, 62 * MS).is_some(), "average 71.5 ms");
         assert_eq!(order(&n, 2), [1, 0]);
+    }
+
+    #[test]
+    fn the_average_starts_from_the_fastest_measuring_answer() {
+        let mut n = Nearest::new(NearestConfig { weight: 0.5, margin: 0.0, min_samples: 3 }, vec![0]);
+        n.observe(0, 300 * MS);
+        n.observe(0, 5 * MS);
+        assert_eq!(n.average(0), None, "still measuring");
+        n.observe(0, 7 * MS);
+        assert_eq!(n.average(0), Some(5 * MS), "a first answer held up does not count");
+        n.observe(0, 15 * MS);
+        assert_eq!(n.average(0), Some(10 * MS), "then the average moves by the weight");
     }
 
     #[test]
