@@ -18,7 +18,9 @@
 //! - [`health`]: a provider's health from several metrics, and when to drain
 //!   it before its failures reach clients;
 //! - [`replay`]: whether a request may be sent again; [`stream`]: how a
-//!   streamed answer ends;
+//!   streamed answer ends; [`soft`]: answers that arrive as a success but
+//!   are wrong (refusals, broken JSON, drift, degradation, ungrounded
+//!   citations);
 //! - [`activation`]: the share of a model's requests its first provider
 //!   did not serve, and its level;
 //! - [`drill`]: fire drills, a provider failed on purpose for a while;
@@ -46,6 +48,7 @@ pub mod regions;
 pub mod replay;
 pub mod retry;
 pub mod routing;
+pub mod soft;
 pub mod stall;
 pub mod stream;
 

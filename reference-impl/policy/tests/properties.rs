@@ -39,6 +39,8 @@ mod retry;
 mod routing;
 #[path = "properties/sim.rs"]
 mod sim;
+#[path = "properties/soft.rs"]
+mod soft;
 #[path = "properties/stall.rs"]
 mod stall;
 #[path = "properties/subjects.rs"]
@@ -638,4 +640,27 @@ fn p39_bites() {
     bites((stall::configs(), stall::ops()), |(cfg, ops)| {
         stall::follows_the_rule(stall::forgetful, stall::Check::Liveness, &cfg, &ops)
     });
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p40_a_hallucination_is_exactly_an_ungrounded_citation(case in soft::citations()) {
+        soft::hallucination_is_ungrounded_citation(soft::judged, &case).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn p41_repetition_is_measured_on_overlapping_ngrams(case in soft::texts()) {
+        soft::repetition_is_measured(soft::measured, &case).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p40_bites() {
+    bites(soft::citations(), |case| soft::hallucination_is_ungrounded_citation(soft::first_only, &case));
+}
+
+#[test]
+fn p41_bites() {
+    bites(soft::texts(), |case| soft::repetition_is_measured(soft::in_chunks, &case));
 }

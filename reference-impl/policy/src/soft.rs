@@ -1,0 +1,415 @@
+//! Soft failures: answers that arrive as a success but are wrong.
+//!
+//! A provider can answer 200 with a refusal, with JSON that is not JSON, with
+//! text that ignores the route's rules, with an empty or looping answer, or
+//! with citations found nowhere in what it was given. The HTTP status says
+//! nothing about any of these; this module judges the answer itself, from
+//! what the shell read out of it ([`Reading`]) and what the request asked
+//! ([`Asked`]).
+//!
+//! What a gateway can check is limited: it sees the words, not the world. It
+//! catches a refusal the provider marks or phrases as configured, JSON that
+//! does not parse or match the requested schema, a rule of the route broken,
+//! an answer empty, repetitive, cut short or far slower than the provider's
+//! usual, and citations (URLs, document ids, long quotations) that appear
+//! nowhere in the request. It does not catch a fluent, uncited falsehood.
+//!
+//! When several classes apply, the first in this order is reported: refusal,
+//! format violation, instruction drift, quality degradation, hallucination,
+//! most specific first (a refusal is also off-instruction and short).
+use regex::Regex;
+
+/// The five classes of failure that arrive as a successful answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(into = "&'static str"))]
+pub enum SoftClass {
+    /// The provider declined to answer.
+    Refusal,
+    /// The request asked for JSON and the answer is not that JSON.
+    FormatViolation,
+    /// The answer breaks a rule configured for the route.
+    InstructionDrift,
+    /// Empty, repetitive, cut short or far slower than usual.
+    QualityDegradation,
+    /// Citations that appear nowhere in what the provider was given.
+    Hallucination,
+}
+
+/// Every soft class, for tables and exhaustive tests.
+pub const ALL_SOFT: [SoftClass; 5] = [
+    SoftClass::Refusal,
+    SoftClass::FormatViolation,
+    SoftClass::InstructionDrift,
+    SoftClass::QualityDegradation,
+    SoftClass::Hallucination,
+];
+
+impl SoftClass {
+    /// The name in events, headers and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            SoftClass::Refusal => "refusal",
+            SoftClass::FormatViolation => "format_violation",
+            SoftClass::InstructionDrift => "instruction_drift",
+            SoftClass::QualityDegradation => "quality_degradation",
+            SoftClass::Hallucination => "hallucination",
+        }
+    }
+}
+
+impl From<SoftClass> for &'static str {
+    fn from(class: SoftClass) -> Self {
+        class.name()
+    }
+}
+
+/// Why an answer was judged a soft failure.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Why {
+    /// The message's `refusal` field is set.
+    RefusalField,
+    /// `finish_reason` is `content_filter`.
+    ContentFilter,
+    /// The answer starts with the configured refusal phrase at this index.
+    RefusalPhrase(usize),
+    /// The JSON asked for does not parse, or does not match its schema: the
+    /// shell's words.
+    Format(String),
+    /// The route's required pattern at this index is missing.
+    Missing(usize),
+    /// The route's forbidden pattern at this index is present.
+    Forbidden(usize),
+    /// The answer is longer than the route allows, in characters.
+    TooLong {
+        /// Its length.
+        chars: usize,
+        /// The route's limit.
+        max: usize,
+    },
+    /// Fewer visible characters than the configured minimum.
+    Empty,
+    /// This share of the answer's word n-grams repeats an earlier one.
+    Repetitive(f64),
+    /// `finish_reason` is `length` although the client set no limit.
+    Truncated,
+    /// Tokens per second below the configured share of the provider's baseline.
+    Slow {
+        /// This answer's rate.
+        rate: f64,
+        /// The provider's usual rate.
+        baseline: f64,
+    },
+    /// A citation that appears nowhere in the request.
+    Ungrounded(String),
+}
+
+/// A soft failure found in an answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Its class.
+    pub class: SoftClass,
+    /// What gave it away.
+    pub why: Why,
+}
+
+/// Quality thresholds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quality {
+    /// An answer with fewer visible (non-whitespace) characters is empty.
+    pub min_chars: usize,
+    /// Words per n-gram for the repetition measure.
+    pub ngram: usize,
+    /// Share of repeated n-grams above which an answer is repetitive, in (0, 1].
+    pub max_repeated: f64,
+    /// Answers with fewer n-grams than this are too short to judge repetitive.
+    pub min_ngrams: usize,
+    /// A rate below this share of the provider's baseline is degraded, in [0, 1).
+    pub min_rate_share: f64,
+}
+
+impl Default for Quality {
+    fn default() -> Self {
+        Self { min_chars: 1, ngram: 3, max_repeated: 0.5, min_ngrams: 10, min_rate_share: 0.1 }
+    }
+}
+
+/// A route's rules for its answers.
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    /// Patterns every answer must contain.
+    pub required: Vec<Regex>,
+    /// Patterns no answer may contain.
+    pub forbidden: Vec<Regex>,
+    /// Longest answer allowed, in characters.
+    pub max_chars: Option<usize>,
+}
+
+/// What counts as a citation that must be grounded.
+#[derive(Clone, Debug)]
+pub struct Grounding {
+    /// Document ids, e.g. `\[doc-\d+\]`; URLs always count.
+    pub ids: Option<Regex>,
+    /// A double-quoted span of at least this many words must appear in the
+    /// request; `None` leaves quotations alone.
+    pub quote_words: Option<usize>,
+}
+
+/// How answers are judged.
+#[derive(Clone, Debug, Default)]
+pub struct SoftConfig {
+    /// Lower-case phrases that, opening an answer, make it a refusal.
+    pub refusal_phrases: Vec<String>,
+    /// The route's rules.
+    pub rules: Rules,
+    /// Quality thresholds.
+    pub quality: Quality,
+    /// Citation checking; `None` checks none.
+    pub grounding: Option<Grounding>,
+}
+
+/// What the request asked for.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Asked<'a> {
+    /// Whether the client set a token limit (`max_tokens` or
+    /// `max_completion_tokens`): then a `length` finish is what it asked for.
+    pub limit_set: bool,
+    /// The request's own text (every message's content), which citations
+    /// must come from.
+    pub context: &'a str,
+}
+
+/// What the shell read out of a successful answer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reading<'a> {
+    /// The answer's text (a stream's, concatenated).
+    pub content: &'a str,
+    /// `finish_reason`.
+    pub finish_reason: Option<&'a str>,
+    /// The message's `refusal` field.
+    pub refusal: Option<&'a str>,
+    /// When the request asked for JSON (a `response_format`, or tool calls):
+    /// `Err` with what is wrong when the answer is not that JSON.
+    pub format: Option<Result<(), &'a str>>,
+    /// This answer's completion tokens per second, and the provider's usual.
+    pub rate: Option<(f64, f64)>,
+}
+
+/// Judges one successful answer; `None` when nothing is wrong with it that
+/// a gateway can see.
+pub fn judge(config: &SoftConfig, asked: &Asked<'_>, answer: &Reading<'_>) -> Option<Finding> {
+    let found = |class, why| Some(Finding { class, why });
+    if let Some(why) = refusal(config, answer) {
+        return found(SoftClass::Refusal, why);
+    }
+    if let Some(Err(wrong)) = answer.format {
+        return found(SoftClass::FormatViolation, Why::Format(wrong.to_owned()));
+    }
+    if let Some(why) = drift(&config.rules, answer.content) {
+        return found(SoftClass::InstructionDrift, why);
+    }
+    if let Some(why) = quality(&config.quality, asked, answer) {
+        return found(SoftClass::QualityDegradation, why);
+    }
+    let citation = ungrounded(config.grounding.as_ref()?, asked.context, answer.content)?;
+    found(SoftClass::Hallucination, Why::Ungrounded(citation))
+}
+
+fn refusal(config: &SoftConfig, answer: &Reading<'_>) -> Option<Why> {
+    if answer.refusal.is_some_and(|r| !r.trim().is_empty()) {
+        return Some(Why::RefusalField);
+    }
+    if answer.finish_reason == Some("content_filter") {
+        return Some(Why::ContentFilter);
+    }
+    let opening = answer.content.trim_start().to_lowercase();
+    config.refusal_phrases.iter().position(|p| !p.is_empty() && opening.starts_with(p.as_str())).map(Why::RefusalPhrase)
+}
+
+fn drift(rules: &Rules, content: &str) -> Option<Why> {
+    if let Some(i) = rules.required.iter().position(|r| !r.is_match(content)) {
+        return Some(Why::Missing(i));
+    }
+    if let Some(i) = rules.forbidden.iter().position(|r| r.is_match(content)) {
+        return Some(Why::Forbidden(i));
+    }
+    let chars = content.chars().count();
+    rules.max_chars.filter(|&max| chars > max).map(|max| Why::TooLong { chars, max })
+}
+
+fn quality(quality: &Quality, asked: &Asked<'_>, answer: &Reading<'_>) -> Option<Why> {
+    if answer.content.chars().filter(|c| !c.is_whitespace()).count() < quality.min_chars {
+        return Some(Why::Empty);
+    }
+    if answer.finish_reason == Some("length") && !asked.limit_set {
+        return Some(Why::Truncated);
+    }
+    if let Some(share) = repeated_share(answer.content, quality.ngram, quality.min_ngrams) {
+        if share > quality.max_repeated {
+            return Some(Why::Repetitive(share));
+        }
+    }
+    let (rate, baseline) = answer.rate?;
+    (rate < quality.min_rate_share * baseline).then_some(Why::Slow { rate, baseline })
+}
+
+/// The share of the text's word `n`-grams that repeat an earlier one, or
+/// `None` when it has fewer than `min_ngrams` of them.
+pub fn repeated_share(text: &str, n: usize, min_ngrams: usize) -> Option<f64> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let n = n.max(1);
+    let total = words.len().checked_sub(n - 1)?;
+    if total < min_ngrams.max(1) {
+        return None;
+    }
+    let distinct: std::collections::HashSet<&[String]> = words.windows(n).collect();
+    Some((total - distinct.len()) as f64 / total as f64)
+}
+
+/// The first citation in `answer` that appears nowhere in `context`.
+pub fn ungrounded(grounding: &Grounding, context: &str, answer: &str) -> Option<String> {
+    let urls = answer.split_whitespace().filter_map(url);
+    let ids = grounding.ids.iter().flat_map(|r| r.find_iter(answer).map(|m| m.as_str()));
+    let quotes = grounding.quote_words.into_iter().flat_map(|words| quotations(answer, words));
+    urls.chain(ids).chain(quotes).find(|c| !context.contains(c)).map(str::to_owned)
+}
+
+/// A URL in one whitespace-separated word, without the punctuation a
+/// sentence puts around it.
+fn url(word: &str) -> Option<&str> {
+    let start = word.find("https://").or_else(|| word.find("http://"))?;
+    let url = word[start..].trim_end_matches(|c: char| ".,;:!?)]}>'\"".contains(c));
+    (url.len() > "https://".len()).then_some(url)
+}
+
+/// Double-quoted spans of at least `words` words.
+fn quotations(answer: &str, words: usize) -> impl Iterator<Item = &str> {
+    answer.split('"').skip(1).step_by(2).map(str::trim).filter(move |q| q.split_whitespace().count() >= words.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> SoftConfig {
+        SoftConfig {
+            refusal_phrases: vec!["i can't help with".into(), "i'm sorry, but".into()],
+            rules: Rules {
+                required: vec![Regex::new("(?i)answer:").unwrap()],
+                forbidden: vec![Regex::new("(?i)as an ai").unwrap()],
+                max_chars: Some(200),
+            },
+            quality: Quality::default(),
+            grounding: Some(Grounding { ids: Some(Regex::new(r"\[doc-\d+\]").unwrap()), quote_words: Some(4) }),
+        }
+    }
+
+    fn judged(content: &str) -> Option<(SoftClass, Why)> {
+        let asked =
+            Asked { limit_set: false, context: "see [doc-1] and https://example.com/a, \"the sky is blue today\"" };
+        judge(&config(), &asked, &Reading { content, ..Reading::default() }).map(|f| (f.class, f.why))
+    }
+
+    #[test]
+    fn a_good_answer_is_no_soft_failure() {
+        assert_eq!(judged("Answer: per [doc-1] and https://example.com/a, \"the sky is blue today\"."), None);
+    }
+
+    #[test]
+    fn refusals_are_found_by_field_by_finish_reason_and_by_phrase() {
+        let c = config();
+        let asked = Asked::default();
+        let field = Reading { content: "Answer: x", refusal: Some("no"), ..Reading::default() };
+        assert_eq!(judge(&c, &asked, &field).map(|f| f.why), Some(Why::RefusalField));
+        let blank = Reading { content: "Answer: x", refusal: Some(" "), ..Reading::default() };
+        assert_eq!(judge(&c, &asked, &blank), None, "an empty refusal field refuses nothing");
+        let filtered = Reading { content: "Answer: x", finish_reason: Some("content_filter"), ..Reading::default() };
+        assert_eq!(judge(&c, &asked, &filtered).map(|f| f.why), Some(Why::ContentFilter));
+        assert_eq!(judged("  I'm sorry, but no. Answer: none"), Some((SoftClass::Refusal, Why::RefusalPhrase(1))));
+        assert_eq!(judged("Answer: I can't help with that"), None, "a phrase counts only at the start");
+    }
+
+    #[test]
+    fn json_that_is_not_the_json_asked_for_is_a_format_violation() {
+        let asked = Asked::default();
+        let wrong = Reading { content: "Answer: {", format: Some(Err("expected `}`")), ..Reading::default() };
+        let found = judge(&config(), &asked, &wrong).expect("a format violation");
+        assert_eq!((found.class, found.why), (SoftClass::FormatViolation, Why::Format("expected `}`".into())));
+        let right = Reading { content: "Answer: {}", format: Some(Ok(())), ..Reading::default() };
+        assert_eq!(judge(&config(), &asked, &right), None);
+    }
+
+    #[test]
+    fn the_routes_rules_catch_drift() {
+        assert_eq!(judged("no marker"), Some((SoftClass::InstructionDrift, Why::Missing(0))));
+        assert_eq!(judged("Answer: as an AI I think"), Some((SoftClass::InstructionDrift, Why::Forbidden(0))));
+        let long = format!("Answer: {}", "x".repeat(193));
+        assert_eq!(judged(&long), Some((SoftClass::InstructionDrift, Why::TooLong { chars: 201, max: 200 })));
+        assert_eq!(judged(&long[..200]), None, "exactly the limit is allowed");
+    }
+
+    #[test]
+    fn empty_truncated_repetitive_and_slow_answers_are_degraded() {
+        let mut c = config();
+        c.rules = Rules::default();
+        let asked = Asked::default();
+        let judge_it = |r: Reading<'_>| judge(&c, &asked, &r).map(|f| (f.class, f.why));
+        assert_eq!(
+            judge_it(Reading { content: " \n", ..Reading::default() }),
+            Some((SoftClass::QualityDegradation, Why::Empty))
+        );
+        let cut = Reading { content: "half an", finish_reason: Some("length"), ..Reading::default() };
+        assert_eq!(judge_it(cut), Some((SoftClass::QualityDegradation, Why::Truncated)));
+        let limited = Asked { limit_set: true, context: "" };
+        assert_eq!(judge(&c, &limited, &cut), None, "a limit the client set is no degradation");
+        let looping = "the cat sat ".repeat(10);
+        let Some((SoftClass::QualityDegradation, Why::Repetitive(share))) =
+            judge_it(Reading { content: &looping, ..Reading::default() })
+        else {
+            panic!("a looping answer is repetitive")
+        };
+        assert!((share - 25.0 / 28.0).abs() < 1e-9, "28 trigrams, 3 distinct: {share}");
+        let slow = Reading { content: "fine", rate: Some((0.9, 10.0)), ..Reading::default() };
+        assert_eq!(judge_it(slow), Some((SoftClass::QualityDegradation, Why::Slow { rate: 0.9, baseline: 10.0 })));
+        assert_eq!(judge_it(Reading { content: "fine", rate: Some((1.0, 10.0)), ..Reading::default() }), None);
+    }
+
+    #[test]
+    fn repetition_needs_enough_ngrams_to_judge() {
+        assert_eq!(repeated_share("a b a b", 2, 4), None, "three bigrams");
+        assert_eq!(repeated_share("a b a b a", 2, 4), Some(0.5), "four bigrams, two distinct");
+        assert_eq!(repeated_share("one two three four five", 3, 3), Some(0.0));
+        assert_eq!(repeated_share("", 3, 1), None);
+    }
+
+    #[test]
+    fn citations_found_nowhere_in_the_request_are_hallucinations() {
+        let hallucinated = |why: &str| Some((SoftClass::Hallucination, Why::Ungrounded(why.into())));
+        assert_eq!(judged("Answer: see https://example.com/b."), hallucinated("https://example.com/b"));
+        assert_eq!(judged("Answer: (https://example.com/a)."), None, "punctuation around a URL is not the URL");
+        assert_eq!(judged("Answer: per [doc-2]"), hallucinated("[doc-2]"));
+        assert_eq!(judged("Answer: \"the sea is green today\""), hallucinated("the sea is green today"));
+        assert_eq!(judged("Answer: \"the sea\" is short"), None, "a short quotation is no citation");
+    }
+
+    #[test]
+    fn the_most_specific_class_wins() {
+        // A refusal that also misses the marker and cites nothing known.
+        assert_eq!(judged("I can't help with https://evil.example"), Some((SoftClass::Refusal, Why::RefusalPhrase(0))));
+        assert_eq!(judged("as an AI, \"\""), Some((SoftClass::InstructionDrift, Why::Missing(0))));
+    }
+
+    #[test]
+    fn without_grounding_nothing_is_a_hallucination() {
+        let mut c = config();
+        c.grounding = None;
+        let answer = Reading { content: "Answer: https://nowhere.example", ..Reading::default() };
+        assert_eq!(judge(&c, &Asked::default(), &answer), None);
+    }
+
+    #[test]
+    fn every_class_has_its_own_name() {
+        let names: std::collections::BTreeSet<&str> = ALL_SOFT.iter().map(|c| c.name()).collect();
+        assert_eq!(names.len(), ALL_SOFT.len());
+        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')), "{names:?}");
+    }
+}
