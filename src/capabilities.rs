@@ -66,6 +66,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "prewarm",
         "keeps warm connections to every provider (prewarm), so that a fallback's first request after a failover opens none",
     ),
+    (
+        "soft-failures",
+        "judges successful chat answers for refusals, format violations, instruction drift, degraded answers and ungrounded citations (policy.soft_failures), flagging each in x-failover-soft-failure, a soft_failure event and /metrics",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -94,6 +98,7 @@ pub const BUNDLED: &[&str] = &[
     "load",
     "provider-limits",
     "stall-detection",
+    "soft-failures",
 ];
 
 /// The tag prefix that names a required capability.

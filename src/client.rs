@@ -72,6 +72,62 @@ impl RequestKind {
     }
 }
 
+/// What a chat request asks beyond the suite's short question, for the
+/// soft-failure scenarios: whether an answer is wrong depends on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Asking {
+    /// The short question, with `max_tokens` set.
+    #[default]
+    ShortQuestion,
+    /// `response_format: {"type": "json_object"}`.
+    Json,
+    /// No `max_tokens`: a `length` ending is then not the client's doing.
+    NoLimit,
+    /// A system message giving the sources `[doc-1]` and
+    /// `https://example.com/source-1`, which answers may cite.
+    Sources,
+}
+
+impl Asking {
+    /// Each with its feature words.
+    pub const ALL: [(Asking, &'static str); 4] = [
+        (Asking::ShortQuestion, "asking a short question"),
+        (Asking::Json, "asking for JSON"),
+        (Asking::NoLimit, "setting no token limit"),
+        (Asking::Sources, "giving its sources"),
+    ];
+
+    /// Shapes a chat request body.
+    pub fn shape(self, body: &mut Value) {
+        match self {
+            Asking::ShortQuestion => {}
+            Asking::Json => body["response_format"] = json!({"type": "json_object"}),
+            Asking::NoLimit => {
+                if let Some(fields) = body.as_object_mut() {
+                    fields.remove("max_tokens");
+                }
+            }
+            Asking::Sources => {
+                let sources = "Answer from these sources only: [doc-1] and https://example.com/source-1.";
+                if let Some(messages) = body["messages"].as_array_mut() {
+                    messages.insert(1, json!({"role": "system", "content": sources}));
+                }
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for Asking {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Asking::ALL.iter().find(|(_, words)| *words == s).map(|(a, _)| *a).ok_or_else(|| {
+            let known: Vec<&str> = Asking::ALL.iter().map(|(_, w)| *w).collect();
+            format!("\"{s}\" is not a way of asking; say one of {known:?}")
+        })
+    }
+}
+
 /// One request to the gateway and its answer.
 #[derive(Clone, Debug)]
 pub struct Exchange {

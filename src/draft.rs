@@ -114,6 +114,7 @@ impl Default for Draft {
                 latency_routing: None,
                 region_outage: None,
                 stall: None,
+                soft_failures: None,
             },
             limits: LimitsConfig::default(),
             probes: None,

@@ -34,6 +34,8 @@ pub struct RequestOptions {
     pub store: bool,
     /// An `Idempotency-Key` header.
     pub idempotency_key: Option<String>,
+    /// What a chat request asks beyond the short question.
+    pub asking: crate::client::Asking,
 }
 
 /// A request as sent: path, body and extra headers, to repeat it exactly.
@@ -306,6 +308,7 @@ impl Scene {
         if options.store {
             body["store"] = true.into();
         }
+        options.asking.shape(&mut body);
         let headers: Vec<(String, String)> =
             options.idempotency_key.iter().map(|k| ("idempotency-key".to_owned(), k.clone())).collect();
         self.send_with_headers(reqwest::Method::POST, kind.path(), Bytes::from(body.to_string()), headers).await

@@ -18,6 +18,7 @@ mod regions;
 mod requests;
 mod responses;
 mod sla;
+mod soft;
 mod world;
 
 pub use world::FailoverWorld;

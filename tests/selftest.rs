@@ -139,11 +139,11 @@ async fn main() -> ExitCode {
     // working on them); the completeness check then only covers what ran.
     let only: Option<Vec<String>> =
         std::env::var("SELFTEST_ONLY").ok().map(|list| list.split(',').map(|s| s.trim().to_owned()).collect());
-    let selected = expected::EXPECTED.iter().filter(|(d, _)| only.as_ref().is_none_or(|o| o.contains(&d.name())));
+    let selected = expected::grouped().into_iter().filter(|(d, _)| only.as_ref().is_none_or(|o| o.contains(&d.name())));
     // The `@requires-load` scenarios run apart: first every variant without
     // them, then each load runner with only them, one at a time, so that
     // 2,000 requests in flight never share the process with another run.
-    let runs = futures::stream::iter(selected.map(|&(defect, expected)| async move {
+    let runs = futures::stream::iter(selected.map(|(defect, expected)| async move {
         let started = std::time::Instant::now();
         let record = against(Variant::Defective(defect), None, |s| {
             if let Some(plan) = &mut s.plan {

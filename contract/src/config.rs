@@ -294,6 +294,71 @@ pub struct PolicyConfig {
     /// attempt waits out its timeout.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stall: Option<StallConfig>,
+    /// Judge every successful, non-streaming chat answer for the failures
+    /// that arrive as a 200 (capability `soft-failures`): refusals, JSON
+    /// that is not the JSON asked for, answers breaking the rules set here,
+    /// degraded answers and ungrounded citations. A flagged answer still
+    /// reaches the client, with its class in `x-failover-soft-failure`, a
+    /// `soft_failure` event and `failover_soft_failures_total`. Absent
+    /// means answers are not judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soft_failures: Option<SoftFailuresConfig>,
+}
+
+/// How answers that arrive as a success are judged. The classes are
+/// checked in this order and the first that applies is reported: refusal,
+/// format violation, instruction drift, quality degradation, hallucination.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SoftFailuresConfig {
+    /// Phrases that, opening an answer (case aside), make it a refusal; a
+    /// `refusal` field or `finish_reason: content_filter` always does.
+    pub refusal_phrases: Vec<String>,
+    /// Regular expressions every answer must match, or it drifted from its
+    /// instructions.
+    pub required: Vec<String>,
+    /// Regular expressions no answer may match.
+    pub forbidden: Vec<String>,
+    /// Longest answer allowed, in characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_chars: Option<u64>,
+    /// A regular expression for the document ids an answer cites, such as
+    /// `\[doc-\d+\]`: each id an answer cites must appear in the request's
+    /// messages, or the answer is a hallucination. While this or
+    /// `quote_words` is set, cited URLs are checked the same way; with
+    /// both absent no citation is checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub citation_ids: Option<String>,
+    /// A double-quoted span of at least this many words in an answer must
+    /// appear in the request's messages; absent leaves quotations alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quote_words: Option<u32>,
+    /// An answer with fewer visible characters is empty (degraded).
+    pub min_chars: u32,
+    /// Words per n-gram when measuring repetition.
+    pub ngram: u32,
+    /// Share of an answer's n-grams repeating an earlier one above which it
+    /// is repetitive (degraded), in (0, 1].
+    pub max_repeated: f64,
+    /// Answers with fewer n-grams are too short to judge repetitive.
+    pub min_ngrams: u32,
+}
+
+impl Default for SoftFailuresConfig {
+    fn default() -> Self {
+        Self {
+            refusal_phrases: Vec::new(),
+            required: Vec::new(),
+            forbidden: Vec::new(),
+            max_chars: None,
+            citation_ids: None,
+            quote_words: None,
+            min_chars: 1,
+            ngram: 3,
+            max_repeated: 0.5,
+            min_ngrams: 10,
+        }
+    }
 }
 
 /// When a provider counts as stalled: `attempts` of its attempts have each
@@ -513,6 +578,7 @@ impl Default for PolicyConfig {
             latency_routing: None,
             region_outage: None,
             stall: None,
+            soft_failures: None,
         }
     }
 }

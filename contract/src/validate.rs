@@ -36,6 +36,31 @@ fn check(ok: bool, path: &str, message: impl Into<String>) -> Result<(), ConfigE
     if ok { Ok(()) } else { Err(ConfigError::new(path, message)) }
 }
 
+/// The patterns compile and the thresholds are in range.
+fn validate_soft(soft: &crate::SoftFailuresConfig) -> Result<(), ConfigError> {
+    let path = "policy.soft_failures";
+    let patterns = soft.required.iter().enumerate().map(|(i, p)| (format!("{path}.required[{i}]"), p));
+    let patterns =
+        patterns.chain(soft.forbidden.iter().enumerate().map(|(i, p)| (format!("{path}.forbidden[{i}]"), p)));
+    let patterns = patterns.chain(soft.citation_ids.iter().map(|p| (format!("{path}.citation_ids"), p)));
+    for (at, pattern) in patterns {
+        if let Err(e) = regex::Regex::new(pattern) {
+            return Err(ConfigError::new(at, format!("is not a valid regular expression: {e}")));
+        }
+    }
+    for (i, phrase) in soft.refusal_phrases.iter().enumerate() {
+        check(!phrase.trim().is_empty(), &format!("{path}.refusal_phrases[{i}]"), "must not be empty")?;
+    }
+    check(soft.ngram >= 1, &format!("{path}.ngram"), "must be at least 1")?;
+    check(
+        soft.max_repeated > 0.0 && soft.max_repeated <= 1.0,
+        &format!("{path}.max_repeated"),
+        format!("must be a fraction in (0, 1], found {}", soft.max_repeated),
+    )?;
+    check(soft.quote_words != Some(0), &format!("{path}.quote_words"), "must be at least 1 word")?;
+    check(soft.max_chars != Some(0), &format!("{path}.max_chars"), "must be greater than 0")
+}
+
 impl GatewayConfig {
     /// Checks everything serde does not: references, uniqueness and ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -266,6 +291,9 @@ impl GatewayConfig {
             )?;
             check(stall.attempts >= 1, "policy.stall.attempts", "must be at least 1")?;
         }
+        if let Some(soft) = &p.soft_failures {
+            validate_soft(soft)?;
+        }
         match &p.learning {
             Some(learning) => self.validate_learning(learning),
             None => Ok(()),
@@ -482,6 +510,16 @@ mod tests {
                 GOOD.replace(r#""models""#, r#""policy": {"region_outage": {"suspect_after": 1}}, "models""#),
                 "policy.region_outage.suspect_after",
                 "at least 2",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"soft_failures": {"forbidden": ["ok", "(unclosed"]}}, "models""#),
+                "policy.soft_failures.forbidden[1]",
+                "not a valid regular expression",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"soft_failures": {"max_repeated": 0}}, "models""#),
+                "policy.soft_failures.max_repeated",
+                "(0, 1]",
             ),
             (
                 GOOD.replace(r#""models""#, r#""policy": {"stall": {"after_ms": 0}}, "models""#),

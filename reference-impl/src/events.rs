@@ -308,6 +308,20 @@ pub enum EventKind {
         /// Why no further attempt on `from`.
         reason: MoveOn,
     },
+    /// A provider's successful answer was judged a soft failure; the
+    /// client still got it, flagged.
+    SoftFailure {
+        /// The request.
+        request_id: u64,
+        /// Model name.
+        model: Arc<str>,
+        /// Provider that answered.
+        provider: Arc<str>,
+        /// The soft-failure class.
+        class: failover_policy::soft::SoftClass,
+        /// What gave it away, in words.
+        detail: String,
+    },
     /// A request finished.
     Request {
         /// The request.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use failover_policy::classify::ALL_CLASSES;
+use failover_policy::soft::{ALL_SOFT, SoftClass};
 use failover_policy::stream::StreamFailure;
 use failover_policy::{Class, Level, Status};
 use prometheus_client::encoding::text::encode;
@@ -49,6 +50,8 @@ pub(crate) struct Metrics {
     requests: Vec<Vec<Vec<Counter>>>,
     /// `[route][hop left][class]`.
     failovers: Vec<Vec<Vec<Counter>>>,
+    /// `[route][hop][soft class]`.
+    soft: Vec<Vec<Vec<Counter>>>,
     /// `[route]`: seconds from receiving a request to answering it.
     latency: Vec<Histogram>,
     breaker: Family<Labels, Gauge>,
@@ -83,6 +86,12 @@ impl Metrics {
             "Requests that left a provider, by model, provider and failure class",
             failovers.clone(),
         );
+        let soft = Family::<Labels, Counter>::default();
+        registry.register(
+            "soft_failures",
+            "Successful answers judged a soft failure, by model, provider and class",
+            soft.clone(),
+        );
         registry.register("request_duration_seconds", "Time from receiving a request to answering it", latency.clone());
         registry.register("breaker_state", "1 for the state each (model, provider) breaker is in", breaker.clone());
         registry.register("health_score", "Health score per (model, provider), 0 healthy to 1", health.clone());
@@ -106,6 +115,7 @@ impl Metrics {
         let mut by_request = Vec::new();
         let mut by_failover = Vec::new();
         let mut by_latency = Vec::new();
+        let mut by_soft = Vec::new();
         for (r, route) in settings.routes.iter().enumerate() {
             let providers: Vec<String> =
                 (0..route.hops.len()).map(|h| settings.provider_of(r, h).id.to_string()).collect();
@@ -131,12 +141,26 @@ impl Metrics {
                     })
                     .collect(),
             );
+            if settings.soft.is_some() {
+                by_soft.push(
+                    providers
+                        .iter()
+                        .map(|p| {
+                            ALL_SOFT
+                                .iter()
+                                .map(|c| soft.get_or_create(&label(r, p, "class", c.name())).clone())
+                                .collect()
+                        })
+                        .collect(),
+                );
+            }
             by_latency.push(latency.get_or_create(&vec![("model", route.model.to_string())]).clone());
         }
         Self {
             registry,
             requests: by_request,
             failovers: by_failover,
+            soft: by_soft,
             latency: by_latency,
             breaker,
             health,
@@ -160,6 +184,13 @@ impl Metrics {
     pub fn failover(&self, route: usize, hop: usize, class: Class) {
         if let Some(i) = ALL_CLASSES.iter().position(|c| *c == class) {
             self.failovers[route][hop][i].inc();
+        }
+    }
+
+    /// Counts an answer of chain position `hop` of `route` judged `class`.
+    pub fn soft(&self, route: usize, hop: usize, class: SoftClass) {
+        if let Some(i) = ALL_SOFT.iter().position(|c| *c == class) {
+            self.soft[route][hop][i].inc();
         }
     }
 

@@ -122,6 +122,8 @@ pub struct Settings {
     pub drills: Vec<crate::drills::Scheduled>,
     /// The providers' region names, in order of first appearance.
     pub regions: Vec<Arc<str>>,
+    /// How successful chat answers are judged, if they are.
+    pub soft: Option<failover_policy::soft::SoftConfig>,
 }
 
 /// Active probes: every `interval`, a chat completion with `body` to each
@@ -148,6 +150,38 @@ fn ramp(failback: &failover_contract::FailbackConfig) -> Result<RampConfig, Conf
     }
     RampConfig::new(&shares, ms(step_ms), validation)
         .map_err(|message| ConfigError { path: "policy.failback".into(), message })
+}
+
+/// The policy's soft-failure judgement for a `policy.soft_failures` config.
+fn soft(c: &failover_contract::SoftFailuresConfig) -> Result<failover_policy::soft::SoftConfig, ConfigError> {
+    use failover_policy::soft::{Grounding, Quality, Rules, SoftConfig};
+    let pattern = |field: String, p: &str| {
+        regex::Regex::new(p).map_err(|e| ConfigError {
+            path: format!("policy.soft_failures.{field}"),
+            message: format!("is not a valid regular expression: {e}"),
+        })
+    };
+    let patterns = |field: &str, list: &[String]| -> Result<Vec<regex::Regex>, ConfigError> {
+        list.iter().enumerate().map(|(i, p)| pattern(format!("{field}[{i}]"), p)).collect()
+    };
+    let ids = c.citation_ids.as_deref().map(|p| pattern("citation_ids".into(), p)).transpose()?;
+    let quote_words = c.quote_words.map(|w| w as usize);
+    Ok(SoftConfig {
+        refusal_phrases: c.refusal_phrases.iter().map(|p| p.trim().to_lowercase()).collect(),
+        rules: Rules {
+            required: patterns("required", &c.required)?,
+            forbidden: patterns("forbidden", &c.forbidden)?,
+            max_chars: c.max_chars.map(|m| usize::try_from(m).unwrap_or(usize::MAX)),
+        },
+        quality: Quality {
+            min_chars: c.min_chars as usize,
+            ngram: c.ngram as usize,
+            max_repeated: c.max_repeated,
+            min_ngrams: c.min_ngrams as usize,
+            ..Quality::default()
+        },
+        grounding: (ids.is_some() || quote_words.is_some()).then_some(Grounding { ids, quote_words }),
+    })
 }
 
 fn ms(v: u64) -> Duration {
@@ -313,6 +347,7 @@ impl Settings {
             drills,
             regions,
             prewarm: config.prewarm.map(|w| (ms(w.interval_ms), w.connections)),
+            soft: config.policy.soft_failures.as_ref().map(soft).transpose()?,
             admission: config
                 .limits
                 .max_in_flight

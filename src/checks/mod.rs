@@ -308,6 +308,7 @@ pub mod metrics;
 pub mod regions;
 pub mod routing;
 pub mod sla;
+pub mod soft;
 pub mod stream;
 
 /// The median latency of the exchanges in `batch` (of the scenario's `all`)

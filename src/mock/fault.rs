@@ -65,6 +65,68 @@ pub enum Fault {
     /// Answers 200 with the first half of its body, then nothing for [`HANG`]
     /// (a stream: stalled after 2 chunks).
     StallHalfway,
+    /// Answers 200 with a well-formed answer that is wrong (a soft failure);
+    /// a stream carries the same text and ending.
+    Wrong(Wrong),
+}
+
+/// A well-formed answer that is wrong: the soft failures of the taxonomy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wrong {
+    /// The message's `refusal` field is set, its content null.
+    Refusal,
+    /// The text opens with "I'm sorry, but I can't help with that".
+    RefusalInWords,
+    /// `finish_reason: content_filter`, the text cut off.
+    ContentFiltered,
+    /// Prose around something JSON-like, where JSON was asked for.
+    NotTheJsonAsked,
+    /// The text opens with "As an AI language model", which routes forbid.
+    OffInstructions,
+    /// An empty text.
+    Empty,
+    /// The same short phrase, over and over.
+    Repetitive,
+    /// `finish_reason: length`, the text cut off.
+    CutAtLimit,
+    /// Cites `[doc-7]` and `https://example.com/made-up-source`, which no
+    /// request of the suite carries.
+    UngroundedCitation,
+}
+
+impl Wrong {
+    /// Every wrong answer with its words.
+    pub const ALL: [(Wrong, &'static str); 9] = [
+        (Wrong::Refusal, "a refusal"),
+        (Wrong::RefusalInWords, "a refusal in words"),
+        (Wrong::ContentFiltered, "an answer stopped by its content filter"),
+        (Wrong::NotTheJsonAsked, "an answer that is not the JSON asked for"),
+        (Wrong::OffInstructions, "an answer off its instructions"),
+        (Wrong::Empty, "an empty answer"),
+        (Wrong::Repetitive, "a repetitive answer"),
+        (Wrong::CutAtLimit, "an answer cut at its length limit"),
+        (Wrong::UngroundedCitation, "an answer citing a source it was not given"),
+    ];
+
+    /// The message's text, `refusal` and `finish_reason`.
+    pub fn message(self) -> (Option<String>, Option<&'static str>, &'static str) {
+        let text = |t: &str| Some(t.to_owned());
+        match self {
+            Wrong::Refusal => (None, Some("I'm sorry, but I can't help with that request."), "stop"),
+            Wrong::RefusalInWords => (text("I'm sorry, but I can't help with that request."), None, "stop"),
+            Wrong::ContentFiltered => (text("The answer starts here and"), None, "content_filter"),
+            Wrong::NotTheJsonAsked => (text("Sure! Here is the JSON you asked for: {answer: 42}"), None, "stop"),
+            Wrong::OffInstructions => {
+                (text("As an AI language model, I have no opinions, but the answer is 42."), None, "stop")
+            }
+            Wrong::Empty => (text(""), None, "stop"),
+            Wrong::Repetitive => (Some("the answer is ".repeat(12).trim_end().to_owned()), None, "stop"),
+            Wrong::CutAtLimit => (text("The answer, which takes some explaining, is"), None, "length"),
+            Wrong::UngroundedCitation => {
+                (text("The answer is 42, as [doc-7] and https://example.com/made-up-source show."), None, "stop")
+            }
+        }
+    }
 }
 
 impl Fault {
@@ -76,7 +138,10 @@ impl Fault {
          \"a reset before answering\", \"a reset after headers\", \"a stream cut after <n> chunks\", \
          \"a stream reset after <n> chunks\", \"a stream stalled after <n> chunks\", \
          \"a malformed chunk after <n> chunks\", \"a first chunk delayed by <ms> ms\", \"a stream without [DONE]\", \"an answer cut short\", \
-         \"an answer that is not JSON\", \"an answer that stalls halfway\"";
+         \"an answer that is not JSON\", \"an answer that stalls halfway\", or a wrong answer: \"a refusal\", \
+         \"a refusal in words\", \"an answer stopped by its content filter\", \"an answer that is not the JSON asked \
+         for\", \"an answer off its instructions\", \"an empty answer\", \"a repetitive answer\", \"an answer cut at \
+         its length limit\", \"an answer citing a source it was not given\"";
 
     /// A status fault with the canned body and no extra headers.
     pub fn status(code: u16) -> Self {
@@ -130,6 +195,9 @@ impl FromStr for Fault {
             "an answer that is not JSON" => return Ok(Fault::NotJson),
             "an answer that stalls halfway" => return Ok(Fault::StallHalfway),
             _ => {}
+        }
+        if let Some((wrong, _)) = Wrong::ALL.iter().find(|(_, words)| *words == s) {
+            return Ok(Fault::Wrong(*wrong));
         }
         let chunks = |prefix: &str| -> Option<Result<usize, String>> {
             let n = s
@@ -213,6 +281,10 @@ impl fmt::Display for Fault {
             Fault::CutShort => f.write_str("an answer cut short"),
             Fault::NotJson => f.write_str("an answer that is not JSON"),
             Fault::StallHalfway => f.write_str("an answer that stalls halfway"),
+            Fault::Wrong(wrong) => {
+                let words = Wrong::ALL.iter().find(|(w, _)| w == wrong).map_or("a wrong answer", |(_, words)| words);
+                f.write_str(words)
+            }
         }
     }
 }
@@ -354,8 +426,13 @@ mod tests {
             "an answer cut short",
             "an answer that is not JSON",
             "an answer that stalls halfway",
+            "a refusal",
+            "an answer citing a source it was not given",
         ] {
             assert_eq!(words.parse::<Fault>().unwrap().to_string(), words);
+        }
+        for (wrong, words) in Wrong::ALL {
+            assert_eq!(words.parse::<Fault>(), Ok(Fault::Wrong(wrong)));
         }
         assert!("status 6000".parse::<Fault>().unwrap_err().contains("not an HTTP status"));
         assert!("a hiccup".parse::<Fault>().unwrap_err().contains("say one of"));

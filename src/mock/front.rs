@@ -112,6 +112,7 @@ impl Front {
         let streaming = matches!(&accepted, Ok(a) if a.stream);
         let script = match (&fault, &accepted) {
             (Some(f), _) if f.is_http_answer() => return self.forward(parts, body, fault).await,
+            (Some(Fault::Wrong(_)), Ok(a)) if !a.stream => return self.forward(parts, body, fault).await,
             (None, Ok(a)) if a.stream => self.stream_script(a, shape, latency, None),
             (None, _) => return self.forward(parts, body, None).await,
             (Some(f), Ok(a)) if a.stream => self.stream_script(a, shape, latency, Some(&f.on_a_stream())),
@@ -173,6 +174,15 @@ impl Front {
             .into_iter()
             .map(Bytes::from)
             .collect();
+        let events = match fault {
+            Some(Fault::Wrong(wrong)) => {
+                stream::wrong_events(&self.id, &accepted.model, seq, *wrong, accepted.include_usage)
+                    .into_iter()
+                    .map(Bytes::from)
+                    .collect()
+            }
+            _ => events,
+        };
         let done = events.last().expect("a stream has its [DONE]").clone();
         // Cut points count content chunks: a cut stream never carries finish_reason.
         let cut = |n: usize| n.min(shape.chunks);

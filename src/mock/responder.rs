@@ -44,6 +44,12 @@ impl Respond for Responder {
                 let answer = body.clone().map(Bytes::from).unwrap_or_else(|| responses::error_json(&self.id, f));
                 (*code, answer, state.latency_now())
             }
+            Some(Fault::Wrong(wrong)) => {
+                let body: Option<serde_json::Value> = serde_json::from_slice(&request.body).ok();
+                let model = body.as_ref().and_then(|b| b.get("model")).and_then(|m| m.as_str()).unwrap_or_default();
+                let answer = responses::wrong_completion(&self.id, model, seq, *wrong);
+                (200, Bytes::from(answer.to_string()), state.latency_now())
+            }
             Some(f) => (400, responses::error_json(&self.id, f), state.latency_now()),
             None => {
                 let (status, answer) =

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::fault::Fault;
+use super::fault::{Fault, Wrong};
 
 /// The marker every successful body carries in `system_fingerprint`.
 pub fn fingerprint(provider: &str) -> String {
@@ -30,6 +30,15 @@ pub fn chat_completion(provider: &str, model: &str, n: usize) -> Value {
         }],
         "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}
     })
+}
+
+/// A well-formed chat completion answering request number `n` wrongly.
+pub fn wrong_completion(provider: &str, model: &str, n: usize, wrong: Wrong) -> Value {
+    let (content, refusal, finish) = wrong.message();
+    let mut body = chat_completion(provider, model, n);
+    body["choices"][0]["message"] = json!({"role": "assistant", "content": content, "refusal": refusal});
+    body["choices"][0]["finish_reason"] = finish.into();
+    body
 }
 
 /// A successful embeddings answer for request number `n`.

@@ -2,6 +2,7 @@
 //! stamped with the provider's id so a spliced stream is visible.
 use serde_json::json;
 
+use super::fault::Wrong;
 use super::responses;
 
 /// The `data:` payload of content chunk `i` (0-based) of answer `seq`.
@@ -40,6 +41,23 @@ pub fn events(provider: &str, model: &str, seq: usize, chunks: usize, include_us
         })
         .collect();
     out.push(chunk(provider, model, seq, json!({}), Some("stop")));
+    if include_usage {
+        out.push(chunk(provider, model, seq, serde_json::Value::Null, None));
+    }
+    out.push(DONE.to_owned());
+    out
+}
+
+/// The events of a whole stream answering wrongly: the text in one chunk
+/// (or the refusal), the final chunk with its `finish_reason`, the usage
+/// chunk if asked for, then `data: [DONE]`.
+pub fn wrong_events(provider: &str, model: &str, seq: usize, wrong: Wrong, include_usage: bool) -> Vec<String> {
+    let (content, refusal, finish) = wrong.message();
+    let delta = match refusal {
+        Some(refusal) => json!({"role": "assistant", "refusal": refusal}),
+        None => json!({"role": "assistant", "content": content.unwrap_or_default()}),
+    };
+    let mut out = vec![chunk(provider, model, seq, delta, None), chunk(provider, model, seq, json!({}), Some(finish))];
     if include_usage {
         out.push(chunk(provider, model, seq, serde_json::Value::Null, None));
     }

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use reference_gateway::policy::episode::{Current, Record};
 use reference_gateway::policy::learning::{Adjustment, Bounds};
+use reference_gateway::policy::soft::{Asked, Finding, Reading as SoftReading, SoftClass, SoftConfig, Why};
 use reference_gateway::policy::stream::{Read, Step};
 use reference_gateway::policy::{
     Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Nearest, NearestConfig, Next, Order, Overdue,
@@ -146,6 +147,11 @@ pub enum Defect {
     /// Waits 150 ms after a request's first failed answer before deciding
     /// anything: it tries the same provider again, then fails over.
     HesitantFailover,
+    /// Lets every successful answer through unjudged.
+    IgnoresSoftFailures,
+    /// Flags every successful answer as degraded, whatever it says and
+    /// whatever the request asked for.
+    FlagsEveryAnswer,
 }
 
 impl Defect {
@@ -317,6 +323,14 @@ impl Decide for Wrong {
         match Standard.replay(sent_to_client, idempotent, failure) {
             Replay::MayHaveRun if self.has(Defect::ReplaysNonIdempotent) => Replay::Allowed,
             replay => replay,
+        }
+    }
+
+    fn soft(&self, config: &SoftConfig, asked: &Asked<'_>, answer: &SoftReading<'_>) -> Option<Finding> {
+        match self.defect {
+            Some(Defect::IgnoresSoftFailures) => None,
+            Some(Defect::FlagsEveryAnswer) => Some(Finding { class: SoftClass::QualityDegradation, why: Why::Empty }),
+            _ => Standard.soft(config, asked, answer),
         }
     }
 

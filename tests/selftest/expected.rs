@@ -4,7 +4,22 @@ use std::time::Duration;
 
 use crate::defects::Defect;
 
-/// For each defect, the scenarios that must fail, and no others.
+/// The scenarios in which the gateway must flag a soft failure, each counted
+/// in its metrics.
+const SOFT_FLAGGED: &[&str] = &[
+    "TAXONOMY_SOFT_FAILURES: a refusal reaches the client flagged as refusal",
+    "TAXONOMY_SOFT_FAILURES: a refusal in words reaches the client flagged as refusal",
+    "TAXONOMY_SOFT_FAILURES: a repetitive answer reaches the client flagged as quality_degradation",
+    "TAXONOMY_SOFT_FAILURES: an answer citing a source it was not given reaches the client flagged as hallucination",
+    "TAXONOMY_SOFT_FAILURES: an answer cut at its length limit reaches the client flagged as quality_degradation",
+    "TAXONOMY_SOFT_FAILURES: an answer off its instructions reaches the client flagged as instruction_drift",
+    "TAXONOMY_SOFT_FAILURES: an answer stopped by its content filter reaches the client flagged as refusal",
+    "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for reaches the client flagged as format_violation",
+    "TAXONOMY_SOFT_FAILURES: an empty answer reaches the client flagged as quality_degradation",
+];
+
+/// For each defect, the scenarios that must fail, and no others. A defect
+/// may have several entries: [`grouped`] puts them together.
 pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NeverFailOver,
@@ -577,6 +592,8 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "MONITORING_METRICS: requests, failovers, breaker states and durations are counted as they happened",
         ],
     ),
+    // Its soft-failure counters stand still too.
+    (Defect::MetricsStandStill, SOFT_FLAGGED),
     (
         Defect::DrillsDoNothing,
         &[
@@ -753,6 +770,21 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_011: past every provider's bound the gateway sheds with 503 and Retry-After, dropping no connection",
         ],
     ),
+    (Defect::IgnoresSoftFailures, SOFT_FLAGGED),
+    (
+        Defect::FlagsEveryAnswer,
+        &[
+            "TAXONOMY_SOFT_FAILURES: a good answer to a request giving its sources is not flagged",
+            "TAXONOMY_SOFT_FAILURES: a refusal in words reaches the client flagged as refusal",
+            "TAXONOMY_SOFT_FAILURES: a refusal reaches the client flagged as refusal",
+            "TAXONOMY_SOFT_FAILURES: an answer citing a source it was not given reaches the client flagged as hallucination",
+            "TAXONOMY_SOFT_FAILURES: an answer cut at its length limit to a chat completion asking a short question is not flagged",
+            "TAXONOMY_SOFT_FAILURES: an answer off its instructions reaches the client flagged as instruction_drift",
+            "TAXONOMY_SOFT_FAILURES: an answer stopped by its content filter reaches the client flagged as refusal",
+            "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for reaches the client flagged as format_violation",
+            "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for to a chat completion asking a short question is not flagged",
+        ],
+    ),
 ];
 
 /// The variants that run the `@requires-load` scenarios, which take the
@@ -772,10 +804,28 @@ pub const LOAD_RUNNERS: &[(Defect, &str)] = &[
     (Defect::NoStallDetection, "@requires-load and @requires-stall-detection"),
 ];
 
+/// Each defect once, in the order of its first entry in [`EXPECTED`], with
+/// the scenarios of all its entries.
+pub fn grouped() -> Vec<(Defect, Vec<&'static str>)> {
+    let mut grouped: Vec<(Defect, Vec<&'static str>)> = Vec::new();
+    for &(defect, names) in EXPECTED {
+        match grouped.iter_mut().find(|(d, _)| *d == defect) {
+            Some((_, all)) => all.extend_from_slice(names),
+            None => grouped.push((defect, names.to_vec())),
+        }
+    }
+    grouped
+}
+
 /// Scenarios a variant may or may not fail, depending on the order in which
 /// concurrent things happen, each with why: not counted against the variant
 /// either way (every one is also caught by a variant that always fails it).
 pub const RACY: &[(Defect, &str, &str)] = &[
+    (
+        Defect::NoShedding,
+        "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary stops answering and recovers",
+        "with no bound of its own, the gateway moves every request held by the hanging primary to the secondary at once: on a loaded machine that many connections at once can overrun the secondary's listen backlog, its breaker opens as well and clients get 503 (seen once in a full self-test run, not in two runs of this variant alone)",
+    ),
     (
         Defect::NeverFailOver,
         "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",

@@ -20,6 +20,7 @@ use super::regions::{Regions, Suspect};
 use super::replay::{self, Replay};
 use super::retry::{self, Next, RetryConfig};
 use super::routing::{self, Order, Selection, Tried};
+use super::soft::{self, Asked, Finding, Reading, SoftConfig};
 use super::stall::{Overdue, Stall};
 use super::stream::{self, Read, Step};
 
@@ -147,6 +148,11 @@ pub trait Decide: Send + Sync + 'static {
     /// Judges what was read from an opened stream.
     fn stream_step(&self, read: Read, finished_seen: bool) -> Step {
         stream::step(read, finished_seen)
+    }
+
+    /// Judges a successful answer for the failures that arrive as a success.
+    fn soft(&self, config: &SoftConfig, asked: &Asked<'_>, answer: &Reading<'_>) -> Option<Finding> {
+        soft::judge(config, asked, answer)
     }
 }
 

@@ -192,6 +192,8 @@ pub struct Reading<'a> {
     pub format: Option<Result<(), &'a str>>,
     /// This answer's completion tokens per second, and the provider's usual.
     pub rate: Option<(f64, f64)>,
+    /// Whether the answer calls tools: then an empty text is no degradation.
+    pub calls_tools: bool,
 }
 
 /// Judges one successful answer; `None` when nothing is wrong with it that
@@ -237,7 +239,7 @@ fn drift(rules: &Rules, content: &str) -> Option<Why> {
 }
 
 fn quality(quality: &Quality, asked: &Asked<'_>, answer: &Reading<'_>) -> Option<Why> {
-    if answer.content.chars().filter(|c| !c.is_whitespace()).count() < quality.min_chars {
+    if !answer.calls_tools && answer.content.chars().filter(|c| !c.is_whitespace()).count() < quality.min_chars {
         return Some(Why::Empty);
     }
     if answer.finish_reason == Some("length") && !asked.limit_set {
@@ -357,6 +359,7 @@ mod tests {
             judge_it(Reading { content: " \n", ..Reading::default() }),
             Some((SoftClass::QualityDegradation, Why::Empty))
         );
+        assert_eq!(judge_it(Reading { calls_tools: true, ..Reading::default() }), None, "a tool call needs no text");
         let cut = Reading { content: "half an", finish_reason: Some("length"), ..Reading::default() };
         assert_eq!(judge_it(cut), Some((SoftClass::QualityDegradation, Why::Truncated)));
         let limited = Asked { limit_set: true, context: "" };

@@ -44,6 +44,8 @@ pub enum Endpoint {
 pub const SERVED_BY: &str = "x-failover-served-by";
 /// Response header counting the upstream attempts made.
 pub const ATTEMPTS: &str = "x-failover-attempts";
+/// Response header naming the soft-failure class of the answer relayed.
+pub const SOFT_FAILURE: &str = "x-failover-soft-failure";
 
 /// What one attempt came to.
 enum Attempted {
@@ -106,10 +108,25 @@ pub async fn forward<D: Decide>(
                         }
                         journey.answered(&gateway.decide, &mut gateway.breakers(route), permit, class, now);
                         trail.decided(journey.drain(), now);
+                        let soft = match (&gateway.settings.soft, &answer.body) {
+                            (Some(config), AnswerBody::Complete(bytes))
+                                if class == Class::Success && endpoint == Endpoint::Chat =>
+                            {
+                                super::soft::judged(&gateway.decide, config, &inbound.body, bytes)
+                            }
+                            _ => None,
+                        };
+                        if let Some(finding) = &soft {
+                            trail.soft(hop, finding, now);
+                        }
                         let outcome = if class == Class::Success { Outcome::Served } else { Outcome::ClientError };
                         trail.finish(outcome, answer.status.as_u16(), Some(hop), journey.attempts(), now);
                         let served_by = &gateway.settings.provider_of(route, hop).id_header;
-                        return relay_whole(answer, served_by, journey.attempts());
+                        let mut response = relay_whole(answer, served_by, journey.attempts());
+                        if let Some(finding) = soft {
+                            response.headers_mut().insert(SOFT_FAILURE, HeaderValue::from_static(finding.class.name()));
+                        }
+                        return response;
                     }
                     Attempted::Stream(opened) => {
                         super::regions::answered(gateway, route, hop, now - started, now);

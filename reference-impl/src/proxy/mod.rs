@@ -8,6 +8,7 @@ pub(crate) mod regions;
 pub mod relay;
 pub mod request;
 mod server;
+pub(crate) mod soft;
 pub mod sse;
 pub(crate) mod stall;
 pub(crate) mod trail;

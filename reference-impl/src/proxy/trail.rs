@@ -120,6 +120,21 @@ impl<D: Decide> Trail<D> {
         }
     }
 
+    /// Logs and counts the soft failure found in chain position `hop`'s
+    /// answer, at `now`.
+    pub fn soft(&mut self, hop: usize, finding: &failover_policy::soft::Finding, now: Instant) {
+        self.gateway.metrics.soft(self.route, hop, finding.class);
+        let Some(config) = &self.gateway.settings.soft else { return };
+        let kind = EventKind::SoftFailure {
+            request_id: self.request_id,
+            model: self.model(),
+            provider: self.provider(hop),
+            class: finding.class,
+            detail: super::soft::describe(config, &finding.why),
+        };
+        self.gateway.events.push(kind, now);
+    }
+
     /// Notes a failed attempt on chain position `hop`.
     pub fn failed(&mut self, hop: usize, class: Class, status: Option<u16>) {
         self.failures.push(FailedAttempt { provider: self.provider(hop), class, status });

@@ -1,0 +1,69 @@
+@TAXONOMY_SOFT_FAILURES @extended @requires-soft-failures @requires-events @requires-metrics
+Feature: Soft failure taxonomy: answers that arrive as a 200 but are wrong
+  Half of what goes wrong with an LLM provider arrives as a success: a
+  refusal, prose where JSON was asked for, an answer that breaks the rules
+  set for it, an empty, looping or cut-off answer, and citations of sources
+  the request never gave. The status says nothing about these, so the
+  gateway judges the answer itself: it reports the class of a soft failure
+  in the x-failover-soft-failure header, a soft_failure event and the
+  failover_soft_failures_total metric, and lets the answer through. What it
+  judges depends on what the request asked: JSON only when JSON was asked
+  for, a length ending only when the client set no limit. An answer with
+  nothing wrong that a gateway can see is never flagged.
+
+  Background:
+    Given model "gpt-4o" is served by "primary" then "secondary"
+    And answers are judged for soft failures
+    And answers opening with "I'm sorry, but" are refusals
+    And answers must not match "(?i)as an ai language model"
+    And the document ids an answer cites, such as [doc-1], and its URLs must appear in the request
+
+  Scenario Outline: <answer> reaches the client flagged as <class>
+    Given provider "primary" fails every request with <answer>
+    When the client sends a chat completion for "gpt-4o" <asking>
+    Then the response has status 200
+    And the response came from "primary"
+    And the response is flagged as a soft failure of class <class>
+    And the gateway's events show a soft failure of class <class> from "primary"
+    And the metrics count 1 soft failure of class <class> from "primary" for "gpt-4o"
+    And the metrics count 0 soft failures of class <class> from "secondary" for "gpt-4o"
+
+    Examples: the provider declines: by its refusal field, by its content filter, or in words
+      | answer                                  | asking                  | class   |
+      | a refusal                               | asking a short question | refusal |
+      | an answer stopped by its content filter | asking a short question | refusal |
+      | a refusal in words                      | asking a short question | refusal |
+
+    Examples: the answer is not what the request or the route asked for
+      | answer                                   | asking                  | class             |
+      | an answer that is not the JSON asked for | asking for JSON         | format_violation  |
+      | an answer off its instructions           | asking a short question | instruction_drift |
+
+    Examples: the answer is degraded: empty, looping, or cut at a limit the client did not set
+      | answer                            | asking                  | class               |
+      | an empty answer                   | asking a short question | quality_degradation |
+      | a repetitive answer               | asking a short question | quality_degradation |
+      | an answer cut at its length limit | setting no token limit  | quality_degradation |
+
+    Examples: the answer cites a document and a URL the request never gave
+      | answer                                     | asking             | class         |
+      | an answer citing a source it was not given | giving its sources | hallucination |
+
+  Scenario: a good answer to a request giving its sources is not flagged
+    When the client sends a chat completion for "gpt-4o" giving its sources
+    Then the response has status 200
+    And the response came from "primary"
+    And the response is not flagged as a soft failure
+    And the metrics count 0 soft failures of class hallucination from "primary" for "gpt-4o"
+
+  Scenario Outline: <answer> to a chat completion <asking> is not flagged
+    Given provider "primary" fails every request with <answer>
+    When the client sends a chat completion for "gpt-4o" <asking>
+    Then the response has status 200
+    And the response came from "primary"
+    And the response is not flagged as a soft failure
+
+    Examples: the client asked for no JSON and set max_tokens, so the answer is what it asked for
+      | answer                                   | asking                  |
+      | an answer that is not the JSON asked for | asking a short question |
+      | an answer cut at its length limit        | asking a short question |

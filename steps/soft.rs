@@ -1,0 +1,59 @@
+//! Steps of the soft-failure taxonomy: answers that arrive as a 200 but are wrong.
+use cucumber::{given, then, when};
+use failover_conformance::checks;
+use failover_conformance::client::RequestKind;
+use failover_conformance::scene::RequestOptions;
+
+use super::FailoverWorld;
+use super::params::Asking;
+
+#[given(expr = "answers are judged for soft failures")]
+async fn judged(w: &mut FailoverWorld) -> Result<(), String> {
+    w.scene.policy()?.soft_failures.get_or_insert_with(Default::default);
+    Ok(())
+}
+
+#[given(expr = "answers opening with {string} are refusals")]
+async fn refusal_phrase(w: &mut FailoverWorld, phrase: String) -> Result<(), String> {
+    w.scene.policy()?.soft_failures.get_or_insert_with(Default::default).refusal_phrases.push(phrase);
+    Ok(())
+}
+
+#[given(expr = "answers must not match {string}")]
+async fn forbidden(w: &mut FailoverWorld, pattern: String) -> Result<(), String> {
+    w.scene.policy()?.soft_failures.get_or_insert_with(Default::default).forbidden.push(pattern);
+    Ok(())
+}
+
+#[given(expr = "the document ids an answer cites, such as [doc-1], and its URLs must appear in the request")]
+async fn grounded(w: &mut FailoverWorld) -> Result<(), String> {
+    w.scene.policy()?.soft_failures.get_or_insert_with(Default::default).citation_ids = Some(r"\[doc-\d+\]".into());
+    Ok(())
+}
+
+#[when(expr = "the client sends a chat completion for {string} {asking}")]
+async fn send_asking(w: &mut FailoverWorld, model: String, asking: Asking) -> Result<(), String> {
+    let options = RequestOptions { asking: asking.0, ..RequestOptions::default() };
+    w.scene.send_shaped(RequestKind::Chat, &model, &options).await.map(drop)
+}
+
+#[then(expr = "the response is flagged as a soft failure of class {word}")]
+async fn flagged(w: &mut FailoverWorld, class: String) -> Result<(), String> {
+    checks::soft::flagged(w.scene.last()?, &class)
+}
+
+#[then(expr = "the response is not flagged as a soft failure")]
+async fn not_flagged(w: &mut FailoverWorld) -> Result<(), String> {
+    checks::soft::not_flagged(w.scene.last()?)
+}
+
+#[then(expr = "the gateway's events show a soft failure of class {word} from {string}")]
+async fn logged(w: &mut FailoverWorld, class: String, provider: String) -> Result<(), String> {
+    checks::soft::logged(&w.scene.events().await?, &provider, &class)
+}
+
+#[then(expr = "the metrics count {int} soft failure(s) of class {word} from {string} for {string}")]
+async fn counted(w: &mut FailoverWorld, n: u32, class: String, provider: String, model: String) -> Result<(), String> {
+    let labels = [("model", model.as_str()), ("provider", provider.as_str()), ("class", class.as_str())];
+    checks::metrics::counted(&w.scene.scrape().await?, "soft_failures", &labels, f64::from(n))
+}
