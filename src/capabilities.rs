@@ -70,6 +70,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "soft-failures",
         "judges successful chat answers for refusals, format violations, instruction drift, degraded answers and ungrounded citations (policy.soft_failures), flagging each in x-failover-soft-failure, a soft_failure event and /metrics",
     ),
+    (
+        "soft-failover",
+        "treats a non-streamed answer of a soft class in policy.soft_failures.fail_over_on as a failed attempt (class soft_failure): counted by the provider's breaker, the request moved on to the next provider, the last wrong answer relayed flagged when none does better",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -99,6 +103,7 @@ pub const BUNDLED: &[&str] = &[
     "provider-limits",
     "stall-detection",
     "soft-failures",
+    "soft-failover",
 ];
 
 /// The tag prefix that names a required capability.

@@ -40,7 +40,17 @@ async fn failback(w: &mut FailoverWorld, provider: String, model: String) -> Res
 
 #[then(expr = "the gateway's events show the request served by {string} after a failed attempt on {string}")]
 async fn served_after_failure(w: &mut FailoverWorld, served: String, failed: String) -> Result<(), String> {
-    events::served_after_failure(&w.scene.events().await?, &served, &failed)
+    events::served_after_failure(&w.scene.events().await?, &served, &failed, None)
+}
+
+#[then(expr = "the gateway's events show the request served by {string} after a {word} on {string}")]
+async fn served_after_class(
+    w: &mut FailoverWorld,
+    served: String,
+    class: String,
+    failed: String,
+) -> Result<(), String> {
+    events::served_after_failure(&w.scene.events().await?, &served, &failed, Some(&class))
 }
 
 #[then(expr = "the gateway's events for {string} on model {string} agree with the switches the client saw")]

@@ -5,7 +5,7 @@ use failover_conformance::client::RequestKind;
 use failover_conformance::scene::RequestOptions;
 
 use super::FailoverWorld;
-use super::params::Asking;
+use super::params::{Asking, Count};
 
 #[given(expr = "answers are judged for soft failures")]
 async fn judged(w: &mut FailoverWorld) -> Result<(), String> {
@@ -31,10 +31,18 @@ async fn grounded(w: &mut FailoverWorld) -> Result<(), String> {
     Ok(())
 }
 
-#[when(expr = "the client sends a chat completion for {string} {asking}")]
-async fn send_asking(w: &mut FailoverWorld, model: String, asking: Asking) -> Result<(), String> {
+#[given(expr = "answers of class {word} are failed attempts")]
+async fn fail_over_on(w: &mut FailoverWorld, class: String) -> Result<(), String> {
+    let class = serde_json::from_value(serde_json::Value::from(class.as_str()))
+        .map_err(|e| format!("\"{class}\" is not a soft-failure class: {e}"))?;
+    w.scene.policy()?.soft_failures.get_or_insert_with(Default::default).fail_over_on.push(class);
+    Ok(())
+}
+
+#[when(expr = "the client sends {count} chat completion(s) for {string} {asking}")]
+async fn send_asking(w: &mut FailoverWorld, count: Count, model: String, asking: Asking) -> Result<(), String> {
     let options = RequestOptions { asking: asking.0, ..RequestOptions::default() };
-    w.scene.send_shaped(RequestKind::Chat, &model, &options).await.map(drop)
+    w.scene.send_many_shaped(count.0, RequestKind::Chat, &model, &options).await
 }
 
 #[then(expr = "the response is flagged as a soft failure of class {word}")]

@@ -342,6 +342,28 @@ pub struct SoftFailuresConfig {
     pub max_repeated: f64,
     /// Answers with fewer n-grams are too short to judge repetitive.
     pub min_ngrams: u32,
+    /// The classes acted on (capability `soft-failover`): a non-streamed
+    /// answer of one of these counts against its provider's breaker as a
+    /// failed attempt (`soft_failure`), and the request moves on to the next
+    /// provider. When no provider gives a better answer, the last flagged
+    /// answer is relayed, flagged. Classes not listed are only flagged.
+    pub fail_over_on: Vec<SoftFailureClass>,
+}
+
+/// A class of soft failure, as named in events, headers and metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SoftFailureClass {
+    /// The provider declined to answer.
+    Refusal,
+    /// The request asked for JSON and the answer is not that JSON.
+    FormatViolation,
+    /// The answer breaks a rule configured for the route.
+    InstructionDrift,
+    /// Empty, repetitive or cut short.
+    QualityDegradation,
+    /// Citations that appear nowhere in the request.
+    Hallucination,
 }
 
 impl Default for SoftFailuresConfig {
@@ -357,6 +379,7 @@ impl Default for SoftFailuresConfig {
             ngram: 3,
             max_repeated: 0.5,
             min_ngrams: 10,
+            fail_over_on: Vec::new(),
         }
     }
 }

@@ -16,8 +16,8 @@ pub use config::{
     AdminConfig, Bounds, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, FailbackConfig, FallbackRateConfig,
     GatewayConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig,
     LatencyRoutingConfig, LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PolicyConfig, PrewarmConfig,
-    ProbesConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig, SCHEMA, SoftFailuresConfig,
-    StallConfig, StepValidation, StoreConfig, StreamingConfig,
+    ProbesConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig, SCHEMA, SoftFailureClass,
+    SoftFailuresConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig,
 };
 pub use validate::ConfigError;
 

@@ -67,3 +67,53 @@ Feature: Soft failure taxonomy: answers that arrive as a 200 but are wrong
       | answer                                   | asking                  |
       | an answer that is not the JSON asked for | asking a short question |
       | an answer cut at its length limit        | asking a short question |
+
+  @requires-soft-failover
+  Scenario Outline: with <class> acted on, <answer> from the primary is a failed attempt and the secondary serves
+    Given answers of class <class> are failed attempts
+    And provider "primary" fails every request with <answer>
+    When the client sends a chat completion for "gpt-4o" <asking>
+    Then the response has status 200
+    And the response came from "secondary"
+    And the response is not flagged as a soft failure
+    And the gateway's events show the request served by "secondary" after a soft_failure on "primary"
+    And the gateway's events show a soft failure of class <class> from "primary"
+    And the metrics count 1 soft failure of class <class> from "primary" for "gpt-4o"
+
+    Examples:
+      | answer                                     | asking                  | class            |
+      | a refusal                                  | asking a short question | refusal          |
+      | an answer that is not the JSON asked for   | asking for JSON         | format_violation |
+      | an answer citing a source it was not given | giving its sources      | hallucination    |
+
+  @requires-soft-failover
+  Scenario: when every provider answers wrong, the last wrong answer reaches the client, flagged
+    Given answers of class refusal are failed attempts
+    And provider "primary" fails every request with a refusal
+    And provider "secondary" fails every request with a refusal
+    When the client sends a chat completion for "gpt-4o" asking a short question
+    Then the response has status 200
+    And the response came from "secondary"
+    And the response is flagged as a soft failure of class refusal
+    And the metrics count 1 soft failure of class refusal from "primary" for "gpt-4o"
+    And the metrics count 1 soft failure of class refusal from "secondary" for "gpt-4o"
+
+  @requires-soft-failover
+  Scenario: a provider answering 200 with prose where JSON was asked for is taken out of rotation like one answering 500
+    Given answers of class format_violation are failed attempts
+    And the breaker opens when 100% of at least 2 calls in 10000 ms fail, for 5000 ms
+    And provider "primary" fails every request with an answer that is not the JSON asked for
+    When the client sends 4 chat completions for "gpt-4o" asking for JSON
+    Then all 4 responses have status 200
+    And all 4 responses were served by "secondary"
+    And provider "primary" received 2 requests
+
+  @requires-soft-failover
+  Scenario: a class not acted on is only flagged, and the primary's breaker does not count it
+    Given answers of class format_violation are failed attempts
+    And the breaker opens when 100% of at least 2 calls in 10000 ms fail, for 5000 ms
+    And provider "primary" fails every request with a refusal
+    When the client sends 3 chat completions for "gpt-4o" asking a short question
+    Then all 3 responses have status 200
+    And all 3 responses were served by "primary"
+    And provider "primary" received 3 requests

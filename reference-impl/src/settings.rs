@@ -181,7 +181,20 @@ fn soft(c: &failover_contract::SoftFailuresConfig) -> Result<failover_policy::so
             ..Quality::default()
         },
         grounding: (ids.is_some() || quote_words.is_some()).then_some(Grounding { ids, quote_words }),
+        fail_over_on: c.fail_over_on.iter().map(|&class| soft_class(class)).collect(),
     })
+}
+
+fn soft_class(class: failover_contract::SoftFailureClass) -> failover_policy::soft::SoftClass {
+    use failover_contract::SoftFailureClass as C;
+    use failover_policy::soft::SoftClass;
+    match class {
+        C::Refusal => SoftClass::Refusal,
+        C::FormatViolation => SoftClass::FormatViolation,
+        C::InstructionDrift => SoftClass::InstructionDrift,
+        C::QualityDegradation => SoftClass::QualityDegradation,
+        C::Hallucination => SoftClass::Hallucination,
+    }
 }
 
 fn ms(v: u64) -> Duration {

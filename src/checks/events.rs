@@ -50,18 +50,20 @@ pub fn failed_back(events: &[Value], provider: &str, model: &str) -> Result<(), 
     }
 }
 
-/// A request served by `served` lists a failed attempt on `failed`.
-pub fn served_after_failure(events: &[Value], served: &str, failed: &str) -> Result<(), String> {
+/// A request served by `served` lists a failed attempt on `failed`, of
+/// `class` when one is given.
+pub fn served_after_failure(events: &[Value], served: &str, failed: &str, class: Option<&str>) -> Result<(), String> {
     let requests = matching(events, "request", &[("served_by", served), ("outcome", "served")]);
-    let with_failure = |e: &&&Value| {
-        e.get("failures")
-            .and_then(Value::as_array)
-            .is_some_and(|f| f.iter().any(|a| a.get("provider") == Some(&Value::from(failed))))
+    let failed_there = |a: &Value| {
+        a.get("provider") == Some(&Value::from(failed)) && class.is_none_or(|c| a.get("class") == Some(&Value::from(c)))
     };
+    let with_failure =
+        |e: &&&Value| e.get("failures").and_then(Value::as_array).is_some_and(|f| f.iter().any(failed_there));
+    let what = class.map_or_else(|| "a failed attempt".to_owned(), |c| format!("a failed attempt of class {c}"));
     match requests.iter().find(with_failure) {
         Some(_) => Ok(()),
         None => Err(format!(
-            "expected a request event served by \"{served}\" listing a failed attempt on \"{failed}\"; request events: {requests:?}"
+            "expected a request event served by \"{served}\" listing {what} on \"{failed}\"; request events: {requests:?}"
         )),
     }
 }

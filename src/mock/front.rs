@@ -123,6 +123,7 @@ impl Front {
                     model: String::new(),
                     stream: false,
                     include_usage: false,
+                    json: false,
                 },
                 latency,
                 f,
@@ -229,7 +230,7 @@ impl Front {
         let seq = lock(&self.state).journal.len() + 1;
         let whole = match accepted.path.as_str() {
             "/v1/embeddings" => responses::embeddings(&self.id, &accepted.model, seq),
-            _ => responses::chat_completion(&self.id, &accepted.model, seq),
+            _ => responses::chat_completion(&self.id, &accepted.model, seq, accepted.json),
         };
         let whole = Bytes::from(whole.to_string());
         let half = whole.slice(..whole.len() / 2);

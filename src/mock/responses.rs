@@ -15,8 +15,14 @@ pub fn served_by(body: &Value) -> Option<&str> {
     body.get("system_fingerprint")?.as_str()?.strip_prefix("mock:")
 }
 
-/// A successful chat completion answering request number `n`.
-pub fn chat_completion(provider: &str, model: &str, n: usize) -> Value {
+/// A successful chat completion answering request number `n`: a JSON object
+/// in its text when the request asked for JSON (`json`), as a good provider
+/// gives.
+pub fn chat_completion(provider: &str, model: &str, n: usize, json: bool) -> Value {
+    let content = match json {
+        true => json!({"answer": n, "from": provider}).to_string(),
+        false => format!("Answer {n} from {provider}."),
+    };
     json!({
         "id": format!("chatcmpl-{provider}-{n}"),
         "object": "chat.completion",
@@ -25,7 +31,7 @@ pub fn chat_completion(provider: &str, model: &str, n: usize) -> Value {
         "system_fingerprint": fingerprint(provider),
         "choices": [{
             "index": 0,
-            "message": {"role": "assistant", "content": format!("Answer {n} from {provider}.")},
+            "message": {"role": "assistant", "content": content},
             "finish_reason": "stop"
         }],
         "usage": {"prompt_tokens": 12, "completion_tokens": 5, "total_tokens": 17}
@@ -35,7 +41,7 @@ pub fn chat_completion(provider: &str, model: &str, n: usize) -> Value {
 /// A well-formed chat completion answering request number `n` wrongly.
 pub fn wrong_completion(provider: &str, model: &str, n: usize, wrong: Wrong) -> Value {
     let (content, refusal, finish) = wrong.message();
-    let mut body = chat_completion(provider, model, n);
+    let mut body = chat_completion(provider, model, n, false);
     body["choices"][0]["message"] = json!({"role": "assistant", "content": content, "refusal": refusal});
     body["choices"][0]["finish_reason"] = finish.into();
     body
@@ -114,6 +120,8 @@ pub struct Accepted {
     pub stream: bool,
     /// Whether a stream should end with a usage chunk (`stream_options.include_usage`).
     pub include_usage: bool,
+    /// Whether the body asks for JSON (`response_format` `json_object` or `json_schema`).
+    pub json: bool,
 }
 
 /// Checks a request as a real provider would: its own key, a JSON body with a
@@ -138,7 +146,9 @@ pub fn accept(
     let flag =
         |pointer: &str| parsed.as_ref().and_then(|b| b.pointer(pointer)).and_then(Value::as_bool).unwrap_or(false);
     let (stream, include_usage) = (flag("/stream"), flag("/stream_options/include_usage"));
-    Ok(Accepted { path: path.to_owned(), model: model.to_owned(), stream, include_usage })
+    let format = parsed.as_ref().and_then(|b| b.pointer("/response_format/type")).and_then(Value::as_str);
+    let json = matches!(format, Some("json_object" | "json_schema"));
+    Ok(Accepted { path: path.to_owned(), model: model.to_owned(), stream, include_usage, json })
 }
 
 /// The whole non-streaming answer to request number `seq`, or the error a real
@@ -154,6 +164,6 @@ pub fn answer(
     match accept(provider, api_key, authorization, path, body) {
         Err(error) => error,
         Ok(a) if a.path == "/v1/embeddings" => (200, to_bytes(&embeddings(provider, &a.model, seq))),
-        Ok(a) => (200, to_bytes(&chat_completion(provider, &a.model, seq))),
+        Ok(a) => (200, to_bytes(&chat_completion(provider, &a.model, seq, a.json))),
     }
 }

@@ -152,6 +152,11 @@ pub enum Defect {
     /// Flags every successful answer as degraded, whatever it says and
     /// whatever the request asked for.
     FlagsEveryAnswer,
+    /// Flags soft failures but never acts on them: a wrong answer reaches the
+    /// client from the provider that gave it, and no breaker counts it.
+    KeepsWrongAnswers,
+    /// Acts on every soft class, whatever `fail_over_on` lists.
+    FailsOverOnEveryClass,
 }
 
 impl Defect {
@@ -331,6 +336,14 @@ impl Decide for Wrong {
             Some(Defect::IgnoresSoftFailures) => None,
             Some(Defect::FlagsEveryAnswer) => Some(Finding { class: SoftClass::QualityDegradation, why: Why::Empty }),
             _ => Standard.soft(config, asked, answer),
+        }
+    }
+
+    fn soft_fails_over(&self, config: &SoftConfig, finding: &Finding, streamed: bool) -> bool {
+        match self.defect {
+            Some(Defect::KeepsWrongAnswers) => false,
+            Some(Defect::FailsOverOnEveryClass) => !streamed,
+            _ => Standard.soft_fails_over(config, finding, streamed),
         }
     }
 

@@ -18,6 +18,18 @@ const SOFT_FLAGGED: &[&str] = &[
     "TAXONOMY_SOFT_FAILURES: an empty answer reaches the client flagged as quality_degradation",
 ];
 
+/// The scenarios in which a wrong answer of a class acted on is a failed
+/// attempt, each counted in the metrics.
+const SOFT_FAILED_OVER: &[&str] = &[
+    "TAXONOMY_SOFT_FAILURES: with refusal acted on, a refusal from the primary is a failed attempt and the secondary serves",
+    "TAXONOMY_SOFT_FAILURES: with format_violation acted on, an answer that is not the JSON asked for from the primary is a failed attempt and the secondary serves",
+    "TAXONOMY_SOFT_FAILURES: with hallucination acted on, an answer citing a source it was not given from the primary is a failed attempt and the secondary serves",
+    "TAXONOMY_SOFT_FAILURES: when every provider answers wrong, the last wrong answer reaches the client, flagged",
+];
+
+/// The scenario in which the breaker counts wrong answers.
+const SOFT_BREAKER: &str = "TAXONOMY_SOFT_FAILURES: a provider answering 200 with prose where JSON was asked for is taken out of rotation like one answering 500";
+
 /// For each defect, the scenarios that must fail, and no others. A defect
 /// may have several entries: [`grouped`] puts them together.
 pub const EXPECTED: &[(Defect, &[&str])] = &[
@@ -784,6 +796,27 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for reaches the client flagged as format_violation",
             "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for to a chat completion asking a short question is not flagged",
         ],
+    ),
+    (Defect::KeepsWrongAnswers, SOFT_FAILED_OVER),
+    (Defect::KeepsWrongAnswers, &[SOFT_BREAKER]),
+    (Defect::IgnoresSoftFailures, SOFT_FAILED_OVER),
+    (Defect::IgnoresSoftFailures, &[SOFT_BREAKER]),
+    (Defect::FlagsEveryAnswer, SOFT_FAILED_OVER),
+    (Defect::FlagsEveryAnswer, &[SOFT_BREAKER]),
+    (Defect::MetricsStandStill, SOFT_FAILED_OVER),
+    (Defect::NeverFailOver, SOFT_FAILED_OVER),
+    (Defect::NeverFailOver, &[SOFT_BREAKER]),
+    (Defect::NoBreaker, &[SOFT_BREAKER]),
+    (Defect::NoCooldown, &[SOFT_BREAKER]),
+    (Defect::HairTrigger, &[SOFT_BREAKER]),
+    // Each tries the provider that just answered wrong again.
+    (Defect::HammersProvider, SOFT_FAILED_OVER),
+    (Defect::HesitantFailover, SOFT_FAILED_OVER),
+    // Acting on the classes only flagged, it serves their answers elsewhere.
+    (Defect::FailsOverOnEveryClass, SOFT_FLAGGED),
+    (
+        Defect::FailsOverOnEveryClass,
+        &["TAXONOMY_SOFT_FAILURES: a class not acted on is only flagged, and the primary's breaker does not count it"],
     ),
 ];
 

@@ -59,6 +59,10 @@ pub enum Class {
     UnexpectedStatus,
     /// A 2xx whose body breaks the API's format (e.g. a stream event that is not JSON).
     MalformedResponse,
+    /// A 2xx answer judged wrong (see [`crate::soft`]) of a class the gateway
+    /// is configured to act on: it counts against the provider and the request
+    /// moves on, never to the same provider, which just gave this answer.
+    SoftFailure,
 }
 
 /// How an outcome counts in a provider's circuit breaker.
@@ -74,7 +78,7 @@ pub enum Verdict {
 }
 
 /// Every class, for tables and exhaustive tests.
-pub const ALL_CLASSES: [Class; 10] = [
+pub const ALL_CLASSES: [Class; 11] = [
     Class::Success,
     Class::RateLimited,
     Class::Timeout,
@@ -85,6 +89,7 @@ pub const ALL_CLASSES: [Class; 10] = [
     Class::ClientError,
     Class::UnexpectedStatus,
     Class::MalformedResponse,
+    Class::SoftFailure,
 ];
 
 impl From<Class> for &'static str {
@@ -117,6 +122,7 @@ impl Class {
             Class::ClientError => "client_error",
             Class::UnexpectedStatus => "unexpected_status",
             Class::MalformedResponse => "malformed_response",
+            Class::SoftFailure => "soft_failure",
         }
     }
 
@@ -148,7 +154,8 @@ impl Class {
             | Class::ConnectionFailed
             | Class::AuthError
             | Class::UnexpectedStatus
-            | Class::MalformedResponse => Verdict::Failure,
+            | Class::MalformedResponse
+            | Class::SoftFailure => Verdict::Failure,
         }
     }
 }
@@ -202,5 +209,15 @@ mod tests {
         assert_eq!(classify_status(400, body), Class::ContextOverflow);
         assert_eq!(classify_status(400, b"{}"), Class::ClientError);
         assert_eq!(classify_status(422, body), Class::ClientError);
+    }
+
+    #[test]
+    fn a_judged_answer_counts_against_its_provider_and_moves_on() {
+        let class = Class::SoftFailure;
+        assert_eq!(class.verdict(), Verdict::Failure);
+        assert!(!class.retry_same_provider(), "the same provider just gave this answer");
+        assert!(class.fail_over());
+        assert_eq!(class.as_str(), "soft_failure");
+        assert!(ALL_CLASSES.contains(&class));
     }
 }

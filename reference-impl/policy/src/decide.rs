@@ -154,6 +154,11 @@ pub trait Decide: Send + Sync + 'static {
     fn soft(&self, config: &SoftConfig, asked: &Asked<'_>, answer: &Reading<'_>) -> Option<Finding> {
         soft::judge(config, asked, answer)
     }
+
+    /// Whether a soft failure is a failed attempt rather than only flagged.
+    fn soft_fails_over(&self, config: &SoftConfig, finding: &Finding, streamed: bool) -> bool {
+        soft::fails_over(config, finding, streamed)
+    }
 }
 
 /// The standard policy: every default of [`Decide`].

@@ -28,6 +28,9 @@ pub enum Cause {
     /// The provider answered success, but the answer cannot be read (not
     /// JSON, cut short): it may well have run the request.
     Unreadable,
+    /// The provider answered success and the answer was judged wrong (a soft
+    /// failure the gateway acts on): it did run the request.
+    Judged,
 }
 
 /// One failed attempt.
@@ -56,6 +59,11 @@ impl Failure {
         Self { class, cause: Cause::Answered, retry_after }
     }
 
+    /// A success judged a soft failure of a class the gateway acts on.
+    pub const fn judged() -> Self {
+        Self { class: Class::SoftFailure, cause: Cause::Judged, retry_after: None }
+    }
+
     /// Whether the provider said nothing: the connection failed or went silent.
     pub const fn transport_level(&self) -> bool {
         matches!(self.cause, Cause::Refused | Cause::Transport)
@@ -63,7 +71,7 @@ impl Failure {
 
     /// Whether the provider may have acted on the request.
     pub const fn outcome_unknown(&self) -> bool {
-        matches!(self.cause, Cause::Transport | Cause::Unreadable)
+        matches!(self.cause, Cause::Transport | Cause::Unreadable | Cause::Judged)
     }
 }
 

@@ -53,6 +53,9 @@ mod tests {
         let garbled = Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None };
         assert_eq!(replay(false, false, &timeout), Replay::MayHaveRun);
         assert_eq!(replay(false, false, &garbled), Replay::MayHaveRun);
+        // A wrong answer is an answer: the provider ran the request.
+        assert_eq!(replay(false, false, &Failure::judged()), Replay::MayHaveRun);
+        assert_eq!(replay(false, true, &Failure::judged()), Replay::Allowed);
         assert_eq!(replay(false, true, &timeout), Replay::Allowed);
         assert_eq!(replay(false, false, &Failure::transport(TransportFailure::Refused)), Replay::Allowed);
         assert_eq!(replay(false, false, &Failure::answered(Class::ServerError, None)), Replay::Allowed);

@@ -165,6 +165,15 @@ pub struct SoftConfig {
     pub quality: Quality,
     /// Citation checking; `None` checks none.
     pub grounding: Option<Grounding>,
+    /// The classes acted on: a non-streamed answer of one of these is a
+    /// failed attempt, and the request moves on. The rest are only flagged.
+    pub fail_over_on: Vec<SoftClass>,
+}
+
+/// Whether a finding makes its attempt a failed one (see
+/// [`SoftConfig::fail_over_on`]); a streamed answer is never taken back.
+pub fn fails_over(config: &SoftConfig, finding: &Finding, streamed: bool) -> bool {
+    !streamed && config.fail_over_on.contains(&finding.class)
 }
 
 /// What the request asked for.
@@ -302,6 +311,18 @@ mod tests {
             },
             quality: Quality::default(),
             grounding: Some(Grounding { ids: Some(Regex::new(r"\[doc-\d+\]").unwrap()), quote_words: Some(4) }),
+            fail_over_on: vec![SoftClass::FormatViolation],
+        }
+    }
+
+    #[test]
+    fn only_the_classes_configured_and_never_a_stream_fail_over() {
+        let finding = |class| Finding { class, why: Why::Empty };
+        let config = config();
+        assert!(fails_over(&config, &finding(SoftClass::FormatViolation), false));
+        assert!(!fails_over(&config, &finding(SoftClass::FormatViolation), true), "a stream cannot be taken back");
+        for class in ALL_SOFT.into_iter().filter(|c| *c != SoftClass::FormatViolation) {
+            assert!(!fails_over(&config, &finding(class), false), "{class:?} is only flagged");
         }
     }
 

@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
+use failover_policy::soft::Finding;
 use failover_policy::stream::{Read, Step};
 use failover_policy::{Action, Class, Decide, Failure, Journey, Permit, TransportFailure, Verdict};
 use http::HeaderValue;
@@ -57,6 +58,14 @@ enum Attempted {
     Failed(Failure, Option<u16>),
 }
 
+/// A whole answer about to be relayed, from chain position `hop`, with its
+/// soft failure if it was judged one.
+struct Kept {
+    answer: Answer,
+    hop: usize,
+    finding: Option<Finding>,
+}
+
 /// Serves one parsed request for the model at `route`.
 pub async fn forward<D: Decide>(
     gateway: &Arc<Gateway<D>>,
@@ -77,6 +86,8 @@ pub async fn forward<D: Decide>(
     let mut action = journey.start(&gateway.decide, &mut gateway.breakers(route), now, rng.f64());
     // Whether a provider was passed over for having its most requests in flight.
     let mut saturated = false;
+    // The last answer judged a soft failure of a class acted on.
+    let mut kept: Option<Kept> = None;
     loop {
         trail.decided(journey.drain(), now);
         action = match action {
@@ -93,6 +104,19 @@ pub async fn forward<D: Decide>(
                     None => attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await,
                 };
                 now = Instant::now();
+                let mut soft = judge_soft(gateway, endpoint, &inbound, &attempted);
+                if let Some(finding) = &soft {
+                    trail.soft(hop, finding, now);
+                }
+                // A wrong answer of a class acted on is a failed attempt; it is
+                // kept, in case no provider gives a better one.
+                let attempted = match attempted {
+                    Attempted::Answer(answer, _) if soft.as_ref().is_some_and(|f| fails_over(gateway, f)) => {
+                        kept = Some(Kept { answer, hop, finding: soft.take() });
+                        Attempted::Failed(Failure::judged(), Some(200))
+                    }
+                    other => other,
+                };
                 if gateway.health_scoring() || gateway.analytics.is_some() {
                     let (class, verdict) = judged(&gateway.decide, &attempted);
                     if let Some(analytics) = &gateway.analytics {
@@ -108,25 +132,9 @@ pub async fn forward<D: Decide>(
                         }
                         journey.answered(&gateway.decide, &mut gateway.breakers(route), permit, class, now);
                         trail.decided(journey.drain(), now);
-                        let soft = match (&gateway.settings.soft, &answer.body) {
-                            (Some(config), AnswerBody::Complete(bytes))
-                                if class == Class::Success && endpoint == Endpoint::Chat =>
-                            {
-                                super::soft::judged(&gateway.decide, config, &inbound.body, bytes)
-                            }
-                            _ => None,
-                        };
-                        if let Some(finding) = &soft {
-                            trail.soft(hop, finding, now);
-                        }
                         let outcome = if class == Class::Success { Outcome::Served } else { Outcome::ClientError };
                         trail.finish(outcome, answer.status.as_u16(), Some(hop), journey.attempts(), now);
-                        let served_by = &gateway.settings.provider_of(route, hop).id_header;
-                        let mut response = relay_whole(answer, served_by, journey.attempts());
-                        if let Some(finding) = soft {
-                            response.headers_mut().insert(SOFT_FAILURE, HeaderValue::from_static(finding.class.name()));
-                        }
-                        return response;
+                        return relay_judged(gateway, route, Kept { answer, hop, finding: soft }, journey.attempts());
                     }
                     Attempted::Stream(opened) => {
                         super::regions::answered(gateway, route, hop, now - started, now);
@@ -154,6 +162,13 @@ pub async fn forward<D: Decide>(
                 tokio::time::sleep_until(until.into()).await;
                 now = Instant::now();
                 journey.resume(&gateway.decide, &mut gateway.breakers(route), now, rng.f64())
+            }
+            // No provider did better than a wrong answer: the last one is
+            // relayed, flagged, rather than an error.
+            Action::NotReplayed { .. } | Action::Exhausted { .. } if kept.is_some() => {
+                let kept = kept.take().expect("checked by the guard");
+                trail.finish(Outcome::Served, kept.answer.status.as_u16(), Some(kept.hop), journey.attempts(), now);
+                return relay_judged(gateway, route, kept, journey.attempts());
             }
             Action::NotReplayed { hop, class } => {
                 let upstream = gateway.settings.provider_of(route, hop);
@@ -248,6 +263,39 @@ fn judged<D: Decide>(decide: &D, attempted: &Attempted) -> (Class, Verdict) {
         Attempted::Stream(_) => (Class::Success, Verdict::Success),
         Attempted::Failed(failure, _) => (failure.class, decide.verdict(failure.class)),
     }
+}
+
+/// Judges a whole successful chat answer for soft failures, when answers
+/// are judged (`policy.soft_failures`).
+fn judge_soft<D: Decide>(
+    gateway: &Gateway<D>,
+    endpoint: Endpoint,
+    inbound: &Inbound,
+    attempted: &Attempted,
+) -> Option<Finding> {
+    match (&gateway.settings.soft, attempted) {
+        (Some(config), Attempted::Answer(Answer { body: AnswerBody::Complete(bytes), .. }, Class::Success))
+            if endpoint == Endpoint::Chat =>
+        {
+            super::soft::judged(&gateway.decide, config, &inbound.body, bytes)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a soft failure makes its (non-streamed) attempt a failed one.
+fn fails_over<D: Decide>(gateway: &Gateway<D>, finding: &Finding) -> bool {
+    gateway.settings.soft.as_ref().is_some_and(|config| gateway.decide.soft_fails_over(config, finding, false))
+}
+
+/// Relays a whole answer, with its soft-failure class if it has one.
+fn relay_judged<D: Decide>(gateway: &Gateway<D>, route: usize, kept: Kept, attempts: u32) -> Response {
+    let served_by = &gateway.settings.provider_of(route, kept.hop).id_header;
+    let mut response = relay_whole(kept.answer, served_by, attempts);
+    if let Some(finding) = kept.finding {
+        response.headers_mut().insert(SOFT_FAILURE, HeaderValue::from_static(finding.class.name()));
+    }
+    response
 }
 
 fn is_json(body: &[u8]) -> bool {
