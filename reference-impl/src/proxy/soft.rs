@@ -137,7 +137,9 @@ pub(crate) fn judged<D: Decide>(decide: &D, config: &SoftConfig, request: &[u8],
         Some(wrong) => Some(Err(wrong.as_str())),
         None => (json_asked || !message.tool_calls.is_empty()).then_some(Ok(())),
     };
-    let context = asked.context();
+    // Only citations are looked for in the request's text: without them,
+    // copying every message of a long conversation is work for nothing.
+    let context = if config.grounding.is_some() { asked.context() } else { String::new() };
     let limit_set = asked.max_tokens.is_some() || asked.max_completion_tokens.is_some();
     let reading = Reading {
         content: message.content.as_deref().unwrap_or_default(),
