@@ -74,6 +74,18 @@ pub const KNOWN: &[(&str, &str)] = &[
         "soft-failover",
         "treats a non-streamed answer of a soft class in policy.soft_failures.fail_over_on as a failed attempt (class soft_failure): counted by the provider's breaker, the request moved on to the next provider, the last wrong answer relayed flagged when none does better",
     ),
+    (
+        "content-policy-fallback",
+        "sends a request a provider's content policy refused (400 content_policy_violation, or finish_reason content_filter) to the model's content_policy_chain and nowhere else, relays the last refusal unchanged when none serves, and counts no refusal against a breaker",
+    ),
+    (
+        "soft-failures-schema",
+        "judges an answer to a request with response_format json_schema against the schema it gave, flagging JSON that does not match it as a format_violation",
+    ),
+    (
+        "soft-failures-streaming",
+        "judges a streamed chat answer for soft failures when it is complete, ending it with a chunk that flags the class (failover.soft_failure) before [DONE], and counts a class in fail_over_on against the provider's breaker",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -104,6 +116,9 @@ pub const BUNDLED: &[&str] = &[
     "stall-detection",
     "soft-failures",
     "soft-failover",
+    "soft-failures-streaming",
+    "soft-failures-schema",
+    "content-policy-fallback",
 ];
 
 /// The tag prefix that names a required capability.

@@ -72,6 +72,17 @@ impl RequestKind {
     }
 }
 
+/// The JSON Schema the suite's requests ask answers to match: a good mock
+/// answer (`{"answer": n, "from": provider}`) does.
+pub static ANSWER_SCHEMA: std::sync::LazyLock<Value> = std::sync::LazyLock::new(|| {
+    json!({
+        "type": "object",
+        "properties": {"answer": {"type": "integer"}, "from": {"type": "string"}},
+        "required": ["answer", "from"],
+        "additionalProperties": false
+    })
+});
+
 /// What a chat request asks beyond the suite's short question, for the
 /// soft-failure scenarios: whether an answer is wrong depends on it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -81,6 +92,8 @@ pub enum Asking {
     ShortQuestion,
     /// `response_format: {"type": "json_object"}`.
     Json,
+    /// `response_format: {"type": "json_schema"}` with [`ANSWER_SCHEMA`].
+    Schema,
     /// No `max_tokens`: a `length` ending is then not the client's doing.
     NoLimit,
     /// A system message giving the sources `[doc-1]` and
@@ -90,9 +103,10 @@ pub enum Asking {
 
 impl Asking {
     /// Each with its feature words.
-    pub const ALL: [(Asking, &'static str); 4] = [
+    pub const ALL: [(Asking, &'static str); 5] = [
         (Asking::ShortQuestion, "asking a short question"),
         (Asking::Json, "asking for JSON"),
+        (Asking::Schema, "asking for JSON matching a schema"),
         (Asking::NoLimit, "setting no token limit"),
         (Asking::Sources, "giving its sources"),
     ];
@@ -102,6 +116,10 @@ impl Asking {
         match self {
             Asking::ShortQuestion => {}
             Asking::Json => body["response_format"] = json!({"type": "json_object"}),
+            Asking::Schema => {
+                let format = json!({"name": "answer", "strict": true, "schema": ANSWER_SCHEMA.clone()});
+                body["response_format"] = json!({"type": "json_schema", "json_schema": format});
+            }
             Asking::NoLimit => {
                 if let Some(fields) = body.as_object_mut() {
                     fields.remove("max_tokens");

@@ -136,7 +136,12 @@ impl Draft {
     /// Sets (or replaces) a model's chain.
     pub fn route(&mut self, model: &str, chain: Chain) {
         self.models.retain(|m| m.name != model);
-        self.models.push(ModelConfig { name: model.to_owned(), backend_map: chain.0, idempotent: true });
+        self.models.push(ModelConfig {
+            name: model.to_owned(),
+            backend_map: chain.0,
+            idempotent: true,
+            content_policy_chain: Vec::new(),
+        });
     }
 
     /// The full config, with every provider of the scenario.

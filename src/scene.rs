@@ -159,6 +159,19 @@ impl Scene {
         Ok(())
     }
 
+    /// Gives `model` (routed already) the content-policy chain `chain`, whose
+    /// providers take the requests a provider's content policy refuses.
+    pub async fn content_policy_chain(&mut self, model: &str, chain: Chain) -> Result<(), String> {
+        for entry in &chain.0 {
+            self.provider(&entry.provider).await?;
+        }
+        self.configure()?;
+        let entry = self.draft.models.iter_mut().find(|m| m.name == model);
+        entry.ok_or_else(|| format!("model \"{model}\" has no chain yet; route it first"))?.content_policy_chain =
+            chain.0;
+        Ok(())
+    }
+
     /// Adds `ghost`, a provider no mock stands for, to the end of `model`'s
     /// chain: a config that names a provider that does not exist.
     pub fn add_unconfigured_provider(&mut self, model: &str, ghost: &str) -> Result<(), String> {

@@ -11,6 +11,11 @@ async fn route(w: &mut FailoverWorld, model: String, chain: Chain) -> Result<(),
     w.scene.route(&model, chain.0).await
 }
 
+#[given(expr = "requests for model {string} that a provider's content policy refuses go to {chain}")]
+async fn content_policy_chain(w: &mut FailoverWorld, model: String, chain: Chain) -> Result<(), String> {
+    w.scene.content_policy_chain(&model, chain.0).await
+}
+
 #[given(expr = "the chain of model {string} also names the unconfigured provider {string}")]
 async fn route_to_ghost(w: &mut FailoverWorld, model: String, ghost: String) -> Result<(), String> {
     w.scene.add_unconfigured_provider(&model, &ghost)

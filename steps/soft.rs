@@ -65,3 +65,19 @@ async fn counted(w: &mut FailoverWorld, n: u32, class: String, provider: String,
     let labels = [("model", model.as_str()), ("provider", provider.as_str()), ("class", class.as_str())];
     checks::metrics::counted(&w.scene.scrape().await?, "soft_failures", &labels, f64::from(n))
 }
+
+#[when(expr = "the client streams {count} chat completion(s) for {string} {asking}")]
+async fn stream_asking(w: &mut FailoverWorld, count: Count, model: String, asking: Asking) -> Result<(), String> {
+    let options = RequestOptions { stream: true, asking: asking.0, ..RequestOptions::default() };
+    w.scene.send_many_shaped(count.0, RequestKind::Chat, &model, &options).await
+}
+
+#[then(expr = "the stream ends with a chunk flagging a soft failure of class {word}")]
+async fn stream_flagged(w: &mut FailoverWorld, class: String) -> Result<(), String> {
+    checks::soft::stream_flagged(w.scene.last()?, &class)
+}
+
+#[then(expr = "the stream carries no soft-failure flag")]
+async fn stream_not_flagged(w: &mut FailoverWorld) -> Result<(), String> {
+    checks::soft::stream_not_flagged(w.scene.last()?)
+}

@@ -216,6 +216,17 @@ pub struct ModelConfig {
     /// failed over.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub idempotent: bool,
+    /// The content-policy chain (capability `content-policy-fallback`): the
+    /// providers that take a request a provider's content policy refused (a
+    /// 400 whose error code is `content_policy_violation` or
+    /// `content_filter`; with `policy.soft_failures`, also an answer that
+    /// ended with `finish_reason: content_filter`). After a refusal, the
+    /// request goes to these, in order, and to no entry of `backend_map`;
+    /// when none serves, the last refusal reaches the client unchanged.
+    /// Refusals count against no breaker. Empty: a refusal reaches the client
+    /// unchanged, after one attempt. Entries take no `priority`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub content_policy_chain: Vec<ChainEntry>,
 }
 
 fn yes() -> bool {
@@ -346,7 +357,10 @@ pub struct SoftFailuresConfig {
     /// answer of one of these counts against its provider's breaker as a
     /// failed attempt (`soft_failure`), and the request moves on to the next
     /// provider. When no provider gives a better answer, the last flagged
-    /// answer is relayed, flagged. Classes not listed are only flagged.
+    /// answer is relayed, flagged. A streamed answer of one of these
+    /// (capability `soft-failures-streaming`) cannot be taken back: it is
+    /// flagged at its end and counted by the breaker. Classes not listed are
+    /// only flagged.
     pub fail_over_on: Vec<SoftFailureClass>,
 }
 

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::{GatewayConfig, SCHEMA};
+use crate::{ChainEntry, GatewayConfig, ModelConfig, SCHEMA};
 
 /// A config that cannot be used, with the path of the field to fix.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -155,7 +155,6 @@ impl GatewayConfig {
 
     fn validate_models(&self) -> Result<(), ConfigError> {
         check(!self.models.is_empty(), "models", "at least one model is required")?;
-        let known: HashSet<&str> = self.providers.iter().map(|p| p.id.as_str()).collect();
         let mut names = HashSet::new();
         for (i, m) in self.models.iter().enumerate() {
             check(!m.name.is_empty(), &format!("models[{i}].name"), "must not be empty")?;
@@ -168,37 +167,62 @@ impl GatewayConfig {
             check(!m.backend_map.is_empty(), &chain, "the provider chain must name at least one provider")?;
             let mut in_chain = HashSet::new();
             for (j, entry) in m.backend_map.iter().enumerate() {
-                let at = format!("{chain}[{j}].provider");
-                check(
-                    known.contains(entry.provider.as_str()),
-                    &at,
-                    format!(
-                        "unknown provider \"{}\"; known providers: {}",
-                        entry.provider,
-                        self.providers.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
-                    ),
-                )?;
-                check(
-                    in_chain.insert(entry.provider.as_str()),
-                    &at,
-                    format!("provider \"{}\" appears twice in this chain", entry.provider),
-                )?;
-                if let Some(name) = &entry.model {
-                    check(!name.is_empty(), &format!("{chain}[{j}].model"), "must not be empty when given")?;
-                }
+                self.check_entry(&chain, j, entry, &mut in_chain)?;
                 check(
                     entry.priority.is_some() == m.backend_map[0].priority.is_some(),
                     &format!("{chain}[{j}].priority"),
                     "give every entry of the chain a priority, or none",
                 )?;
-                if let Some(window) = entry.context_window {
-                    check(
-                        window > 0,
-                        &format!("{chain}[{j}].context_window"),
-                        "must be a number of tokens greater than 0",
-                    )?;
-                }
             }
+            self.check_content_policy_chain(i, m)?;
+        }
+        Ok(())
+    }
+
+    /// A model's content-policy chain: its entries, tried in their order.
+    fn check_content_policy_chain(&self, i: usize, m: &ModelConfig) -> Result<(), ConfigError> {
+        let chain = format!("models[{i}].content_policy_chain");
+        let mut in_chain = HashSet::new();
+        for (j, entry) in m.content_policy_chain.iter().enumerate() {
+            self.check_entry(&chain, j, entry, &mut in_chain)?;
+            check(
+                entry.priority.is_none(),
+                &format!("{chain}[{j}].priority"),
+                "the content-policy chain is tried in its own order: leave priority out",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Entry `j` of `chain`: a known provider, once in its chain, a model
+    /// name if given, a window above 0.
+    fn check_entry<'c>(
+        &self,
+        chain: &str,
+        j: usize,
+        entry: &'c ChainEntry,
+        in_chain: &mut HashSet<&'c str>,
+    ) -> Result<(), ConfigError> {
+        let at = format!("{chain}[{j}].provider");
+        check(
+            self.providers.iter().any(|p| p.id == entry.provider),
+            &at,
+            format!(
+                "unknown provider \"{}\"; known providers: {}",
+                entry.provider,
+                self.providers.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        )?;
+        check(
+            in_chain.insert(entry.provider.as_str()),
+            &at,
+            format!("provider \"{}\" appears twice in this chain", entry.provider),
+        )?;
+        if let Some(name) = &entry.model {
+            check(!name.is_empty(), &format!("{chain}[{j}].model"), "must not be empty when given")?;
+        }
+        if let Some(window) = entry.context_window {
+            check(window > 0, &format!("{chain}[{j}].context_window"), "must be a number of tokens greater than 0")?;
         }
         Ok(())
     }
@@ -490,6 +514,21 @@ mod tests {
                 GOOD.replace(r#"{"provider": "a"}"#, r#"{"provider": "a", "priority": 0}"#),
                 "models[0].backend_map[1].priority",
                 "every entry of the chain a priority, or none",
+            ),
+            (
+                GOOD.replace(r#"{"provider": "b", "model": "m2"}]"#, r#"{"provider": "b"}], "content_policy_chain": [{"provider": "b"}, {"provider": "x"}]"#),
+                "models[0].content_policy_chain[1].provider",
+                "unknown provider \"x\"",
+            ),
+            (
+                GOOD.replace(r#"{"provider": "b", "model": "m2"}]"#, r#"{"provider": "b"}], "content_policy_chain": [{"provider": "b"}, {"provider": "b"}]"#),
+                "models[0].content_policy_chain[1].provider",
+                "appears twice",
+            ),
+            (
+                GOOD.replace(r#"{"provider": "b", "model": "m2"}]"#, r#"{"provider": "b"}], "content_policy_chain": [{"provider": "a", "priority": 1}]"#),
+                "models[0].content_policy_chain[0].priority",
+                "leave priority out",
             ),
             (
                 GOOD.replace(r#""models""#, r#""policy": {"latency_routing": {"margin": 1}}, "models""#),

@@ -7,9 +7,9 @@ Feature: Hard failure taxonomy: how each class of provider failure is handled
   breaker or not. A failure at the transport level (the connection refused,
   reset or silent) says nothing about the request: it moves to the next
   provider at once, and only the last provider of a chain is tried again. A
-  client's own mistake (any other 4xx, a content-filter rejection among them)
-  is returned unchanged, never retried, never failed over, and never held
-  against the provider. Each scenario runs streamed and not.
+  client's own mistake (any other 4xx) is returned unchanged, never retried,
+  never failed over, and never held against the provider; so is a
+  content-filter rejection, when the model has no content-policy chain. Each scenario runs streamed and not.
 
   Background:
     Given model "gpt-4o" is served by "primary" then "secondary"

@@ -9,7 +9,9 @@ Feature: Soft failure taxonomy: answers that arrive as a 200 but are wrong
   failover_soft_failures_total metric, and lets the answer through. What it
   judges depends on what the request asked: JSON only when JSON was asked
   for, a length ending only when the client set no limit. An answer with
-  nothing wrong that a gateway can see is never flagged.
+  nothing wrong that a gateway can see is never flagged. A streamed answer
+  has reached the client before it can be judged: it is judged when it is
+  complete, and its last chunk before [DONE] says what is wrong with it.
 
   Background:
     Given model "gpt-4o" is served by "primary" then "secondary"
@@ -117,3 +119,82 @@ Feature: Soft failure taxonomy: answers that arrive as a 200 but are wrong
     Then all 3 responses have status 200
     And all 3 responses were served by "primary"
     And provider "primary" received 3 requests
+
+  @requires-streaming @requires-soft-failures-streaming
+  Scenario Outline: <answer>, streamed, reaches the client whole, its last chunk flagging it as <class>
+    Given provider "primary" fails every request with <answer>
+    When the client streams a chat completion for "gpt-4o" <asking>
+    Then the response has status 200
+    And the response came from "primary"
+    And the stream ends with a chunk flagging a soft failure of class <class>
+    And the gateway's events show a soft failure of class <class> from "primary"
+    And the metrics count 1 soft failure of class <class> from "primary" for "gpt-4o"
+
+    Examples:
+      | answer                                     | asking                  | class               |
+      | a refusal                                  | asking a short question | refusal             |
+      | an answer that is not the JSON asked for   | asking for JSON         | format_violation    |
+      | an answer off its instructions             | asking a short question | instruction_drift   |
+      | an empty answer                            | asking a short question | quality_degradation |
+      | an answer citing a source it was not given | giving its sources      | hallucination       |
+
+  @requires-streaming @requires-soft-failures-streaming
+  Scenario Outline: a good streamed answer to a chat completion <asking> carries no flag
+    When the client streams a chat completion for "gpt-4o" <asking>
+    Then the response has status 200
+    And the response came from "primary"
+    And the stream carries no soft-failure flag
+
+    Examples:
+      | asking             |
+      | asking for JSON    |
+      | giving its sources |
+
+  @requires-streaming @requires-soft-failures-streaming @requires-soft-failover
+  Scenario: a streamed answer of a class acted on is never taken back, but the primary's breaker counts it
+    Given answers of class refusal are failed attempts
+    And the breaker opens when 100% of at least 2 calls in 10000 ms fail, for 5000 ms
+    And provider "primary" fails every request with a refusal
+    When the client streams 2 chat completions for "gpt-4o" asking a short question
+    Then all 2 responses were served by "primary"
+    And the stream ends with a chunk flagging a soft failure of class refusal
+    When the client streams 2 chat completions for "gpt-4o" asking a short question
+    Then all 2 responses were served by "secondary"
+    And the stream carries no soft-failure flag
+    And provider "primary" received 2 requests
+
+  @requires-soft-failures-schema
+  Scenario: JSON that does not match the schema asked for reaches the client flagged as format_violation
+    Given provider "primary" fails every request with JSON that does not match the schema asked for
+    When the client sends a chat completion for "gpt-4o" asking for JSON matching a schema
+    Then the response has status 200
+    And the response came from "primary"
+    And the response is flagged as a soft failure of class format_violation
+    And the gateway's events show a soft failure of class format_violation from "primary"
+    And the metrics count 1 soft failure of class format_violation from "primary" for "gpt-4o"
+
+  @requires-soft-failures-schema
+  Scenario: a good answer to a chat completion asking for JSON matching a schema is not flagged
+    When the client sends a chat completion for "gpt-4o" asking for JSON matching a schema
+    Then the response has status 200
+    And the response came from "primary"
+    And the response is not flagged as a soft failure
+
+  @requires-soft-failures-schema
+  Scenario: JSON of any shape answering a chat completion asking for JSON without a schema is not flagged
+    Given provider "primary" fails every request with JSON that does not match the schema asked for
+    When the client sends a chat completion for "gpt-4o" asking for JSON
+    Then the response has status 200
+    And the response came from "primary"
+    And the response is not flagged as a soft failure
+
+  @requires-soft-failures-schema @requires-soft-failover
+  Scenario: with format_violation acted on, JSON that does not match the schema from the primary is a failed attempt and the secondary serves
+    Given answers of class format_violation are failed attempts
+    And provider "primary" fails every request with JSON that does not match the schema asked for
+    When the client sends a chat completion for "gpt-4o" asking for JSON matching a schema
+    Then the response has status 200
+    And the response came from "secondary"
+    And the response is not flagged as a soft failure
+    And the gateway's events show the request served by "secondary" after a soft_failure on "primary"
+    And the metrics count 1 soft failure of class format_violation from "primary" for "gpt-4o"

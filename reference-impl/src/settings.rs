@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use failover_contract::{ConfigError, GatewayConfig};
+use failover_contract::{ChainEntry, ConfigError, GatewayConfig};
 use http::{HeaderValue, Uri};
 
-use failover_policy::routing::MAX_CHAIN;
+use failover_policy::routing::{MAX_CHAIN, Tried};
 use failover_policy::{
     ActivationConfig, BreakerConfig, BudgetConfig, ClassWeights, HealthConfig, NearestConfig, RampConfig, RegionConfig,
     RetryConfig, Thresholds, Validation, Weights,
@@ -57,6 +57,9 @@ pub struct Route {
     pub regions: Vec<Option<u16>>,
     /// Whether its requests may be sent twice.
     pub idempotent: bool,
+    /// The hops of its content-policy chain (`content_policy_chain`), which
+    /// follow the chain's own in `hops`: empty when it has none.
+    pub content_policy: Tried,
 }
 
 /// Timeouts and the policy knobs.
@@ -222,22 +225,30 @@ impl Settings {
         }
         let mut routes = Vec::with_capacity(config.models.len());
         for (i, m) in config.models.iter().enumerate() {
-            if m.backend_map.len() > MAX_CHAIN {
+            // The content-policy chain's entries follow the chain's own, each
+            // a hop of its own (with its own breaker), after every priority level.
+            let entries: Vec<&ChainEntry> = m.backend_map.iter().chain(&m.content_policy_chain).collect();
+            if entries.len() > MAX_CHAIN {
                 return Err(ConfigError {
                     path: format!("models[{i}].backend_map"),
-                    message: format!("a chain may name at most {MAX_CHAIN} providers"),
+                    message: format!("a chain and its content-policy chain may name at most {MAX_CHAIN} providers"),
                 });
             }
-            let hops = m
-                .backend_map
+            let hops = entries
                 .iter()
                 .map(|e| Hop { upstream: index[e.provider.as_str()], model: e.model.as_deref().map(Arc::from) })
                 .collect();
-            let windows = m.backend_map.iter().map(|e| e.context_window).collect();
-            let priority = m.backend_map.iter().enumerate().map(|(j, e)| e.priority.unwrap_or(j as u32)).collect();
-            let regions = m.backend_map.iter().map(|e| region_of[index[e.provider.as_str()]]).collect();
+            let windows = entries.iter().map(|e| e.context_window).collect();
+            let own = m.backend_map.len();
+            let mut priority: Vec<u32> =
+                m.backend_map.iter().enumerate().map(|(j, e)| e.priority.unwrap_or(j as u32)).collect();
+            let after = priority.iter().max().map_or(0, |p| p.saturating_add(1));
+            priority.extend((0..m.content_policy_chain.len()).map(|j| after.saturating_add(j as u32)));
+            let regions = entries.iter().map(|e| region_of[index[e.provider.as_str()]]).collect();
+            let mut content_policy = Tried::default();
+            (own..entries.len()).for_each(|hop| content_policy.insert(hop));
             let (model, idempotent) = (Arc::from(m.name.as_str()), m.idempotent);
-            routes.push(Route { model, hops, windows, priority, regions, idempotent });
+            routes.push(Route { model, hops, windows, priority, regions, idempotent, content_policy });
         }
         let by_model = config.models.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
         let p = &config.policy;

@@ -145,3 +145,47 @@ fn p21_bites() {
         other => panic!("the property found no counterexample in a deliberately broken relay: {other:?}"),
     }
 }
+
+/// Hears every relayed chunk and closes a complete stream with one event.
+struct Closer {
+    heard: std::sync::Arc<std::sync::Mutex<usize>>,
+}
+
+impl Watch for Closer {
+    fn step(&self, read: Read, finished_seen: bool) -> Step {
+        Standard.stream_step(read, finished_seen)
+    }
+
+    fn relayed(&mut self, _: &[u8]) {
+        *self.heard.lock().unwrap() += 1;
+    }
+
+    fn closing(&mut self) -> Option<Bytes> {
+        Some(Bytes::from_static(b"{\"closing\":true}"))
+    }
+
+    fn ended(&mut self, _: Ending, _: u32) {}
+}
+
+/// The closing event reaches the client after every chunk and right before
+/// `[DONE]`, and only when the stream is complete.
+#[test]
+fn the_closing_event_comes_last_before_done_and_only_on_a_complete_stream() {
+    for (end, complete) in [(End::Done, true), (End::Reset, false)] {
+        let script = Script { chunks: vec![false, false, true], garbage_at: None, end };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().start_paused(true).build().unwrap();
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(0));
+        let seen = runtime.block_on(async {
+            let first =
+                relay::open(upstream(&script), Instant::now() + Duration::from_secs(1), &Standard).await.unwrap();
+            let closer = Closer { heard: heard.clone() };
+            let frames = relay::frames::<Upstream, Closer>(first, Duration::from_millis(100), "first", closer);
+            let text: Vec<String> = frames.map(|b| String::from_utf8_lossy(&b.unwrap()).into_owned()).collect().await;
+            text.concat()
+        });
+        assert_eq!(*heard.lock().unwrap(), 3, "every chunk relayed is heard: {seen}");
+        let ending = "data: {\"closing\":true}\n\ndata: [DONE]\n\n";
+        assert_eq!(seen.ends_with(ending), complete, "{end:?}: {seen}");
+        assert_eq!(seen.contains("closing"), complete, "{end:?}: {seen}");
+    }
+}

@@ -66,3 +66,61 @@ pub fn logged(events: &[Value], provider: &str, class: &str) -> Result<(), Strin
         _ => Err(format!("the soft_failure event does not say what gave it away (detail): {event}")),
     }
 }
+
+/// The `failover.soft_failure` member of a stream's chunk, if it has one.
+fn stream_flag(event: &crate::sse::StreamEvent) -> Option<Value> {
+    event.json()?.pointer("/failover/soft_failure").cloned()
+}
+
+/// The flags of a stream, each with its event's position.
+type Flags = Vec<(usize, Value)>;
+
+/// A complete stream's flags, or what is wrong with the stream.
+fn stream_flags(exchange: &Exchange) -> Result<(&crate::sse::StreamRecord, Flags), String> {
+    let stream = exchange
+        .stream
+        .as_ref()
+        .ok_or_else(|| format!("expected a streamed answer (text/event-stream), got {}", exchange.describe()))?;
+    if !stream.ends_with_done() || stream.error().is_some() || stream.transport_error.is_some() {
+        return Err(format!("expected the whole stream, ending with [DONE], got {}", stream.describe()));
+    }
+    let flags = stream.events.iter().enumerate().filter_map(|(i, e)| stream_flag(e).map(|f| (i, f))).collect();
+    Ok((stream, flags))
+}
+
+/// The client got the whole stream, and its last chunk before `[DONE]`
+/// flags soft-failure class `class` with a detail; no other chunk flags one.
+pub fn stream_flagged(exchange: &Exchange, class: &str) -> Result<(), String> {
+    known(class)?;
+    let (stream, flags) = stream_flags(exchange)?;
+    let [(at, flag)] = flags.as_slice() else {
+        return Err(format!(
+            "expected one chunk flagging a soft failure of class {class} (failover.soft_failure), got {}: {}",
+            flags.len(),
+            stream.events.iter().map(|e| e.data.as_str()).collect::<Vec<_>>().join(" | ")
+        ));
+    };
+    if *at + 2 != stream.events.len() {
+        return Err(format!(
+            "the flag must be the last chunk before [DONE]; it is event {} of {}",
+            at + 1,
+            stream.describe()
+        ));
+    }
+    if flag.get("class").and_then(Value::as_str) != Some(class) {
+        return Err(format!("the stream is flagged {flag}, expected class {class}"));
+    }
+    match flag.get("detail").and_then(Value::as_str) {
+        Some(detail) if !detail.trim().is_empty() => Ok(()),
+        _ => Err(format!("the stream's flag does not say what gave it away (detail): {flag}")),
+    }
+}
+
+/// The client got the whole stream, and no chunk flags a soft failure.
+pub fn stream_not_flagged(exchange: &Exchange) -> Result<(), String> {
+    let (_, flags) = stream_flags(exchange)?;
+    match flags.first() {
+        None => Ok(()),
+        Some((_, flag)) => Err(format!("a stream with nothing wrong a gateway can see is flagged {flag}")),
+    }
+}

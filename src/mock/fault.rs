@@ -81,6 +81,9 @@ pub enum Wrong {
     ContentFiltered,
     /// Prose around something JSON-like, where JSON was asked for.
     NotTheJsonAsked,
+    /// A JSON object of the wrong shape: `answer` a string, `from` missing
+    /// (the suite's schema asks for an integer `answer` and a `from`).
+    OffSchema,
     /// The text opens with "As an AI language model", which routes forbid.
     OffInstructions,
     /// An empty text.
@@ -96,11 +99,12 @@ pub enum Wrong {
 
 impl Wrong {
     /// Every wrong answer with its words.
-    pub const ALL: [(Wrong, &'static str); 9] = [
+    pub const ALL: [(Wrong, &'static str); 10] = [
         (Wrong::Refusal, "a refusal"),
         (Wrong::RefusalInWords, "a refusal in words"),
         (Wrong::ContentFiltered, "an answer stopped by its content filter"),
         (Wrong::NotTheJsonAsked, "an answer that is not the JSON asked for"),
+        (Wrong::OffSchema, "JSON that does not match the schema asked for"),
         (Wrong::OffInstructions, "an answer off its instructions"),
         (Wrong::Empty, "an empty answer"),
         (Wrong::Repetitive, "a repetitive answer"),
@@ -116,6 +120,7 @@ impl Wrong {
             Wrong::RefusalInWords => (text("I'm sorry, but I can't help with that request."), None, "stop"),
             Wrong::ContentFiltered => (text("The answer starts here and"), None, "content_filter"),
             Wrong::NotTheJsonAsked => (text("Sure! Here is the JSON you asked for: {answer: 42}"), None, "stop"),
+            Wrong::OffSchema => (text(r#"{"answer": "forty-two"}"#), None, "stop"),
             Wrong::OffInstructions => {
                 (text("As an AI language model, I have no opinions, but the answer is 42."), None, "stop")
             }
@@ -140,7 +145,7 @@ impl Fault {
          \"a malformed chunk after <n> chunks\", \"a first chunk delayed by <ms> ms\", \"a stream without [DONE]\", \"an answer cut short\", \
          \"an answer that is not JSON\", \"an answer that stalls halfway\", or a wrong answer: \"a refusal\", \
          \"a refusal in words\", \"an answer stopped by its content filter\", \"an answer that is not the JSON asked \
-         for\", \"an answer off its instructions\", \"an empty answer\", \"a repetitive answer\", \"an answer cut at \
+         for\", \"JSON that does not match the schema asked for\", \"an answer off its instructions\", \"an empty answer\", \"a repetitive answer\", \"an answer cut at \
          its length limit\", \"an answer citing a source it was not given\"";
 
     /// A status fault with the canned body and no extra headers.

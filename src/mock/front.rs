@@ -171,10 +171,11 @@ impl Front {
         fault: Option<&Fault>,
     ) -> Vec<Step> {
         let seq = lock(&self.state).journal.len() + 1;
-        let events: Vec<Bytes> = stream::events(&self.id, &accepted.model, seq, shape.chunks, accepted.include_usage)
-            .into_iter()
-            .map(Bytes::from)
-            .collect();
+        let events: Vec<Bytes> =
+            stream::events(&self.id, &accepted.model, seq, shape.chunks, accepted.include_usage, accepted.json)
+                .into_iter()
+                .map(Bytes::from)
+                .collect();
         let events = match fault {
             Some(Fault::Wrong(wrong)) => {
                 stream::wrong_events(&self.id, &accepted.model, seq, *wrong, accepted.include_usage)

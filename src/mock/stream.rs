@@ -29,11 +29,20 @@ fn chunk(provider: &str, model: &str, seq: usize, delta: serde_json::Value, fini
 
 /// The events of a whole successful stream: `chunks` content chunks, the final
 /// chunk with `finish_reason: "stop"`, the usage chunk if the request asked for
-/// it (`stream_options.include_usage`), then `data: [DONE]`.
-pub fn events(provider: &str, model: &str, seq: usize, chunks: usize, include_usage: bool) -> Vec<String> {
+/// it (`stream_options.include_usage`), then `data: [DONE]`. When the request
+/// asked for JSON (`json`), the chunks add up to a JSON object, its text the
+/// pieces, as a good provider's would.
+pub fn events(provider: &str, model: &str, seq: usize, chunks: usize, include_usage: bool, json: bool) -> Vec<String> {
     let mut out: Vec<String> = (0..chunks)
         .map(|i| {
-            let mut delta = json!({"content": content_piece(provider, seq, i)});
+            let mut piece = content_piece(provider, seq, i);
+            if json && i == 0 {
+                piece.insert_str(0, "{\"text\": \"");
+            }
+            if json && i + 1 == chunks {
+                piece.push_str("\"}");
+            }
+            let mut delta = json!({"content": piece});
             if i == 0 {
                 delta["role"] = "assistant".into();
             }
@@ -70,3 +79,26 @@ pub const DONE: &str = "data: [DONE]\n\n";
 
 /// A chunk that is not JSON.
 pub const MALFORMED: &str = "data: {\"choices\": [{\"delta\": {\"content\": \"oops\n\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(events: &[String]) -> String {
+        let chunk = |e: &String| serde_json::from_str::<serde_json::Value>(e.trim_start_matches("data: ").trim()).ok();
+        let content =
+            |c: serde_json::Value| c.pointer("/choices/0/delta/content").and_then(|t| t.as_str()).map(str::to_owned);
+        events.iter().filter_map(chunk).filter_map(content).collect()
+    }
+
+    #[test]
+    fn a_stream_asked_for_json_adds_up_to_a_json_object_and_others_to_the_pieces() {
+        for chunks in [1, 3] {
+            let json: serde_json::Value =
+                serde_json::from_str(&text(&events("p", "m", 1, chunks, false, true))).unwrap();
+            let pieces: String = (0..chunks).map(|i| content_piece("p", 1, i)).collect();
+            assert_eq!(json, serde_json::json!({"text": pieces}));
+            assert_eq!(text(&events("p", "m", 1, chunks, false, false)), pieces);
+        }
+    }
+}

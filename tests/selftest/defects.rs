@@ -157,6 +157,13 @@ pub enum Defect {
     KeepsWrongAnswers,
     /// Acts on every soft class, whatever `fail_over_on` lists.
     FailsOverOnEveryClass,
+    /// Flags a wrong stream, but its provider's breaker never counts it.
+    StreamedSoftUncounted,
+    /// Takes any JSON object for the JSON asked for, whatever the request's schema says.
+    IgnoresSchemas,
+    /// Relays every content-policy refusal, whatever content-policy chain
+    /// the model has.
+    IgnoresContentPolicyChain,
 }
 
 impl Defect {
@@ -196,7 +203,7 @@ impl Wrong {
 impl Decide for Wrong {
     fn classify(&self, status: u16, body: &[u8]) -> Class {
         match Standard.classify(status, body) {
-            Class::ClientError if self.has(Defect::ClientErrorsFailOver) => Class::ServerError,
+            Class::ClientError | Class::ContentFiltered if self.has(Defect::ClientErrorsFailOver) => Class::ServerError,
             class => class,
         }
     }
@@ -234,7 +241,11 @@ impl Decide for Wrong {
 
     fn verdict(&self, class: Class) -> Verdict {
         match class {
-            Class::ClientError | Class::ContextOverflow if self.has(Defect::CountsEverything) => Verdict::Failure,
+            Class::ClientError | Class::ContextOverflow | Class::ContentFiltered
+                if self.has(Defect::CountsEverything) =>
+            {
+                Verdict::Failure
+            }
             class => Standard.verdict(class),
         }
     }
@@ -334,6 +345,7 @@ impl Decide for Wrong {
     fn soft(&self, config: &SoftConfig, asked: &Asked<'_>, answer: &SoftReading<'_>) -> Option<Finding> {
         match self.defect {
             Some(Defect::IgnoresSoftFailures) => None,
+            Some(Defect::IgnoresSchemas) => Standard.soft(config, asked, &SoftReading { schema: None, ..*answer }),
             Some(Defect::FlagsEveryAnswer) => Some(Finding { class: SoftClass::QualityDegradation, why: Why::Empty }),
             _ => Standard.soft(config, asked, answer),
         }
@@ -344,6 +356,17 @@ impl Decide for Wrong {
             Some(Defect::KeepsWrongAnswers) => false,
             Some(Defect::FailsOverOnEveryClass) => !streamed,
             _ => Standard.soft_fails_over(config, finding, streamed),
+        }
+    }
+
+    fn content_filtered(&self, class: Class, finding: Option<&Finding>) -> bool {
+        !self.has(Defect::IgnoresContentPolicyChain) && Standard.content_filtered(class, finding)
+    }
+
+    fn stream_soft_counts(&self, config: &SoftConfig, finding: &Finding) -> bool {
+        match self.defect {
+            Some(Defect::KeepsWrongAnswers | Defect::StreamedSoftUncounted) => false,
+            _ => Standard.stream_soft_counts(config, finding),
         }
     }
 

@@ -16,7 +16,14 @@ const SOFT_FLAGGED: &[&str] = &[
     "TAXONOMY_SOFT_FAILURES: an answer stopped by its content filter reaches the client flagged as refusal",
     "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for reaches the client flagged as format_violation",
     "TAXONOMY_SOFT_FAILURES: an empty answer reaches the client flagged as quality_degradation",
+    SOFT_SCHEMA_FLAGGED,
 ];
+
+/// The scenario in which an answer that does not match the schema asked for is flagged.
+const SOFT_SCHEMA_FLAGGED: &str = "TAXONOMY_SOFT_FAILURES: JSON that does not match the schema asked for reaches the client flagged as format_violation";
+
+/// The scenario in which an answer that does not match the schema is a failed attempt.
+const SOFT_SCHEMA_FAILED_OVER: &str = "TAXONOMY_SOFT_FAILURES: with format_violation acted on, JSON that does not match the schema from the primary is a failed attempt and the secondary serves";
 
 /// The scenarios in which a wrong answer of a class acted on is a failed
 /// attempt, each counted in the metrics.
@@ -25,7 +32,35 @@ const SOFT_FAILED_OVER: &[&str] = &[
     "TAXONOMY_SOFT_FAILURES: with format_violation acted on, an answer that is not the JSON asked for from the primary is a failed attempt and the secondary serves",
     "TAXONOMY_SOFT_FAILURES: with hallucination acted on, an answer citing a source it was not given from the primary is a failed attempt and the secondary serves",
     "TAXONOMY_SOFT_FAILURES: when every provider answers wrong, the last wrong answer reaches the client, flagged",
+    SOFT_SCHEMA_FAILED_OVER,
 ];
+
+/// The scenarios in which the gateway must flag a streamed soft failure at
+/// its end, each counted in its metrics.
+const SOFT_STREAM_FLAGGED: &[&str] = &[
+    "TAXONOMY_SOFT_FAILURES: a refusal, streamed, reaches the client whole, its last chunk flagging it as refusal",
+    "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for, streamed, reaches the client whole, its last chunk flagging it as format_violation",
+    "TAXONOMY_SOFT_FAILURES: an answer off its instructions, streamed, reaches the client whole, its last chunk flagging it as instruction_drift",
+    "TAXONOMY_SOFT_FAILURES: an empty answer, streamed, reaches the client whole, its last chunk flagging it as quality_degradation",
+    "TAXONOMY_SOFT_FAILURES: an answer citing a source it was not given, streamed, reaches the client whole, its last chunk flagging it as hallucination",
+];
+
+/// The scenario in which the breaker counts wrong streamed answers.
+const SOFT_STREAM_BREAKER: &str = "TAXONOMY_SOFT_FAILURES: a streamed answer of a class acted on is never taken back, but the primary's breaker counts it";
+
+/// The scenarios in which a provider's refusal goes to the content-policy chain.
+const CONTENT_POLICY_REFUSED: &[&str] = &[
+    "TAXONOMY_CONTENT_POLICY: a content-filter rejection of a chat completion goes to the content-policy chain, not to the secondary",
+    "TAXONOMY_CONTENT_POLICY: a content-filter rejection of a streamed chat completion goes to the content-policy chain, not to the secondary",
+    "TAXONOMY_CONTENT_POLICY: when the content-policy chain refuses too, its refusal reaches the client unchanged",
+];
+
+/// The scenario in which refusals are not counted by the breaker.
+const CONTENT_POLICY_UNCOUNTED: &str =
+    "TAXONOMY_CONTENT_POLICY: refusals never count against the refusing provider's breaker";
+
+/// The scenario in which an answer ended by its content filter is a refusal.
+const CONTENT_POLICY_JUDGED: &str = "TAXONOMY_CONTENT_POLICY: an answer its content filter ended goes to the content-policy chain when answers are judged";
 
 /// The scenario in which the breaker counts wrong answers.
 const SOFT_BREAKER: &str = "TAXONOMY_SOFT_FAILURES: a provider answering 200 with prose where JSON was asked for is taken out of rotation like one answering 500";
@@ -795,6 +830,9 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TAXONOMY_SOFT_FAILURES: an answer stopped by its content filter reaches the client flagged as refusal",
             "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for reaches the client flagged as format_violation",
             "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for to a chat completion asking a short question is not flagged",
+            SOFT_SCHEMA_FLAGGED,
+            "TAXONOMY_SOFT_FAILURES: a good answer to a chat completion asking for JSON matching a schema is not flagged",
+            "TAXONOMY_SOFT_FAILURES: JSON of any shape answering a chat completion asking for JSON without a schema is not flagged",
         ],
     ),
     (Defect::KeepsWrongAnswers, SOFT_FAILED_OVER),
@@ -818,6 +856,46 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
         Defect::FailsOverOnEveryClass,
         &["TAXONOMY_SOFT_FAILURES: a class not acted on is only flagged, and the primary's breaker does not count it"],
     ),
+    // Streamed answers: judged at their end, flagged, counted by the breaker.
+    (Defect::IgnoresSoftFailures, SOFT_STREAM_FLAGGED),
+    (Defect::IgnoresSoftFailures, &[SOFT_STREAM_BREAKER]),
+    (Defect::MetricsStandStill, SOFT_STREAM_FLAGGED),
+    (
+        Defect::FlagsEveryAnswer,
+        &[
+            "TAXONOMY_SOFT_FAILURES: a refusal, streamed, reaches the client whole, its last chunk flagging it as refusal",
+            "TAXONOMY_SOFT_FAILURES: an answer that is not the JSON asked for, streamed, reaches the client whole, its last chunk flagging it as format_violation",
+            "TAXONOMY_SOFT_FAILURES: an answer off its instructions, streamed, reaches the client whole, its last chunk flagging it as instruction_drift",
+            "TAXONOMY_SOFT_FAILURES: an answer citing a source it was not given, streamed, reaches the client whole, its last chunk flagging it as hallucination",
+            "TAXONOMY_SOFT_FAILURES: a good streamed answer to a chat completion asking for JSON carries no flag",
+            "TAXONOMY_SOFT_FAILURES: a good streamed answer to a chat completion giving its sources carries no flag",
+            SOFT_STREAM_BREAKER,
+        ],
+    ),
+    (Defect::KeepsWrongAnswers, &[SOFT_STREAM_BREAKER]),
+    (Defect::StreamedSoftUncounted, &[SOFT_STREAM_BREAKER]),
+    (Defect::IgnoresSchemas, &[SOFT_SCHEMA_FLAGGED, SOFT_SCHEMA_FAILED_OVER]),
+    // Content-policy fallback: refusals go to the content-policy chain, uncounted.
+    (Defect::IgnoresContentPolicyChain, CONTENT_POLICY_REFUSED),
+    (Defect::IgnoresContentPolicyChain, &[CONTENT_POLICY_JUDGED, CONTENT_POLICY_UNCOUNTED]),
+    (Defect::CountsEverything, &[CONTENT_POLICY_UNCOUNTED]),
+    // Moving to the content-policy chain is a failover.
+    (Defect::NeverFailOver, CONTENT_POLICY_REFUSED),
+    (Defect::NeverFailOver, &[CONTENT_POLICY_JUDGED, CONTENT_POLICY_UNCOUNTED]),
+    // Each tries the refusing provider again before the content-policy chain.
+    (Defect::HammersProvider, CONTENT_POLICY_REFUSED),
+    (Defect::HammersProvider, &[CONTENT_POLICY_JUDGED, CONTENT_POLICY_UNCOUNTED]),
+    (Defect::HesitantFailover, CONTENT_POLICY_REFUSED),
+    (Defect::HesitantFailover, &[CONTENT_POLICY_UNCOUNTED]),
+    // A refusal taken for a server error goes to the secondary.
+    (Defect::ClientErrorsFailOver, CONTENT_POLICY_REFUSED),
+    (Defect::ClientErrorsFailOver, &[CONTENT_POLICY_UNCOUNTED]),
+    // An answer ended by its content filter is found by the soft judgement.
+    (Defect::IgnoresSoftFailures, &[CONTENT_POLICY_JUDGED]),
+    (Defect::FlagsEveryAnswer, &[CONTENT_POLICY_JUDGED]),
+    (Defect::NoBreaker, &[SOFT_STREAM_BREAKER]),
+    (Defect::NoCooldown, &[SOFT_STREAM_BREAKER]),
+    (Defect::HairTrigger, &[SOFT_STREAM_BREAKER]),
 ];
 
 /// The variants that run the `@requires-load` scenarios, which take the

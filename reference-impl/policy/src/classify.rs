@@ -16,12 +16,16 @@
 //! | `connection_failed`| refused, reset, closed early           | yes        | yes       | failure   |
 //! | `auth_error`       | 401, 403                               | no         | yes       | failure   |
 //! | `context_overflow` | 400 with `context_length_exceeded`     | no         | yes       | ignored   |
+//! | `content_filtered` | 400 with `content_policy_violation` or `content_filter` | no | content-policy chain | ignored |
 //! | `client_error`     | any other 4xx                          | no         | no        | ignored   |
 //! | `unexpected_status`| 1xx, 3xx                               | no         | yes       | failure   |
 //! | `malformed_response`| 2xx whose body breaks the API's format | yes        | yes       | failure   |
 //!
 //! Context overflow fails over (the next provider may have a larger window) but is
-//! not the provider's fault, so its breaker does not count it. A client error is
+//! not the provider's fault, so its breaker does not count it. A content-policy
+//! refusal is the provider's policy, not its health: it goes to the model's
+//! content-policy chain when one is configured (see
+//! [`crate::Journey::content_policy`]), else back to the client unchanged. A client error is
 //! the client's fault everywhere: it goes back unchanged.
 
 /// What went wrong below HTTP, as the I/O shell observed it.
@@ -53,6 +57,9 @@ pub enum Class {
     AuthError,
     /// 400 whose body carries `context_length_exceeded`.
     ContextOverflow,
+    /// 400 whose body carries `content_policy_violation` or `content_filter`:
+    /// the provider's content policy refused the request.
+    ContentFiltered,
     /// Any other 4xx.
     ClientError,
     /// 1xx or 3xx, which an inference API never answers.
@@ -78,7 +85,7 @@ pub enum Verdict {
 }
 
 /// Every class, for tables and exhaustive tests.
-pub const ALL_CLASSES: [Class; 11] = [
+pub const ALL_CLASSES: [Class; 12] = [
     Class::Success,
     Class::RateLimited,
     Class::Timeout,
@@ -86,6 +93,7 @@ pub const ALL_CLASSES: [Class; 11] = [
     Class::ConnectionFailed,
     Class::AuthError,
     Class::ContextOverflow,
+    Class::ContentFiltered,
     Class::ClientError,
     Class::UnexpectedStatus,
     Class::MalformedResponse,
@@ -119,6 +127,7 @@ impl Class {
             Class::ConnectionFailed => "connection_failed",
             Class::AuthError => "auth_error",
             Class::ContextOverflow => "context_overflow",
+            Class::ContentFiltered => "content_filtered",
             Class::ClientError => "client_error",
             Class::UnexpectedStatus => "unexpected_status",
             Class::MalformedResponse => "malformed_response",
@@ -147,7 +156,7 @@ impl Class {
     pub const fn verdict(self) -> Verdict {
         match self {
             Class::Success => Verdict::Success,
-            Class::ContextOverflow | Class::ClientError => Verdict::Ignored,
+            Class::ContextOverflow | Class::ContentFiltered | Class::ClientError => Verdict::Ignored,
             Class::RateLimited
             | Class::Timeout
             | Class::ServerError
@@ -169,6 +178,9 @@ pub fn classify_status(status: u16, body: &[u8]) -> Class {
         408 | 504 => Class::Timeout,
         401 | 403 => Class::AuthError,
         400 if contains(body, b"context_length_exceeded") => Class::ContextOverflow,
+        400 if contains(body, b"content_policy_violation") || contains(body, b"\"content_filter\"") => {
+            Class::ContentFiltered
+        }
         400..=499 => Class::ClientError,
         500..=599 => Class::ServerError,
         _ => Class::UnexpectedStatus,
@@ -209,6 +221,25 @@ mod tests {
         assert_eq!(classify_status(400, body), Class::ContextOverflow);
         assert_eq!(classify_status(400, b"{}"), Class::ClientError);
         assert_eq!(classify_status(422, body), Class::ClientError);
+    }
+
+    #[test]
+    fn a_content_policy_refusal_is_read_from_the_error_code_and_never_counted() {
+        for code in
+            [&br#"{"error":{"code":"content_policy_violation"}}"#[..], br#"{"error":{"code":"content_filter"}}"#]
+        {
+            assert_eq!(classify_status(400, code), Class::ContentFiltered);
+            assert_eq!(classify_status(403, code), Class::AuthError, "only a 400 is a refusal of the request");
+        }
+        assert_eq!(
+            classify_status(400, br#"{"error":{"message":"content_filter_results missing"}}"#),
+            Class::ClientError
+        );
+        let class = Class::ContentFiltered;
+        assert_eq!(
+            (class.verdict(), class.retry_same_provider(), class.as_str()),
+            (Verdict::Ignored, false, "content_filtered")
+        );
     }
 
     #[test]

@@ -159,6 +159,18 @@ pub trait Decide: Send + Sync + 'static {
     fn soft_fails_over(&self, config: &SoftConfig, finding: &Finding, streamed: bool) -> bool {
         soft::fails_over(config, finding, streamed)
     }
+
+    /// Whether an answer of `class` (with the soft judgement's `finding`)
+    /// is a content-policy refusal, for the model's content-policy chain.
+    fn content_filtered(&self, class: Class, finding: Option<&Finding>) -> bool {
+        soft::content_filtered(class, finding)
+    }
+
+    /// Whether a streamed answer's soft failure counts against its
+    /// provider's breaker (a whole answer's does when it fails over).
+    fn stream_soft_counts(&self, config: &SoftConfig, finding: &Finding) -> bool {
+        soft::counts(config, finding)
+    }
 }
 
 /// The standard policy: every default of [`Decide`].

@@ -64,6 +64,14 @@ impl Failure {
         Self { class: Class::SoftFailure, cause: Cause::Judged, retry_after: None }
     }
 
+    /// A provider's content policy refused the request: with an error status
+    /// (`ran` false), or by ending a success with `finish_reason:
+    /// content_filter` (`ran`: it did run the request).
+    pub const fn content_filtered(ran: bool) -> Self {
+        let cause = if ran { Cause::Judged } else { Cause::Answered };
+        Self { class: Class::ContentFiltered, cause, retry_after: None }
+    }
+
     /// Whether the provider said nothing: the connection failed or went silent.
     pub const fn transport_level(&self) -> bool {
         matches!(self.cause, Cause::Refused | Cause::Transport)
@@ -76,7 +84,9 @@ impl Failure {
 }
 
 /// What a whole HTTP answer of `class` is: `Ok` for one the client gets as
-/// it is (a success, or the client's own error), else the failed attempt.
+/// it is (a success, the client's own error, or a content-policy refusal,
+/// which only a model's content-policy chain turns into a failed attempt),
+/// else the failed attempt.
 /// `readable` tells whether a success's body can be read (is JSON): a success
 /// cut short or garbled is no success. `retry_after` is the wait the provider
 /// asked for.
@@ -85,7 +95,7 @@ pub fn of_answer(class: Class, readable: bool, retry_after: Option<Duration>) ->
         Class::Success if !readable => {
             Err(Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None })
         }
-        Class::Success | Class::ClientError => Ok(class),
+        Class::Success | Class::ClientError | Class::ContentFiltered => Ok(class),
         other => Err(Failure::answered(other, retry_after)),
     }
 }
@@ -106,6 +116,9 @@ mod tests {
         assert!(!answered.transport_level() && !answered.outcome_unknown());
         let garbled = Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None };
         assert!(!garbled.transport_level() && garbled.outcome_unknown());
+        assert!(!Failure::content_filtered(false).outcome_unknown(), "a 400 refusal ran nothing");
+        assert!(Failure::content_filtered(true).outcome_unknown(), "an answer cut by its filter did run");
+        assert_eq!(Failure::content_filtered(true).class, Class::ContentFiltered);
     }
 
     #[test]
@@ -113,6 +126,7 @@ mod tests {
         let wait = Some(Duration::from_millis(5));
         assert_eq!(of_answer(Class::Success, true, None), Ok(Class::Success));
         assert_eq!(of_answer(Class::ClientError, false, None), Ok(Class::ClientError));
+        assert_eq!(of_answer(Class::ContentFiltered, true, None), Ok(Class::ContentFiltered));
         let garbled = of_answer(Class::Success, false, wait).unwrap_err();
         assert_eq!(
             (garbled.class, garbled.cause, garbled.retry_after),

@@ -123,6 +123,11 @@ pub struct Journey<'a> {
     deadline: Instant,
     idempotent: bool,
     tried: Tried,
+    /// The chain positions of the model's content-policy chain: closed to
+    /// the request until a provider's content policy refuses it, then the
+    /// only ones open.
+    lane: Tried,
+    in_lane: bool,
     /// The chain position being tried, and the attempts made on it.
     current: Option<(usize, u32)>,
     /// When the current attempt was admitted: its outcome's latency counts
@@ -145,6 +150,8 @@ impl<'a> Journey<'a> {
             deadline,
             idempotent,
             tried: Tried::default(),
+            lane: Tried::default(),
+            in_lane: false,
             current: None,
             attempt_since: deadline,
             attempts: 0,
@@ -158,6 +165,26 @@ impl<'a> Journey<'a> {
     pub fn ordered(mut self, order: Order) -> Self {
         self.order = order;
         self
+    }
+
+    /// Keeps the chain positions of `lane` (the model's content-policy
+    /// chain) for a request a provider's content policy refused: it goes
+    /// there, and only there, after its first [`Class::ContentFiltered`].
+    pub fn content_policy(mut self, lane: Tried) -> Self {
+        self.lane = lane;
+        self
+    }
+
+    /// Whether a content-policy refusal has a chain to go to.
+    pub fn has_content_policy(&self) -> bool {
+        !self.lane.is_empty()
+    }
+
+    /// The positions routing may not choose: those tried, and those of the
+    /// other side of the content-policy lane.
+    fn excluded(&self) -> Tried {
+        let closed = if self.in_lane { self.lane.complement() } else { self.lane };
+        self.tried.union(closed)
     }
 
     /// The request's deadline.
@@ -224,11 +251,14 @@ impl<'a> Journey<'a> {
         if failure.class == Class::ContextOverflow {
             self.tried = self.tried.union(decide.too_small(self.windows, hop));
         }
+        if failure.class == Class::ContentFiltered {
+            self.in_lane = true;
+        }
         if decide.replay(false, self.idempotent, &failure) != Replay::Allowed {
             return Action::NotReplayed { hop, class: failure.class };
         }
         if decide.moves_on_at_once(&failure) && now < self.deadline {
-            let selection = decide.select(chain, &self.order, self.tried, now, draws.1);
+            let selection = decide.select(chain, &self.order, self.excluded(), now, draws.1);
             if selection.chosen.is_some() {
                 return self.take(hop, failure.class, MoveOn::TransportFailure, selection, now);
             }
@@ -328,7 +358,7 @@ impl<'a> Journey<'a> {
             self.decisions.push(Decision::Left { from, to: None, class, why });
             return self.exhausted();
         }
-        let selection = decide.select(chain, &self.order, self.tried, now, draw);
+        let selection = decide.select(chain, &self.order, self.excluded(), now, draw);
         self.take(from, class, why, selection, now)
     }
 
@@ -344,7 +374,7 @@ impl<'a> Journey<'a> {
         if now >= self.deadline {
             return self.exhausted();
         }
-        let selection = decide.select(chain, &self.order, self.tried, now, draw);
+        let selection = decide.select(chain, &self.order, self.excluded(), now, draw);
         self.note(&selection);
         self.enter(selection, now)
     }
@@ -524,6 +554,69 @@ mod tests {
         let overflow = Failure::answered(Class::ContextOverflow, None);
         let (hop, _) = attempt(journey.failed(&Standard, &mut chain, permit, overflow, t0, None, (0.0, 0.0)));
         assert_eq!(hop, 2, "the larger window, past the one as small");
+    }
+
+    #[test]
+    fn a_content_policy_refusal_goes_to_the_content_policy_chain_and_nowhere_else() {
+        let t0 = Instant::now();
+        // Positions 0 and 1 are the chain; 2 and 3 its content-policy chain.
+        let mut lane = Tried::default();
+        lane.insert(2);
+        lane.insert(3);
+        let mut chain = breakers(4);
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true, &[]).content_policy(lane);
+        assert!(journey.has_content_policy());
+        // A failure, and a backoff waited out if one is asked for.
+        let (hop, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
+        let mut fail = |journey: &mut Journey, permit, failure| match journey.failed(
+            &Standard,
+            &mut chain,
+            permit,
+            failure,
+            t0,
+            None,
+            (0.0, 0.0),
+        ) {
+            Action::Wait { until } => journey.resume(&Standard, &mut chain, until, 0.0),
+            action => action,
+        };
+        assert_eq!(hop, 0);
+        let error = Failure::answered(Class::ServerError, None);
+        let (hop, permit) = attempt(fail(&mut journey, permit, error));
+        assert_eq!(hop, 0, "retried once on the same provider");
+        let (hop, permit) = attempt(fail(&mut journey, permit, error));
+        assert_eq!(hop, 1, "an ordinary failure stays on the chain");
+        let refused = Failure::content_filtered(false);
+        let (hop, permit) = attempt(fail(&mut journey, permit, refused));
+        assert_eq!(hop, 2, "a refusal goes to the content-policy chain, never retried where it was refused");
+        let (hop, permit) = attempt(fail(&mut journey, permit, refused));
+        assert_eq!(hop, 3);
+        let (hop, permit) = attempt(fail(&mut journey, permit, error));
+        assert_eq!(hop, 3, "an entry of it is retried as any entry is");
+        let action = fail(&mut journey, permit, error);
+        assert!(matches!(action, Action::Exhausted { .. }), "never back to the chain: {action:?}");
+    }
+
+    #[test]
+    fn without_a_content_policy_chain_its_positions_are_never_chosen() {
+        let t0 = Instant::now();
+        let mut lane = Tried::default();
+        lane.insert(1);
+        let mut chain = breakers(2);
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true, &[]).content_policy(lane);
+        let (_, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
+        let reset = Failure::transport(TransportFailure::Refused);
+        let action = journey.failed(&Standard, &mut chain, permit, reset, t0, None, (0.0, 0.0));
+        let action = match action {
+            Action::Attempt { hop: 0, permit } => {
+                journey.failed(&Standard, &mut chain, permit, reset, t0, None, (0.0, 0.0))
+            }
+            other => other,
+        };
+        assert!(
+            !matches!(action, Action::Attempt { hop: 1, .. }),
+            "the lane is closed to an ordinary failure: {action:?}"
+        );
     }
 
     #[test]

@@ -69,6 +69,11 @@ impl Tried {
     pub fn union(self, other: Tried) -> Tried {
         Tried(self.0 | other.0)
     }
+
+    /// Every position but these.
+    pub fn complement(self) -> Tried {
+        Tried(!self.0)
+    }
 }
 
 /// The chain positions that cannot take a request that overflowed the

@@ -19,6 +19,8 @@
 //! most specific first (a refusal is also off-instruction and short).
 use regex::Regex;
 
+use crate::Class;
+
 /// The five classes of failure that arrive as a successful answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(into = "&'static str"))]
@@ -72,9 +74,11 @@ pub enum Why {
     ContentFilter,
     /// The answer starts with the configured refusal phrase at this index.
     RefusalPhrase(usize),
-    /// The JSON asked for does not parse, or does not match its schema: the
-    /// shell's words.
+    /// The JSON asked for does not parse, or is not an object: the shell's words.
     Format(String),
+    /// The JSON does not match the JSON Schema the request gave: the shell's
+    /// words, naming where it departs.
+    Schema(String),
     /// The route's required pattern at this index is missing.
     Missing(usize),
     /// The route's forbidden pattern at this index is present.
@@ -170,10 +174,29 @@ pub struct SoftConfig {
     pub fail_over_on: Vec<SoftClass>,
 }
 
-/// Whether a finding makes its attempt a failed one (see
-/// [`SoftConfig::fail_over_on`]); a streamed answer is never taken back.
+/// Whether a finding counts against its provider's breaker as a failed
+/// call: its class is acted on (see [`SoftConfig::fail_over_on`]). A streamed
+/// answer is counted too, though it cannot be taken back.
+pub fn counts(config: &SoftConfig, finding: &Finding) -> bool {
+    config.fail_over_on.contains(&finding.class)
+}
+
+/// Whether a finding makes its attempt a failed one, so the request moves
+/// on; a streamed answer has reached the client and is never taken back.
 pub fn fails_over(config: &SoftConfig, finding: &Finding, streamed: bool) -> bool {
-    !streamed && config.fail_over_on.contains(&finding.class)
+    !streamed && counts(config, finding)
+}
+
+/// Whether an answer of `class`, with the soft judgement's `finding` (if
+/// answers are judged), is a provider's content policy refusing the
+/// request: an error status of class [`Class::ContentFiltered`], or a success
+/// that ended with `finish_reason: content_filter`.
+pub fn content_filtered(class: Class, finding: Option<&Finding>) -> bool {
+    match class {
+        Class::ContentFiltered => true,
+        Class::Success => finding.is_some_and(|f| f.why == Why::ContentFilter),
+        _ => false,
+    }
 }
 
 /// What the request asked for.
@@ -199,6 +222,9 @@ pub struct Reading<'a> {
     /// When the request asked for JSON (a `response_format`, or tool calls):
     /// `Err` with what is wrong when the answer is not that JSON.
     pub format: Option<Result<(), &'a str>>,
+    /// When the request gave a JSON Schema and the answer is JSON: `Err`
+    /// with where the answer departs from the schema.
+    pub schema: Option<Result<(), &'a str>>,
     /// This answer's completion tokens per second, and the provider's usual.
     pub rate: Option<(f64, f64)>,
     /// Whether the answer calls tools: then an empty text is no degradation.
@@ -214,6 +240,9 @@ pub fn judge(config: &SoftConfig, asked: &Asked<'_>, answer: &Reading<'_>) -> Op
     }
     if let Some(Err(wrong)) = answer.format {
         return found(SoftClass::FormatViolation, Why::Format(wrong.to_owned()));
+    }
+    if let Some(Err(wrong)) = answer.schema {
+        return found(SoftClass::FormatViolation, Why::Schema(wrong.to_owned()));
     }
     if let Some(why) = drift(&config.rules, answer.content) {
         return found(SoftClass::InstructionDrift, why);
@@ -316,13 +345,26 @@ mod tests {
     }
 
     #[test]
+    fn a_content_policy_refusal_is_a_filtered_status_or_a_filtered_ending() {
+        let filtered = Finding { class: SoftClass::Refusal, why: Why::ContentFilter };
+        let refused = Finding { class: SoftClass::Refusal, why: Why::RefusalField };
+        assert!(content_filtered(Class::ContentFiltered, None));
+        assert!(content_filtered(Class::Success, Some(&filtered)));
+        assert!(!content_filtered(Class::Success, Some(&refused)), "a refusal in words is the model's, not a filter's");
+        assert!(!content_filtered(Class::Success, None));
+        assert!(!content_filtered(Class::ClientError, Some(&filtered)));
+    }
+
+    #[test]
     fn only_the_classes_configured_and_never_a_stream_fail_over() {
         let finding = |class| Finding { class, why: Why::Empty };
         let config = config();
         assert!(fails_over(&config, &finding(SoftClass::FormatViolation), false));
         assert!(!fails_over(&config, &finding(SoftClass::FormatViolation), true), "a stream cannot be taken back");
+        assert!(counts(&config, &finding(SoftClass::FormatViolation)), "but its provider's breaker counts it");
         for class in ALL_SOFT.into_iter().filter(|c| *c != SoftClass::FormatViolation) {
             assert!(!fails_over(&config, &finding(class), false), "{class:?} is only flagged");
+            assert!(!counts(&config, &finding(class)), "{class:?} is not counted");
         }
     }
 
@@ -359,6 +401,10 @@ mod tests {
         assert_eq!((found.class, found.why), (SoftClass::FormatViolation, Why::Format("expected `}`".into())));
         let right = Reading { content: "Answer: {}", format: Some(Ok(())), ..Reading::default() };
         assert_eq!(judge(&config(), &asked, &right), None);
+        let off_schema = Reading { schema: Some(Err("\"a\" is required")), ..right };
+        let found = judge(&config(), &asked, &off_schema).expect("a schema mismatch");
+        assert_eq!((found.class, found.why), (SoftClass::FormatViolation, Why::Schema("\"a\" is required".into())));
+        assert_eq!(judge(&config(), &asked, &Reading { schema: Some(Ok(())), ..right }), None);
     }
 
     #[test]

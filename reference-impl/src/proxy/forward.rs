@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use failover_policy::soft::Finding;
 use failover_policy::stream::{Read, Step};
 use failover_policy::{Action, Class, Decide, Failure, Journey, Permit, TransportFailure, Verdict};
@@ -27,6 +28,7 @@ use super::error::{ApiError, FailoverDetail};
 use super::health::Attempt;
 use super::relay::{self, Ending, Opened, Watch};
 use super::request::Inbound;
+use super::soft::{Question, Transcript};
 use super::trail::{Trail, log_transition};
 use super::upstream::{Answer, AnswerBody};
 use crate::Gateway;
@@ -50,7 +52,8 @@ pub const SOFT_FAILURE: &str = "x-failover-soft-failure";
 
 /// What one attempt came to.
 enum Attempted {
-    /// An answer the client gets as it is, of class `Success` or `ClientError`.
+    /// An answer the client gets as it is, of class `Success`, `ClientError`
+    /// or `ContentFiltered`.
     Answer(Answer, Class),
     /// A stream whose first event has arrived.
     Stream(Opened),
@@ -82,7 +85,8 @@ pub async fn forward<D: Decide>(
     let mut trail = Trail::new(gateway.clone(), route, request_id, now);
     let windows = &gateway.settings.routes[route].windows;
     let mut journey = Journey::new(policy.retry, now + policy.request_timeout, inbound.idempotent, windows)
-        .ordered(gateway.placement.order(route));
+        .ordered(gateway.placement.order(route))
+        .content_policy(gateway.settings.routes[route].content_policy);
     let mut action = journey.start(&gateway.decide, &mut gateway.breakers(route), now, rng.f64());
     // Whether a provider was passed over for having its most requests in flight.
     let mut saturated = false;
@@ -108,9 +112,17 @@ pub async fn forward<D: Decide>(
                 if let Some(finding) = &soft {
                     trail.soft(hop, finding, now);
                 }
-                // A wrong answer of a class acted on is a failed attempt; it is
-                // kept, in case no provider gives a better one.
+                // A content-policy refusal, with a content-policy chain to take
+                // it, and a wrong answer of a class acted on, are failed
+                // attempts; each is kept, in case no provider does better.
                 let attempted = match attempted {
+                    Attempted::Answer(answer, class)
+                        if journey.has_content_policy() && gateway.decide.content_filtered(class, soft.as_ref()) =>
+                    {
+                        let status = answer.status.as_u16();
+                        kept = Some(Kept { answer, hop, finding: soft.take() });
+                        Attempted::Failed(Failure::content_filtered(class == Class::Success), Some(status))
+                    }
                     Attempted::Answer(answer, _) if soft.as_ref().is_some_and(|f| fails_over(gateway, f)) => {
                         kept = Some(Kept { answer, hop, finding: soft.take() });
                         Attempted::Failed(Failure::judged(), Some(200))
@@ -138,7 +150,14 @@ pub async fn forward<D: Decide>(
                     }
                     Attempted::Stream(opened) => {
                         super::regions::answered(gateway, route, hop, now - started, now);
-                        return stream(trail, route, hop, permit, opened, journey.attempts(), slot);
+                        let judge = gateway.settings.soft.as_ref().map(|config| StreamJudge {
+                            question: Question::read(config, &inbound.body),
+                            transcript: Transcript::default(),
+                            counted: false,
+                        });
+                        let watch =
+                            StreamWatch { trail, route, hop, permit, attempts: journey.attempts(), judge, _slot: slot };
+                        return stream(watch, opened);
                     }
                     Attempted::Failed(failure, status) => {
                         trail.failed(hop, failure.class, status);
@@ -163,11 +182,12 @@ pub async fn forward<D: Decide>(
                 now = Instant::now();
                 journey.resume(&gateway.decide, &mut gateway.breakers(route), now, rng.f64())
             }
-            // No provider did better than a wrong answer: the last one is
-            // relayed, flagged, rather than an error.
+            // No provider did better than a wrong answer or a refusal: the
+            // last one is relayed (flagged if wrong) rather than an error.
             Action::NotReplayed { .. } | Action::Exhausted { .. } if kept.is_some() => {
                 let kept = kept.take().expect("checked by the guard");
-                trail.finish(Outcome::Served, kept.answer.status.as_u16(), Some(kept.hop), journey.attempts(), now);
+                let outcome = if kept.answer.status.is_success() { Outcome::Served } else { Outcome::ClientError };
+                trail.finish(outcome, kept.answer.status.as_u16(), Some(kept.hop), journey.attempts(), now);
                 return relay_judged(gateway, route, kept, journey.attempts());
             }
             Action::NotReplayed { hop, class } => {
@@ -323,6 +343,15 @@ fn relay_whole(answer: Answer, served_by: &HeaderValue, attempts: u32) -> Respon
     with_gateway_headers(response, served_by, attempts)
 }
 
+/// A stream's soft-failure judgement (`policy.soft_failures`): its deltas
+/// added up, judged when it is complete.
+struct StreamJudge {
+    question: Question,
+    transcript: Transcript,
+    /// Whether its soft failure counts against the provider's breaker.
+    counted: bool,
+}
+
 /// Judges a relayed stream with the gateway's policy and tells the provider's
 /// breaker and the decision log how it ended.
 struct StreamWatch<D> {
@@ -331,6 +360,7 @@ struct StreamWatch<D> {
     hop: usize,
     permit: Permit,
     attempts: u32,
+    judge: Option<StreamJudge>,
     /// The provider's place, while it streams (`providers[].max_in_flight`).
     _slot: Option<OwnedSemaphorePermit>,
 }
@@ -340,10 +370,30 @@ impl<D: Decide> Watch for StreamWatch<D> {
         self.trail.gateway().decide.stream_step(read, finished_seen)
     }
 
+    fn relayed(&mut self, data: &[u8]) {
+        if let Some(judge) = &mut self.judge {
+            judge.transcript.add(data);
+        }
+    }
+
+    /// A complete stream judged a soft failure ends with a chunk saying so:
+    /// it has reached the client and cannot be taken back, but is never hidden.
+    fn closing(&mut self) -> Option<Bytes> {
+        let gateway = self.trail.gateway().clone();
+        let (judge, config) = (self.judge.as_mut()?, gateway.settings.soft.as_ref()?);
+        let finding = judge.transcript.judged(&gateway.decide, config, &judge.question)?;
+        judge.counted = gateway.decide.stream_soft_counts(config, &finding);
+        let flag = judge.transcript.flag(&finding, &super::soft::describe(config, &finding.why));
+        self.trail.soft(self.hop, &finding, Instant::now());
+        Some(flag)
+    }
+
     fn ended(&mut self, ending: Ending, _events: u32) {
         let now = Instant::now();
         let gateway = self.trail.gateway().clone();
+        let soft_counted = self.judge.as_ref().is_some_and(|j| j.counted);
         let (verdict, outcome) = match ending {
+            Ending::Complete if soft_counted => (Verdict::Failure, Outcome::Served),
             Ending::Complete => (Verdict::Success, Outcome::Served),
             Ending::Failed(failure) => (gateway.decide.verdict(failure.class()), Outcome::StreamFailed(failure)),
             Ending::ClientGone => (Verdict::Ignored, Outcome::ClientDisconnected),
@@ -360,19 +410,11 @@ impl<D: Decide> Watch for StreamWatch<D> {
 }
 
 /// The client's response for a stream whose first event has arrived.
-fn stream<D: Decide>(
-    trail: Trail<D>,
-    route: usize,
-    hop: usize,
-    permit: Permit,
-    opened: Opened,
-    attempts: u32,
-    slot: Option<OwnedSemaphorePermit>,
-) -> Response {
-    let gateway = trail.gateway().clone();
-    let upstream = gateway.settings.provider_of(route, hop);
+fn stream<D: Decide>(watch: StreamWatch<D>, opened: Opened) -> Response {
+    let gateway = watch.trail.gateway().clone();
+    let upstream = gateway.settings.provider_of(watch.route, watch.hop);
     let idle = gateway.settings.policy.stream_idle_timeout;
-    let watch = StreamWatch { trail, route, hop, permit, attempts, _slot: slot };
+    let attempts = watch.attempts;
     let body = relay::relay(opened, idle, &upstream.id, watch);
     let mut response = Response::new(body);
     let headers = response.headers_mut();

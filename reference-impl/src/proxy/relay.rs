@@ -87,6 +87,13 @@ pub trait Watch: Send + 'static {
     /// What the client gets for `read`; `finished_seen` tells whether a chunk
     /// with a `finish_reason` came before.
     fn step(&self, read: Read, finished_seen: bool) -> Step;
+    /// Hears each content event relayed, by its `data`.
+    fn relayed(&mut self, _data: &[u8]) {}
+    /// The `data` of one last event for a complete stream, sent before
+    /// `[DONE]` (the soft-failure flag).
+    fn closing(&mut self) -> Option<Bytes> {
+        None
+    }
     /// Called once, when the stream has ended; `events` content events were relayed.
     fn ended(&mut self, ending: Ending, events: u32);
 }
@@ -118,6 +125,9 @@ impl<B: Upstream, W: Watch> Relay<B, W> {
             return match (step, event) {
                 (Step::Relay, None) => continue,
                 (Step::Relay, Some(event)) => {
+                    if let Some(watch) = self.watch.as_mut() {
+                        watch.relayed(event.data());
+                    }
                     self.events += 1;
                     self.finished_seen |= matches!(read, Read::Chunk { finished: true });
                     Some(frame(event.data()))
@@ -132,8 +142,12 @@ impl<B: Upstream, W: Watch> Relay<B, W> {
         match step {
             Step::Relay => None,
             Step::Complete => {
+                let last = self.watch.as_mut().and_then(Watch::closing);
                 self.end(Ending::Complete);
-                Some(Bytes::from_static(DONE))
+                Some(match last {
+                    Some(data) => [frame(&data), Bytes::from_static(DONE)].concat().into(),
+                    None => Bytes::from_static(DONE),
+                })
             }
             Step::Fail(failure) => {
                 self.end(Ending::Failed(failure));

@@ -1,15 +1,19 @@
 //! Reading a successful chat answer, and its request, for the soft-failure
-//! judgement (`policy.soft_failures`, capability `soft-failures`).
+//! judgement (`policy.soft_failures`, capabilities `soft-failures` and
+//! `soft-failures-streaming`).
 //!
 //! The policy judges (`failover_policy::soft`); this reads what it needs:
 //! from the request, its messages' text (what citations must come from),
 //! whether it set a token limit and whether it asked for JSON; from the
 //! answer, its first choice's text, `refusal`, `finish_reason` and tool
-//! calls. Only whole (non-streaming) answers are judged.
+//! calls. A whole answer is read at once; a stream's deltas are added up
+//! as they are relayed ([`Transcript`]) and judged when it is complete.
+use bytes::Bytes;
 use failover_policy::Decide;
 use failover_policy::soft::{Asked, Finding, Reading, SoftConfig, Why};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use serde_json::json;
 
 /// The parts of a chat request the judgement reads.
 #[derive(Default, Deserialize)]
@@ -43,6 +47,13 @@ struct Part {
 struct Format {
     #[serde(rename = "type")]
     kind: String,
+    json_schema: Option<SchemaFormat>,
+}
+
+/// `response_format.json_schema`: the schema answers must match.
+#[derive(Deserialize)]
+struct SchemaFormat {
+    schema: Option<serde_json::Value>,
 }
 
 /// The parts of a chat answer the judgement reads.
@@ -99,57 +110,223 @@ impl Request {
     fn asks_json(&self) -> bool {
         self.response_format.as_ref().is_some_and(|f| matches!(f.kind.as_str(), "json_object" | "json_schema"))
     }
+
+    /// The JSON Schema asked for, if the request gave one the gateway can
+    /// compile. One it cannot is the client's to fix, not the provider's:
+    /// its answers are judged as JSON only. Remote references are never
+    /// fetched (the crate is built without), so a schema is never a way to
+    /// make the gateway call out.
+    fn schema(&mut self) -> Option<jsonschema::Validator> {
+        let format = self.response_format.as_mut().filter(|f| f.kind == "json_schema")?;
+        let schema = format.json_schema.as_mut()?.schema.take()?;
+        jsonschema::validator_for(&schema).ok()
+    }
 }
 
-/// What is wrong with the JSON of an answer, if the request asked for JSON
-/// or the answer calls tools (whose arguments are JSON).
-fn format_problem(json_asked: bool, message: &AnswerMessage) -> Option<String> {
-    for call in &message.tool_calls {
-        let arguments = call.function.as_ref().and_then(|f| f.arguments.as_deref()).unwrap_or_default();
+/// What a request asked, as the judgement of its answer needs it.
+pub(crate) struct Question {
+    json: bool,
+    schema: Option<jsonschema::Validator>,
+    limit_set: bool,
+    /// The request's text, read only when citations are checked: without
+    /// them, copying every message of a long conversation is work for nothing.
+    context: String,
+}
+
+impl Question {
+    /// Reads `request` (a chat request's body) for answers judged by `config`.
+    pub(crate) fn read(config: &SoftConfig, request: &[u8]) -> Self {
+        let mut asked: Request = serde_json::from_slice(request).unwrap_or_default();
+        let context = if config.grounding.is_some() { asked.context() } else { String::new() };
+        let limit_set = asked.max_tokens.is_some() || asked.max_completion_tokens.is_some();
+        Question { json: asked.asks_json(), schema: asked.schema(), limit_set, context }
+    }
+}
+
+/// What an answer's first choice said, whole or added up from a stream.
+struct Said<'a> {
+    content: Option<&'a str>,
+    refusal: Option<&'a str>,
+    finish_reason: Option<&'a str>,
+    /// Each tool call's arguments.
+    arguments: Vec<&'a str>,
+}
+
+/// How an answer's JSON stands, each `None` when not judged: `format`,
+/// whether it is the JSON asked for (and each tool call's arguments JSON);
+/// `schema`, whether that JSON matches the request's JSON Schema.
+struct Json {
+    format: Option<Result<(), String>>,
+    schema: Option<Result<(), String>>,
+}
+
+/// Judges the JSON of an answer, if the request asked for JSON or the
+/// answer calls tools (whose arguments are JSON).
+fn json_problems(question: &Question, said: &Said<'_>) -> Json {
+    let judged = |format| Json { format: Some(format), schema: None };
+    for arguments in &said.arguments {
         if let Err(e) = serde_json::from_str::<IgnoredAny>(arguments) {
-            return Some(format!("a tool call's arguments are not JSON: {e}"));
+            return judged(Err(format!("a tool call's arguments are not JSON: {e}")));
         }
     }
-    let content = message.content.as_deref()?;
-    if !json_asked || !message.tool_calls.is_empty() {
-        return None;
+    let calls_tools = !said.arguments.is_empty();
+    if !question.json || calls_tools {
+        return Json { format: calls_tools.then_some(Ok(())), schema: None };
     }
-    match serde_json::from_str::<serde_json::Value>(content) {
-        Ok(value) if value.is_object() => None,
-        Ok(_) => Some("the JSON asked for is an object; the answer is another JSON value".to_owned()),
-        Err(e) => Some(format!("JSON was asked for; the answer is not JSON: {e}")),
-    }
+    let Some(content) = said.content else { return judged(Ok(())) };
+    let value = match serde_json::from_str::<serde_json::Value>(content) {
+        Ok(value) if value.is_object() => value,
+        Ok(_) => return judged(Err("the JSON asked for is an object; the answer is another JSON value".to_owned())),
+        Err(e) => return judged(Err(format!("JSON was asked for; the answer is not JSON: {e}"))),
+    };
+    let schema = question.schema.as_ref().map(|validator| match validator.validate(&value) {
+        Ok(()) => Ok(()),
+        Err(e) => Err(format!("the answer does not match the JSON Schema asked for: {e}")),
+    });
+    Json { format: Some(Ok(())), schema }
+}
+
+/// The policy's judgement of what an answer said to `question`.
+fn judge_said<D: Decide>(decide: &D, config: &SoftConfig, question: &Question, said: &Said<'_>) -> Option<Finding> {
+    let json = json_problems(question, said);
+    let reading = Reading {
+        content: said.content.unwrap_or_default(),
+        finish_reason: said.finish_reason,
+        refusal: said.refusal,
+        format: json.format.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(String::as_str)),
+        schema: json.schema.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(String::as_str)),
+        rate: None,
+        calls_tools: !said.arguments.is_empty(),
+    };
+    decide.soft(config, &Asked { limit_set: question.limit_set, context: &question.context }, &reading)
 }
 
 /// The soft failure in a successful chat answer `answer` to `request`, if
 /// the policy finds one. A body it cannot read is not judged: an unreadable
 /// success is a hard failure, caught before.
 pub(crate) fn judged<D: Decide>(decide: &D, config: &SoftConfig, request: &[u8], answer: &[u8]) -> Option<Finding> {
-    let asked: Request = serde_json::from_slice(request).unwrap_or_default();
-    let mut answer: Answer = serde_json::from_slice(answer).ok()?;
-    let (message, finish_reason) = match answer.choices.first_mut() {
-        Some(choice) => (choice.message.take().unwrap_or_default(), choice.finish_reason.take()),
-        None => (AnswerMessage::default(), None),
+    let question = Question::read(config, request);
+    let answer: Answer = serde_json::from_slice(answer).ok()?;
+    let choice = answer.choices.first();
+    let message = choice.and_then(|c| c.message.as_ref());
+    let said = Said {
+        content: message.and_then(|m| m.content.as_deref()),
+        refusal: message.and_then(|m| m.refusal.as_deref()),
+        finish_reason: choice.and_then(|c| c.finish_reason.as_deref()),
+        arguments: message.map_or_else(Vec::new, |m| {
+            m.tool_calls
+                .iter()
+                .map(|c| c.function.as_ref().and_then(|f| f.arguments.as_deref()).unwrap_or_default())
+                .collect()
+        }),
     };
-    let json_asked = asked.asks_json();
-    let wrong = format_problem(json_asked, &message);
-    let format = match &wrong {
-        Some(wrong) => Some(Err(wrong.as_str())),
-        None => (json_asked || !message.tool_calls.is_empty()).then_some(Ok(())),
-    };
-    // Only citations are looked for in the request's text: without them,
-    // copying every message of a long conversation is work for nothing.
-    let context = if config.grounding.is_some() { asked.context() } else { String::new() };
-    let limit_set = asked.max_tokens.is_some() || asked.max_completion_tokens.is_some();
-    let reading = Reading {
-        content: message.content.as_deref().unwrap_or_default(),
-        finish_reason: finish_reason.as_deref(),
-        refusal: message.refusal.as_deref(),
-        format,
-        rate: None,
-        calls_tools: !message.tool_calls.is_empty(),
-    };
-    decide.soft(config, &Asked { limit_set, context: &context }, &reading)
+    judge_said(decide, config, &question, &said)
+}
+
+/// A streamed answer's first choice, added up from the chunks relayed.
+#[derive(Default)]
+pub(crate) struct Transcript {
+    id: Option<String>,
+    model: Option<String>,
+    created: Option<u64>,
+    content: Option<String>,
+    refusal: Option<String>,
+    finish_reason: Option<String>,
+    /// Each tool call's arguments, by the call's index.
+    arguments: Vec<String>,
+}
+
+/// The parts of a stream chunk the transcript reads.
+#[derive(Deserialize)]
+struct Chunk {
+    id: Option<String>,
+    model: Option<String>,
+    created: Option<u64>,
+    #[serde(default)]
+    choices: Vec<ChunkChoice>,
+}
+
+#[derive(Deserialize)]
+struct ChunkChoice {
+    #[serde(default)]
+    index: u32,
+    delta: Option<Delta>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Delta {
+    content: Option<String>,
+    refusal: Option<String>,
+    #[serde(default)]
+    tool_calls: Vec<DeltaCall>,
+}
+
+#[derive(Deserialize)]
+struct DeltaCall {
+    #[serde(default)]
+    index: usize,
+    function: Option<Function>,
+}
+
+/// More tool calls than this in one answer are not followed (their index
+/// sizes a vector).
+const MAX_TOOL_CALLS: usize = 128;
+
+impl Transcript {
+    /// Adds one relayed chunk (its `data`); what is not a chunk is skipped.
+    pub(crate) fn add(&mut self, data: &[u8]) {
+        let Ok(chunk) = serde_json::from_slice::<Chunk>(data) else { return };
+        self.id = self.id.take().or(chunk.id);
+        self.model = self.model.take().or(chunk.model);
+        self.created = self.created.or(chunk.created);
+        for choice in chunk.choices.into_iter().filter(|c| c.index == 0) {
+            if choice.finish_reason.is_some() {
+                self.finish_reason = choice.finish_reason;
+            }
+            let Some(delta) = choice.delta else { continue };
+            if let Some(text) = delta.content {
+                self.content.get_or_insert_with(String::new).push_str(&text);
+            }
+            if let Some(text) = delta.refusal {
+                self.refusal.get_or_insert_with(String::new).push_str(&text);
+            }
+            for call in delta.tool_calls.into_iter().filter(|c| c.index < MAX_TOOL_CALLS) {
+                if self.arguments.len() <= call.index {
+                    self.arguments.resize(call.index + 1, String::new());
+                }
+                if let Some(arguments) = call.function.and_then(|f| f.arguments) {
+                    self.arguments[call.index].push_str(&arguments);
+                }
+            }
+        }
+    }
+
+    /// The policy's judgement of the whole stream, as an answer to `question`.
+    pub(crate) fn judged<D: Decide>(&self, decide: &D, config: &SoftConfig, question: &Question) -> Option<Finding> {
+        let said = Said {
+            content: self.content.as_deref(),
+            refusal: self.refusal.as_deref(),
+            finish_reason: self.finish_reason.as_deref(),
+            arguments: self.arguments.iter().map(String::as_str).collect(),
+        };
+        judge_said(decide, config, question, &said)
+    }
+
+    /// The `data` of the chunk that ends a stream judged a soft failure,
+    /// before `[DONE]`: no choices (as OpenAI's usage chunk), and the
+    /// finding under `failover`.
+    pub(crate) fn flag(&self, finding: &Finding, detail: &str) -> Bytes {
+        let chunk = json!({
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "choices": [],
+            "failover": {"soft_failure": {"class": finding.class.name(), "detail": detail}},
+        });
+        Bytes::from(chunk.to_string())
+    }
 }
 
 /// A finding in words for the decision log, naming the rule or citation.
@@ -162,7 +339,7 @@ pub(crate) fn describe(config: &SoftConfig, why: &Why) -> String {
             let phrase = config.refusal_phrases.get(*i).map_or("", String::as_str);
             format!("the answer opens with the refusal phrase \"{phrase}\"")
         }
-        Why::Format(wrong) => wrong.clone(),
+        Why::Format(wrong) | Why::Schema(wrong) => wrong.clone(),
         Why::Missing(i) => format!("the answer lacks the required pattern {}", pattern(&config.rules.required, *i)),
         Why::Forbidden(i) => {
             format!("the answer matches the forbidden pattern {}", pattern(&config.rules.forbidden, *i))
@@ -217,6 +394,85 @@ mod tests {
         assert_eq!(class(&config, plain, &broken_call), Some(SoftClass::FormatViolation));
         let call = broken_call.replace(r#"{\"x\":"#, r#"{\"x\":1}"#);
         assert_eq!(class(&config, plain, &call), None, "a tool call with JSON arguments needs no text");
+    }
+
+    fn streamed(config: &SoftConfig, request: &str, chunks: &[&str]) -> Option<SoftClass> {
+        let mut transcript = Transcript::default();
+        for chunk in chunks {
+            transcript.add(chunk.as_bytes());
+        }
+        transcript.judged(&Standard, config, &Question::read(config, request.as_bytes())).map(|f| f.class)
+    }
+
+    #[test]
+    fn a_stream_is_judged_on_its_deltas_added_up() {
+        let config = SoftConfig::default();
+        let plain = r#"{"model":"m","messages":[],"max_tokens":9,"stream":true}"#;
+        let json = r#"{"model":"m","messages":[],"response_format":{"type":"json_object"},"stream":true}"#;
+        let piece = |text: &str| format!(r#"{{"id":"c1","choices":[{{"index":0,"delta":{{"content":{text:?}}}}}]}}"#);
+        let (open, close) = (piece("{\"a\": "), piece("1}"));
+        let stop = r#"{"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#;
+        let usage = r#"{"id":"c1","choices":[],"usage":{"total_tokens":3}}"#;
+        assert_eq!(streamed(&config, json, &[&open, &close, stop, usage]), None, "JSON split across chunks is JSON");
+        assert_eq!(streamed(&config, json, &[&open, stop]), Some(SoftClass::FormatViolation));
+        let other_choice = r#"{"choices":[{"index":1,"delta":{"content":"{}"}}]}"#;
+        assert_eq!(
+            streamed(&config, json, &[other_choice, stop]),
+            Some(SoftClass::QualityDegradation),
+            "only the first choice counts"
+        );
+        let refusal = r#"{"choices":[{"index":0,"delta":{"refusal":"No."}}]}"#;
+        assert_eq!(streamed(&config, plain, &[refusal, stop]), Some(SoftClass::Refusal));
+        let cut = r#"{"choices":[{"index":0,"delta":{"content":"Half"},"finish_reason":"length"}]}"#;
+        assert_eq!(streamed(&config, plain, &[cut]), None, "the client set the limit");
+        let call = |i: usize, args: &str| {
+            format!(
+                r#"{{"choices":[{{"index":0,"delta":{{"tool_calls":[{{"index":{i},"function":{{"arguments":{args:?}}}}}]}}}}]}}"#
+            )
+        };
+        let calls = [call(0, "{\"x\":"), call(1, "{}"), call(0, "1}")];
+        let calls: Vec<&str> = calls.iter().map(String::as_str).collect();
+        assert_eq!(streamed(&config, plain, &calls), None, "each call's arguments are added up by its index");
+        assert_eq!(streamed(&config, plain, &calls[..2]), Some(SoftClass::FormatViolation));
+        assert_eq!(streamed(&config, plain, &["not json", stop]), Some(SoftClass::QualityDegradation));
+    }
+
+    #[test]
+    fn the_flag_chunk_names_the_stream_and_the_finding() {
+        let mut transcript = Transcript::default();
+        transcript.add(br#"{"id":"c1","created":7,"model":"m-1","choices":[{"index":0,"delta":{"refusal":"No."}}]}"#);
+        let finding = Finding { class: SoftClass::Refusal, why: Why::RefusalField };
+        let flag: serde_json::Value = serde_json::from_slice(&transcript.flag(&finding, "why")).unwrap();
+        assert_eq!(
+            flag,
+            serde_json::json!({"id": "c1", "object": "chat.completion.chunk", "created": 7, "model": "m-1", "choices": [],
+                "failover": {"soft_failure": {"class": "refusal", "detail": "why"}}})
+        );
+    }
+
+    #[test]
+    fn json_asked_with_a_schema_must_match_it() {
+        let config = SoftConfig::default();
+        let format = |schema: &str| {
+            format!(
+                r#"{{"messages":[],"response_format":{{"type":"json_schema","json_schema":{{"name":"a","schema":{schema}}}}}}}"#
+            )
+        };
+        let schema = format(r#"{"type":"object","required":["answer"],"properties":{"answer":{"type":"integer"}}}"#);
+        let said = |content: &str| answer(&format!(r#"{{"role":"assistant","content":{content:?}}}"#), "stop");
+        assert_eq!(class(&config, &schema, &said(r#"{"answer": 42}"#)), None);
+        assert_eq!(class(&config, &schema, &said(r#"{"answer": "42"}"#)), Some(SoftClass::FormatViolation));
+        assert_eq!(class(&config, &schema, &said(r#"{"other": 1}"#)), Some(SoftClass::FormatViolation));
+        assert_eq!(class(&config, &schema, &said("42")), Some(SoftClass::FormatViolation), "not an object");
+        let finding = judged(&Standard, &config, schema.as_bytes(), said(r#"{"answer": "42"}"#).as_bytes()).unwrap();
+        assert!(matches!(&finding.why, Why::Schema(w) if w.contains("integer")), "{:?}", finding.why);
+        // A schema the gateway cannot compile, or cannot resolve without
+        // fetching, is the client's to fix: the answer is judged as JSON only.
+        let broken = format(r#"{"type":"no such type"}"#);
+        assert_eq!(class(&config, &broken, &said(r#"{"answer": "42"}"#)), None);
+        let remote = format(r#"{"$ref":"https://example.com/schema.json"}"#);
+        assert_eq!(class(&config, &remote, &said(r#"{"answer": "42"}"#)), None);
+        assert_eq!(class(&config, &remote, &said("prose")), Some(SoftClass::FormatViolation));
     }
 
     #[test]
