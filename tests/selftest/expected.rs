@@ -934,6 +934,11 @@ pub fn grouped() -> Vec<(Defect, Vec<&'static str>)> {
 pub const RACY: &[(Defect, &str, &str)] = &[
     (
         Defect::NoShedding,
+        "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with status 500 and recovers",
+        "with no bound of its own the gateway takes all 2,000 requests at once; whether the p99 during the fault stays within three times the p99 before depends on how the two cores are shared at that moment (seen once in a clean-clone CI run: 3369 ms against 3 x 1096 ms, never in local runs); never-fail-over always fails it",
+    ),
+    (
+        Defect::NoShedding,
         "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary stops answering and recovers",
         "with no bound of its own, the gateway moves every request held by the hanging primary to the secondary at once: on a loaded machine that many connections at once can overrun the secondary's listen backlog, its breaker opens as well and clients get 503 (seen once in a full self-test run, not in two runs of this variant alone)",
     ),
