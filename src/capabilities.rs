@@ -86,6 +86,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "soft-failures-streaming",
         "judges a streamed chat answer for soft failures when it is complete, ending it with a chunk that flags the class (failover.soft_failure) before [DONE], and counts a class in fail_over_on against the provider's breaker",
     ),
+    (
+        "guardrails",
+        "honours guardrails: blocks prompts over guardrails.prompt_length.max_tokens (counted with the named encoding), known prompt injections and personal data (blocked or redacted) before any provider is called, redacts or withholds personal data in whole chat answers, times and counts each guardrail in /metrics, logs guardrail events, and lets only the admin token bypass them (x-failover-guardrail-bypass)",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -119,6 +123,7 @@ pub const BUNDLED: &[&str] = &[
     "soft-failures-streaming",
     "soft-failures-schema",
     "content-policy-fallback",
+    "guardrails",
 ];
 
 /// The tag prefix that names a required capability.

@@ -75,6 +75,8 @@ pub struct Draft {
     pub drills: Vec<DrillConfig>,
     /// The gateway's store, if the scenario gives it one.
     pub store: Option<StoreConfig>,
+    /// The guardrails the scenario turns on.
+    pub guardrails: failover_contract::GuardrailsConfig,
     /// Each provider's region, where the scenario names one.
     pub regions: BTreeMap<String, String>,
     /// Each provider's bound on requests at once, where the scenario sets one.
@@ -122,6 +124,7 @@ impl Default for Draft {
             monitoring: MonitoringConfig::default(),
             drills: Vec::new(),
             store: None,
+            guardrails: Default::default(),
             regions: BTreeMap::new(),
             provider_limits: BTreeMap::new(),
             admin: AdminConfig {
@@ -167,6 +170,7 @@ impl Draft {
             monitoring: self.monitoring,
             drills: self.drills.clone(),
             store: self.store.clone(),
+            guardrails: self.guardrails.clone(),
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct RequestOptions {
     pub idempotency_key: Option<String>,
     /// What a chat request asks beyond the short question.
     pub asking: crate::client::Asking,
+    /// More headers, by name and value.
+    pub headers: Vec<(String, String)>,
 }
 
 /// A request as sent: path, body and extra headers, to repeat it exactly.
@@ -194,6 +196,12 @@ impl Scene {
         Ok(&mut self.draft.policy)
     }
 
+    /// The guardrails, while the gateway has not started yet.
+    pub fn guardrails(&mut self) -> Result<&mut failover_contract::GuardrailsConfig, String> {
+        self.configure()?;
+        Ok(&mut self.draft.guardrails)
+    }
+
     /// The body size limit, while the gateway has not started yet.
     pub fn limit_body(&mut self, bytes: u64) -> Result<(), String> {
         self.configure()?;
@@ -322,9 +330,31 @@ impl Scene {
             body["store"] = true.into();
         }
         options.asking.shape(&mut body);
-        let headers: Vec<(String, String)> =
-            options.idempotency_key.iter().map(|k| ("idempotency-key".to_owned(), k.clone())).collect();
+        let keys = options.idempotency_key.iter().map(|k| ("idempotency-key".to_owned(), k.clone()));
+        let headers: Vec<(String, String)> = keys.chain(options.headers.iter().cloned()).collect();
         self.send_with_headers(reqwest::Method::POST, kind.path(), Bytes::from(body.to_string()), headers).await
+    }
+
+    /// Sends a chat completion for `model` whose messages come to exactly
+    /// `tokens` tokens (see [`client::of_tokens`]).
+    pub async fn send_of_tokens(&mut self, model: &str, tokens: usize) -> Result<&Exchange, String> {
+        self.requests_made += 1;
+        let body = client::of_tokens(model, self.requests_made, tokens)?;
+        self.send_with_headers(
+            reqwest::Method::POST,
+            RequestKind::Chat.path(),
+            Bytes::from(body.to_string()),
+            Vec::new(),
+        )
+        .await
+    }
+
+    /// Sends a chat completion for `model` asking `asking`, with `token` in
+    /// the guardrail bypass header.
+    pub async fn send_bypassing(&mut self, model: &str, asking: client::Asking, token: String) -> Result<(), String> {
+        let headers = vec![("x-failover-guardrail-bypass".to_owned(), token)];
+        let options = RequestOptions { asking, headers, ..RequestOptions::default() };
+        self.send_shaped(RequestKind::Chat, model, &options).await.map(drop)
     }
 
     /// Sends `count` requests shaped by `options`, one after another.

@@ -8,6 +8,7 @@ mod dashboard;
 mod drills;
 mod failback;
 mod gateway;
+mod guard;
 mod journals;
 mod learning;
 mod load;

@@ -43,6 +43,116 @@ pub struct GatewayConfig {
     /// episodes: capability `analytics`); absent means nothing is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store: Option<StoreConfig>,
+    /// Checks on what clients send and providers answer (capability
+    /// `guardrails`), each on while its section is present.
+    #[serde(default, skip_serializing_if = "GuardrailsConfig::is_default")]
+    pub guardrails: GuardrailsConfig,
+}
+
+/// The guardrails, each on while its section is present and off when it is
+/// absent. Input guardrails run before any provider is called, in this
+/// order: `prompt_length`, `prompt_injection`, `pii`; a request one blocks
+/// gets a 400 with code `guardrail_blocked`, its guardrail in
+/// `x-failover-guardrail`, and reaches no provider. The operator's own
+/// `system` and `developer` messages are counted for length but not checked
+/// for injections or personal data. A request carrying the admin token in
+/// `x-failover-guardrail-bypass` skips every guardrail, for debugging.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct GuardrailsConfig {
+    /// The longest prompt, in tokens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_length: Option<PromptLengthConfig>,
+    /// Known prompt-injection phrasings (built in) and the operator's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt_injection: Option<PromptInjectionConfig>,
+    /// Personal data in requests: blocked, or redacted before any provider
+    /// sees it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pii: Option<PiiGuardConfig>,
+    /// Personal data in non-streamed chat answers: redacted, or the answer
+    /// withheld (502, code `guardrail_blocked`). A stream reaches the client
+    /// as it arrives and is not checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_pii: Option<PiiGuardConfig>,
+}
+
+impl GuardrailsConfig {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// The prompt-length guardrail: a request whose messages' text (or
+/// embeddings input) comes to more than `max_tokens` tokens is blocked.
+/// Tokens are those of `encoding`, counted over each text as it is, without
+/// the few tokens of per-message overhead a provider adds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromptLengthConfig {
+    /// The most tokens allowed.
+    pub max_tokens: u64,
+    /// The tokenizer: `o200k_base` (GPT-4o and later, the default) or
+    /// `cl100k_base` (GPT-4, GPT-3.5).
+    #[serde(default = "o200k")]
+    pub encoding: String,
+}
+
+fn o200k() -> String {
+    "o200k_base".into()
+}
+
+/// The encodings the prompt-length guardrail counts with.
+pub const ENCODINGS: [&str; 2] = ["o200k_base", "cl100k_base"];
+
+/// The prompt-injection guardrail: a client text matching one of the
+/// built-in patterns (instructions to ignore or reveal the operator's
+/// instructions, to take another role, chat-template tokens) or of
+/// `patterns` is blocked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct PromptInjectionConfig {
+    /// Further regular expressions, named `patterns[i]` when they match.
+    pub patterns: Vec<String>,
+}
+
+/// A personal-data guardrail.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PiiGuardConfig {
+    /// What to do with what it finds.
+    pub action: PiiAction,
+    /// What to look for: `email`, `phone` (international or North American
+    /// form), `card` (13 to 19 digits passing the Luhn check). All three
+    /// when absent.
+    #[serde(default = "all_pii")]
+    pub kinds: Vec<PiiKind>,
+}
+
+fn all_pii() -> Vec<PiiKind> {
+    vec![PiiKind::Email, PiiKind::Phone, PiiKind::Card]
+}
+
+/// What a personal-data guardrail does with what it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiAction {
+    /// Refuse the request, or withhold the answer.
+    Block,
+    /// Replace each finding by `[EMAIL]`, `[PHONE]` or `[CARD]`.
+    Redact,
+}
+
+/// A kind of personal data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PiiKind {
+    /// An e-mail address.
+    Email,
+    /// A phone number.
+    Phone,
+    /// A payment card number.
+    Card,
 }
 
 /// Warm connections: every `interval_ms`, the gateway sends each provider

@@ -13,11 +13,12 @@ mod config;
 mod validate;
 
 pub use config::{
-    AdminConfig, Bounds, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, FailbackConfig, FallbackRateConfig,
-    GatewayConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig,
-    LatencyRoutingConfig, LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PolicyConfig, PrewarmConfig,
-    ProbesConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig, SCHEMA, SoftFailureClass,
-    SoftFailuresConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig,
+    AdminConfig, Bounds, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, ENCODINGS, FailbackConfig,
+    FallbackRateConfig, GatewayConfig, GuardrailsConfig, HealthClassWeights, HealthConfig, HealthThresholds,
+    HealthWeights, IdempotencyConfig, LatencyRoutingConfig, LearningConfig, LimitsConfig, ModelConfig,
+    MonitoringConfig, PiiAction, PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig, ProbesConfig,
+    PromptInjectionConfig, PromptLengthConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig,
+    SCHEMA, SoftFailureClass, SoftFailuresConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig,
 };
 pub use validate::ConfigError;
 

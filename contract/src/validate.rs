@@ -61,6 +61,36 @@ fn validate_soft(soft: &crate::SoftFailuresConfig) -> Result<(), ConfigError> {
     check(soft.max_chars != Some(0), &format!("{path}.max_chars"), "must be greater than 0")
 }
 
+/// Each guardrail's patterns compile and its settings can be met.
+fn validate_guardrails(g: &crate::GuardrailsConfig) -> Result<(), ConfigError> {
+    if let Some(length) = &g.prompt_length {
+        check(length.max_tokens > 0, "guardrails.prompt_length.max_tokens", "must be at least 1")?;
+        check(
+            crate::ENCODINGS.contains(&length.encoding.as_str()),
+            "guardrails.prompt_length.encoding",
+            format!("\"{}\" is not an encoding the gateway knows; use one of {:?}", length.encoding, crate::ENCODINGS),
+        )?;
+    }
+    if let Some(injection) = &g.prompt_injection {
+        for (i, pattern) in injection.patterns.iter().enumerate() {
+            if let Err(e) = regex::Regex::new(pattern) {
+                let at = format!("guardrails.prompt_injection.patterns[{i}]");
+                return Err(ConfigError::new(at, format!("is not a valid regular expression: {e}")));
+            }
+        }
+    }
+    for (name, pii) in [("pii", &g.pii), ("output_pii", &g.output_pii)] {
+        if let Some(pii) = pii {
+            check(
+                !pii.kinds.is_empty(),
+                &format!("guardrails.{name}.kinds"),
+                "must name at least one of email, phone, card, or be left out for all three",
+            )?;
+        }
+    }
+    Ok(())
+}
+
 impl GatewayConfig {
     /// Checks everything serde does not: references, uniqueness and ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -69,6 +99,7 @@ impl GatewayConfig {
         self.validate_models()?;
         self.validate_policy()?;
         self.validate_operations()?;
+        validate_guardrails(&self.guardrails)?;
         check(self.limits.max_body_bytes > 0, "limits.max_body_bytes", "must be greater than 0")
     }
 
@@ -559,6 +590,34 @@ mod tests {
                 GOOD.replace(r#""models""#, r#""policy": {"soft_failures": {"max_repeated": 0}}, "models""#),
                 "policy.soft_failures.max_repeated",
                 "(0, 1]",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""guardrails": {"prompt_length": {"max_tokens": 0}}, "models""#),
+                "guardrails.prompt_length.max_tokens",
+                "at least 1",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""guardrails": {"prompt_length": {"max_tokens": 9, "encoding": "gpt2"}}, "models""#,
+                ),
+                "guardrails.prompt_length.encoding",
+                "o200k_base",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""guardrails": {"prompt_injection": {"patterns": ["a", "(b"]}}, "models""#),
+                "guardrails.prompt_injection.patterns[1]",
+                "regular expression",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""guardrails": {"pii": {"action": "block", "kinds": []}}, "models""#),
+                "guardrails.pii.kinds",
+                "at least one",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""guardrails": {"output_pii": {"action": "hide"}}, "models""#),
+                "guardrails.output_pii.action",
+                "block",
             ),
             (
                 GOOD.replace(r#""models""#, r#""policy": {"stall": {"after_ms": 0}}, "models""#),

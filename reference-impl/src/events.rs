@@ -45,6 +45,8 @@ pub enum Outcome {
     Served,
     /// The client's own error came back from the provider unchanged.
     ClientError,
+    /// A provider answered, and the output guardrail withheld the answer.
+    Withheld,
     /// Not replayed: the request must not run twice and a provider may have run it.
     NotRetried,
     /// No provider could serve it.
@@ -60,6 +62,7 @@ impl From<Outcome> for &'static str {
         match outcome {
             Outcome::Served => "served",
             Outcome::ClientError => "client_error",
+            Outcome::Withheld => "withheld",
             Outcome::NotRetried => "not_retried",
             Outcome::Exhausted => "exhausted",
             Outcome::ClientDisconnected => "client_disconnected",
@@ -320,6 +323,18 @@ pub enum EventKind {
         /// The soft-failure class.
         class: failover_policy::soft::SoftClass,
         /// What gave it away, in words.
+        detail: String,
+    },
+    /// A guardrail blocked or redacted a request or an answer, or a request
+    /// carrying the admin token bypassed it.
+    Guardrail {
+        /// Model name as the client asked.
+        model: Arc<str>,
+        /// Which guardrail.
+        guardrail: failover_policy::guard::Guardrail,
+        /// `blocked`, `redacted` or `bypassed`.
+        action: &'static str,
+        /// What it found, in words; never the text itself.
         detail: String,
     },
     /// A request finished.

@@ -71,6 +71,8 @@ pub struct Gateway<D = Standard> {
     /// One fallback activation rate per model, when watched.
     activation: Vec<Mutex<ActivationRate>>,
     idempotency: proxy::idempotency::Store,
+    /// The guardrails on, if any.
+    guards: Option<proxy::guard::Guards>,
     /// The bound on requests served at once, if configured.
     admission: Option<proxy::admission::Admission>,
     /// Each provider's bound on requests sent to it at once, if configured.
@@ -120,7 +122,8 @@ impl<D: Decide> Gateway<D> {
         let budget = settings.policy.budget.map(|b| Mutex::new(RetryBudget::new(b)));
         let seed = settings.policy.random_seed.unwrap_or_else(|| fastrand::u64(..));
         let rate_limits = settings.policy.health.is_some();
-        let metrics = metrics::Metrics::new(&settings);
+        let guards = proxy::guard::Guards::new(&config.guardrails)?;
+        let metrics = metrics::Metrics::new(&settings, guards.as_ref().map(|g| g.on()).unwrap_or_default());
         let activation = match settings.fallback_rate {
             Some(config) => settings.routes.iter().map(|_| Mutex::new(ActivationRate::new(config))).collect(),
             None => Vec::new(),
@@ -154,6 +157,7 @@ impl<D: Decide> Gateway<D> {
             activation,
             drills: drills::Drills::default(),
             idempotency,
+            guards,
             deadlines: Notify::new(),
             closing: watch::channel(false).0,
             seed,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use failover_policy::classify::ALL_CLASSES;
+use failover_policy::guard::Guardrail;
 use failover_policy::soft::{ALL_SOFT, SoftClass};
 use failover_policy::stream::StreamFailure;
 use failover_policy::{Class, Level, Status};
@@ -27,9 +28,10 @@ type Labels = Vec<(&'static str, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// Every outcome a request can end with, as metrics name them.
-const OUTCOMES: [Outcome; 10] = [
+const OUTCOMES: [Outcome; 11] = [
     Outcome::Served,
     Outcome::ClientError,
+    Outcome::Withheld,
     Outcome::NotRetried,
     Outcome::Exhausted,
     Outcome::ClientDisconnected,
@@ -58,12 +60,22 @@ pub(crate) struct Metrics {
     health: Family<Labels, FloatGauge>,
     fallback_ratio: Family<Labels, FloatGauge>,
     fallback_level: Family<Labels, Gauge>,
+    /// Per guardrail on: its time per request, and `[blocked, redacted, bypassed]`.
+    guardrails: Vec<(Guardrail, Histogram, [Counter; 3])>,
 }
+
+/// What a guardrail did, as counted.
+const GUARDRAIL_ACTIONS: [&str; 3] = ["blocked", "redacted", "bypassed"];
 
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Metrics")
     }
+}
+
+fn guardrail_histogram() -> Histogram {
+    // 1 µs to about a quarter of a second.
+    Histogram::new(exponential_buckets(0.000_001, 4.0, 10))
 }
 
 fn latency_histogram() -> Histogram {
@@ -73,7 +85,7 @@ fn latency_histogram() -> Histogram {
 
 impl Metrics {
     /// Every metric of a gateway configured with `settings`, at zero.
-    pub fn new(settings: &Settings) -> Self {
+    pub fn new(settings: &Settings, guardrails: Vec<Guardrail>) -> Self {
         let mut registry = Registry::with_prefix("failover");
         let requests = Family::<Labels, Counter>::default();
         let failovers = Family::<Labels, Counter>::default();
@@ -156,7 +168,30 @@ impl Metrics {
             }
             by_latency.push(latency.get_or_create(&vec![("model", route.model.to_string())]).clone());
         }
+        let guard_time = Family::<Labels, Histogram>::new_with_constructor(guardrail_histogram as fn() -> Histogram);
+        let guard_actions = Family::<Labels, Counter>::default();
+        if !guardrails.is_empty() {
+            registry.register(
+                "guardrail_duration_seconds",
+                "Time a guardrail took to check a request or an answer",
+                guard_time.clone(),
+            );
+            registry.register(
+                "guardrail_actions",
+                "Requests and answers a guardrail blocked or redacted, or that bypassed it",
+                guard_actions.clone(),
+            );
+        }
+        let guardrails = guardrails
+            .into_iter()
+            .map(|g| {
+                let name = || ("guardrail", g.name().to_owned());
+                let action = |a: &str| guard_actions.get_or_create(&vec![name(), ("action", a.to_owned())]).clone();
+                (g, guard_time.get_or_create(&vec![name()]).clone(), GUARDRAIL_ACTIONS.map(action))
+            })
+            .collect();
         Self {
+            guardrails,
             registry,
             requests: by_request,
             failovers: by_failover,
@@ -191,6 +226,21 @@ impl Metrics {
     pub fn soft(&self, route: usize, hop: usize, class: SoftClass) {
         if let Some(i) = ALL_SOFT.iter().position(|c| *c == class) {
             self.soft[route][hop][i].inc();
+        }
+    }
+
+    /// Records that `guardrail` took `seconds` to check a request or answer.
+    pub fn guardrail(&self, guardrail: Guardrail, seconds: f64) {
+        if let Some((_, time, _)) = self.guardrails.iter().find(|(g, _, _)| *g == guardrail) {
+            time.observe(seconds);
+        }
+    }
+
+    /// Counts what `guardrail` did: `blocked`, `redacted` or `bypassed`.
+    pub fn guardrail_action(&self, guardrail: Guardrail, action: &str) {
+        let found = self.guardrails.iter().find(|(g, _, _)| *g == guardrail);
+        if let (Some((_, _, counters)), Some(i)) = (found, GUARDRAIL_ACTIONS.iter().position(|a| *a == action)) {
+            counters[i].inc();
         }
     }
 

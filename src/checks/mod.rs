@@ -301,6 +301,7 @@ pub mod analytics;
 pub mod drills;
 pub mod events;
 pub mod failback;
+pub mod guard;
 pub mod health;
 pub mod learning;
 pub mod load;

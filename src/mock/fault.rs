@@ -95,11 +95,18 @@ pub enum Wrong {
     /// Cites `[doc-7]` and `https://example.com/made-up-source`, which no
     /// request of the suite carries.
     UngroundedCitation,
+    /// Gives out an e-mail address and a phone number.
+    PersonalData,
 }
+
+/// The answer of [`Wrong::PersonalData`].
+pub const PERSONAL_ANSWER: &str = "The answer is 42. Ask Jane Doe at jane.doe@example.com or on +1 415 555 0100.";
+/// The personal data in [`PERSONAL_ANSWER`].
+pub const PERSONAL_DATA: [&str; 2] = ["jane.doe@example.com", "+1 415 555 0100"];
 
 impl Wrong {
     /// Every wrong answer with its words.
-    pub const ALL: [(Wrong, &'static str); 10] = [
+    pub const ALL: [(Wrong, &'static str); 11] = [
         (Wrong::Refusal, "a refusal"),
         (Wrong::RefusalInWords, "a refusal in words"),
         (Wrong::ContentFiltered, "an answer stopped by its content filter"),
@@ -110,6 +117,7 @@ impl Wrong {
         (Wrong::Repetitive, "a repetitive answer"),
         (Wrong::CutAtLimit, "an answer cut at its length limit"),
         (Wrong::UngroundedCitation, "an answer citing a source it was not given"),
+        (Wrong::PersonalData, "an answer giving out personal data"),
     ];
 
     /// The message's text, `refusal` and `finish_reason`.
@@ -130,6 +138,7 @@ impl Wrong {
             Wrong::UngroundedCitation => {
                 (text("The answer is 42, as [doc-7] and https://example.com/made-up-source show."), None, "stop")
             }
+            Wrong::PersonalData => (text(PERSONAL_ANSWER), None, "stop"),
         }
     }
 }
@@ -146,7 +155,7 @@ impl Fault {
          \"an answer that is not JSON\", \"an answer that stalls halfway\", or a wrong answer: \"a refusal\", \
          \"a refusal in words\", \"an answer stopped by its content filter\", \"an answer that is not the JSON asked \
          for\", \"JSON that does not match the schema asked for\", \"an answer off its instructions\", \"an empty answer\", \"a repetitive answer\", \"an answer cut at \
-         its length limit\", \"an answer citing a source it was not given\"";
+         its length limit\", \"an answer citing a source it was not given\", \"an answer giving out personal data\"";
 
     /// A status fault with the canned body and no extra headers.
     pub fn status(code: u16) -> Self {

@@ -52,6 +52,17 @@ impl Assembly for Variant {
                 Some(Defect::NoShedding) => config.limits.max_in_flight = None,
                 Some(Defect::IgnoresProviderBound) => config.providers.iter_mut().for_each(|p| p.max_in_flight = None),
                 Some(Defect::OpenAdmin) => config.admin = Default::default(),
+                Some(Defect::AllGuardrailsOn) if config.guardrails != Default::default() => {
+                    let block = failover_contract::PiiAction::Block;
+                    let all = vec![
+                        failover_contract::PiiKind::Email,
+                        failover_contract::PiiKind::Phone,
+                        failover_contract::PiiKind::Card,
+                    ];
+                    let guardrails = &mut config.guardrails;
+                    guardrails.prompt_injection.get_or_insert_with(Default::default);
+                    guardrails.pii.get_or_insert(failover_contract::PiiGuardConfig { action: block, kinds: all });
+                }
                 Some(Defect::NoStore) => (config.store, config.policy.learning) = (None, None),
                 Some(Defect::FreshStoreEachStart) => {
                     if let Some(store) = &mut config.store {
@@ -137,6 +148,24 @@ impl Variant {
                 app.layer(middleware::map_request(|mut request: Request| async {
                     request.headers_mut().remove("idempotency-key");
                     request
+                }))
+            }
+            Variant::Defective(Defect::IgnoresBypass) => {
+                app.layer(middleware::map_request(|mut request: Request| async {
+                    request.headers_mut().remove(proxy::guard::BYPASS);
+                    request
+                }))
+            }
+            Variant::Defective(Defect::BypassForAnyone) => {
+                let token = config.admin.token.clone().and_then(|t| http::HeaderValue::from_str(&t).ok());
+                app.layer(middleware::map_request(move |mut request: Request| {
+                    let token = token.clone();
+                    async move {
+                        if let (Some(token), true) = (token, request.headers().contains_key(proxy::guard::BYPASS)) {
+                            request.headers_mut().insert(proxy::guard::BYPASS, token);
+                        }
+                        request
+                    }
                 }))
             }
             Variant::Defective(Defect::MetricsStandStill) => app.layer(middleware::from_fn(standing_still)),

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reference_gateway::policy::episode::{Current, Record};
+use reference_gateway::policy::guard::{Author, Found, Injection, PiiConfig, PiiKind, Text};
 use reference_gateway::policy::learning::{Adjustment, Bounds};
 use reference_gateway::policy::soft::{Asked, Finding, Reading as SoftReading, SoftClass, SoftConfig, Why};
 use reference_gateway::policy::stream::{Read, Step};
@@ -164,6 +165,23 @@ pub enum Defect {
     /// Relays every content-policy refusal, whatever content-policy chain
     /// the model has.
     IgnoresContentPolicyChain,
+    /// Reads `guardrails` but no guardrail ever finds anything.
+    NoGuardrails,
+    /// Guesses a prompt's tokens as a quarter of its characters.
+    GuessesTokens,
+    /// Counts a prompt's characters as its tokens.
+    CountsCharacters,
+    /// Takes any number of 13 or more digits for a card number, Luhn check or not.
+    LuhnBlind,
+    /// Takes every client text that mentions instructions for an injection.
+    InjectionOverreach,
+    /// Turns on the injection and personal-data guardrails whenever any
+    /// guardrail is configured.
+    AllGuardrailsOn,
+    /// Never sees the bypass header: the admin token bypasses nothing.
+    IgnoresBypass,
+    /// Lets any token in the bypass header bypass the guardrails.
+    BypassForAnyone,
 }
 
 impl Defect {
@@ -179,6 +197,23 @@ impl Defect {
         }
         name
     }
+}
+
+/// The most digits in `text` in a row, single spaces and dashes between
+/// them allowed: how a card number is written.
+fn longest_digit_run(text: &str) -> usize {
+    let (mut best, mut run, mut gap) = (0, 0, false);
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            (run, gap) = (run + 1, false);
+            best = best.max(run);
+        } else if (c == ' ' || c == '-') && run > 0 && !gap {
+            gap = true;
+        } else {
+            (run, gap) = (0, false);
+        }
+    }
+    best
 }
 
 /// The standard policy, wrong about one thing.
@@ -368,6 +403,43 @@ impl Decide for Wrong {
             Some(Defect::KeepsWrongAnswers | Defect::StreamedSoftUncounted) => false,
             _ => Standard.stream_soft_counts(config, finding),
         }
+    }
+
+    fn prompt_too_long(&self, max: u64, tokens: u64, texts: &[Text<'_>]) -> bool {
+        let chars: u64 = texts.iter().map(|t| t.text.chars().count() as u64).sum();
+        match self.defect {
+            Some(Defect::NoGuardrails) => false,
+            Some(Defect::GuessesTokens) => chars / 4 > max,
+            Some(Defect::CountsCharacters) => chars > max,
+            _ => Standard.prompt_too_long(max, tokens, texts),
+        }
+    }
+
+    fn injected<'g>(&self, guard: &'g Injection, texts: &[Text<'_>]) -> Option<&'g str> {
+        let mentions = |t: &Text<'_>| t.author == Author::Client && t.text.to_lowercase().contains("instruction");
+        match self.defect {
+            Some(Defect::NoGuardrails) => None,
+            Some(Defect::InjectionOverreach) if texts.iter().any(mentions) => Some("instructions"),
+            _ => Standard.injected(guard, texts),
+        }
+    }
+
+    fn pii(&self, config: &PiiConfig, texts: &[Text<'_>]) -> Vec<(usize, Vec<Found>)> {
+        let long_number = |t: &Text<'_>| t.author == Author::Client && longest_digit_run(t.text) >= 13;
+        match self.defect {
+            Some(Defect::NoGuardrails) => Vec::new(),
+            Some(Defect::LuhnBlind) if texts.iter().any(long_number) => texts
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| long_number(t))
+                .map(|(i, t)| (i, vec![Found { kind: PiiKind::Card, range: 0..t.text.len() }]))
+                .collect(),
+            _ => Standard.pii(config, texts),
+        }
+    }
+
+    fn output_pii(&self, config: &PiiConfig, text: &str) -> Vec<Found> {
+        if self.has(Defect::NoGuardrails) { Vec::new() } else { Standard.output_pii(config, text) }
     }
 
     fn stream_step(&self, read: Read, finished_seen: bool) -> Step {

@@ -67,6 +67,27 @@ const SOFT_BREAKER: &str = "TAXONOMY_SOFT_FAILURES: a provider answering 200 wit
 
 /// For each defect, the scenarios that must fail, and no others. A defect
 /// may have several entries: [`grouped`] puts them together.
+/// The guardrail scenarios, by what each shows.
+const GUARD_TOO_LONG: &str =
+    "GUARDRAILS_INFRASTRUCTURE: a prompt over the token limit is blocked before any provider sees it";
+const GUARD_WITHIN: &str = "GUARDRAILS_INFRASTRUCTURE: a prompt within the token limit is served";
+const GUARD_INJECTION: &str = "GUARDRAILS_INFRASTRUCTURE: a prompt injection is blocked before any provider sees it";
+const GUARD_INSTRUCTIONS: &str = "GUARDRAILS_INFRASTRUCTURE: a question about instructions is served unchanged";
+const GUARD_CARD: &str = "GUARDRAILS_INFRASTRUCTURE: a card number is blocked before any provider sees it";
+const GUARD_LUHN: &str = "GUARDRAILS_INFRASTRUCTURE: a number that fails the Luhn check is not a card number";
+const GUARD_REDACTED: &str =
+    "GUARDRAILS_INFRASTRUCTURE: an e-mail address and a phone number are redacted before the provider sees them";
+const GUARD_ANSWER_REDACTED: &str =
+    "GUARDRAILS_INFRASTRUCTURE: an answer's personal data is redacted before the client gets it";
+const GUARD_WITHHELD: &str =
+    "GUARDRAILS_INFRASTRUCTURE: an answer giving out personal data is withheld when so configured";
+const GUARD_TOGGLES: &str =
+    "GUARDRAILS_INFRASTRUCTURE: with only personal data checked, a prompt injection passes and a card number does not";
+const GUARD_BYPASS: &str =
+    "GUARDRAILS_INFRASTRUCTURE: a request carrying the admin token skips every guardrail, and the bypass is logged";
+const GUARD_WRONG_TOKEN: &str =
+    "GUARDRAILS_INFRASTRUCTURE: a bypass with a wrong token is refused and reaches no provider";
+
 pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NeverFailOver,
@@ -896,6 +917,46 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (Defect::NoBreaker, &[SOFT_STREAM_BREAKER]),
     (Defect::NoCooldown, &[SOFT_STREAM_BREAKER]),
     (Defect::HairTrigger, &[SOFT_STREAM_BREAKER]),
+    // Guardrails: each blocks, redacts or lets through what it should, and
+    // only the admin token bypasses them.
+    (
+        Defect::NoGuardrails,
+        &[
+            GUARD_TOO_LONG,
+            GUARD_INJECTION,
+            GUARD_CARD,
+            GUARD_REDACTED,
+            GUARD_ANSWER_REDACTED,
+            GUARD_WITHHELD,
+            GUARD_TOGGLES,
+        ],
+    ),
+    (Defect::GuessesTokens, &[GUARD_TOO_LONG]),
+    (Defect::CountsCharacters, &[GUARD_WITHIN]),
+    (Defect::LuhnBlind, &[GUARD_LUHN]),
+    (Defect::InjectionOverreach, &[GUARD_INSTRUCTIONS]),
+    (Defect::AllGuardrailsOn, &[GUARD_TOGGLES]),
+    // Without the header, a wrong token is not refused either: the request is checked.
+    (Defect::IgnoresBypass, &[GUARD_BYPASS, GUARD_WRONG_TOKEN]),
+    (Defect::BypassForAnyone, &[GUARD_WRONG_TOKEN]),
+    // A guardrail's refusal must say which guardrail and why.
+    (Defect::BareErrors, &[GUARD_TOO_LONG, GUARD_INJECTION, GUARD_CARD, GUARD_TOGGLES, GUARD_WRONG_TOKEN]),
+    // Without an admin token nothing may bypass the guardrails.
+    (Defect::OpenAdmin, &[GUARD_BYPASS]),
+    (
+        Defect::MetricsStandStill,
+        &[
+            GUARD_TOO_LONG,
+            GUARD_WITHIN,
+            GUARD_INJECTION,
+            GUARD_INSTRUCTIONS,
+            GUARD_CARD,
+            GUARD_REDACTED,
+            GUARD_ANSWER_REDACTED,
+            GUARD_WITHHELD,
+            GUARD_BYPASS,
+        ],
+    ),
 ];
 
 /// The variants that run the `@requires-load` scenarios, which take the

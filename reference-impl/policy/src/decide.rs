@@ -13,6 +13,7 @@ use super::budget::RetryBudget;
 use super::classify::{Class, Verdict, classify_status};
 use super::episode::{Current, Record};
 use super::failure::{self, Failure};
+use super::guard::{self, Found, Injection, PiiConfig, Text};
 use super::health::Assessment;
 use super::learning::{self, Adjustment, Bounds};
 use super::nearest::{Nearest, NearestConfig};
@@ -170,6 +171,28 @@ pub trait Decide: Send + Sync + 'static {
     /// provider's breaker (a whole answer's does when it fails over).
     fn stream_soft_counts(&self, config: &SoftConfig, finding: &Finding) -> bool {
         soft::counts(config, finding)
+    }
+
+    /// Whether a prompt the tokenizer counted at `tokens` (its texts:
+    /// `texts`) is over the limit of `max` tokens.
+    fn prompt_too_long(&self, max: u64, tokens: u64, texts: &[Text<'_>]) -> bool {
+        let _ = texts;
+        guard::too_long(max, tokens)
+    }
+
+    /// The name of the prompt-injection pattern a request's texts match.
+    fn injected<'g>(&self, guard: &'g Injection, texts: &[Text<'_>]) -> Option<&'g str> {
+        guard.matched(texts)
+    }
+
+    /// The personal data in a request's texts, by text.
+    fn pii(&self, config: &PiiConfig, texts: &[Text<'_>]) -> Vec<(usize, Vec<Found>)> {
+        guard::pii_in(config, texts)
+    }
+
+    /// The personal data in an answer's text.
+    fn output_pii(&self, config: &PiiConfig, text: &str) -> Vec<Found> {
+        guard::find_pii(text, &config.kinds)
     }
 }
 

@@ -21,6 +21,8 @@
 //!   streamed answer ends; [`soft`]: answers that arrive as a success but
 //!   are wrong (refusals, broken JSON, drift, degradation, ungrounded
 //!   citations);
+//! - [`guard`]: guardrails, what the gateway will not carry (prompts
+//!   too long, injection phrasings, personal data);
 //! - [`activation`]: the share of a model's requests its first provider
 //!   did not serve, and its level;
 //! - [`drill`]: fire drills, a provider failed on purpose for a while;
@@ -40,6 +42,7 @@ pub mod drill;
 pub mod episode;
 pub mod failback;
 pub mod failure;
+pub mod guard;
 pub mod health;
 pub mod journey;
 pub mod learning;

@@ -21,6 +21,8 @@ mod breaker;
 mod budget;
 #[path = "properties/episode.rs"]
 mod episode;
+#[path = "properties/guard.rs"]
+mod guard;
 #[path = "properties/health.rs"]
 mod health;
 #[path = "properties/journey.rs"]
@@ -663,4 +665,27 @@ fn p40_bites() {
 #[test]
 fn p41_bites() {
     bites(soft::texts(), |case| soft::repetition_is_measured(soft::in_chunks, &case));
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p42_a_card_number_is_exactly_a_number_passing_luhn(number in guard::numbers()) {
+        guard::a_card_is_exactly_a_luhn_number(guard::finds, &number).map_err(TestCaseError::fail)?;
+    }
+
+    #[test]
+    fn p43_redaction_leaves_no_personal_data_and_every_other_word(words in guard::texts()) {
+        guard::redaction_leaves_nothing(guard::finds, guard::redacts, &words).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p42_bites() {
+    bites(guard::numbers(), |number| guard::a_card_is_exactly_a_luhn_number(guard::luhn_blind, &number));
+}
+
+#[test]
+fn p43_bites() {
+    bites(guard::texts(), |words| guard::redaction_leaves_nothing(guard::finds, guard::first_only, &words));
 }

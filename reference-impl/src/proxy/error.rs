@@ -178,6 +178,30 @@ impl ApiError {
         }
     }
 
+    /// 400: a request an input guardrail blocked; `what` says what it found,
+    /// never the text itself.
+    pub fn guardrail_blocked(guardrail: &str, what: &str) -> Self {
+        let message = format!("the request was blocked by the gateway's {guardrail} guardrail: {what}");
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", "guardrail_blocked", message)
+    }
+
+    /// 502: an answer the output guardrail withheld.
+    pub fn guardrail_withheld(guardrail: &str, what: &str) -> Self {
+        let message = format!("the provider's answer was withheld by the gateway's {guardrail} guardrail: {what}");
+        Self::new(StatusCode::BAD_GATEWAY, "upstream_error", "guardrail_blocked", message)
+    }
+
+    /// 403: a guardrail bypass without the admin token. The message never
+    /// echoes what was sent.
+    pub fn bypass_denied(configured: bool) -> Self {
+        let message = if configured {
+            "x-failover-guardrail-bypass must carry the gateway's admin token; drop the header to have the request checked"
+        } else {
+            "guardrails cannot be bypassed: the gateway has no admin token (admin.token); drop the x-failover-guardrail-bypass header"
+        };
+        Self::new(StatusCode::FORBIDDEN, "permission_error", "guardrail_bypass_denied", message.into())
+    }
+
     /// The status this error is answered with.
     pub fn status(&self) -> StatusCode {
         self.status

@@ -144,9 +144,8 @@ pub async fn forward<D: Decide>(
                         }
                         journey.answered(&gateway.decide, &mut gateway.breakers(route), permit, class, now);
                         trail.decided(journey.drain(), now);
-                        let outcome = if class == Class::Success { Outcome::Served } else { Outcome::ClientError };
-                        trail.finish(outcome, answer.status.as_u16(), Some(hop), journey.attempts(), now);
-                        return relay_judged(gateway, route, Kept { answer, hop, finding: soft }, journey.attempts());
+                        let kept = Kept { answer, hop, finding: soft };
+                        return deliver(gateway, &inbound, endpoint, &mut trail, kept, journey.attempts(), now);
                     }
                     Attempted::Stream(opened) => {
                         super::regions::answered(gateway, route, hop, now - started, now);
@@ -186,9 +185,7 @@ pub async fn forward<D: Decide>(
             // last one is relayed (flagged if wrong) rather than an error.
             Action::NotReplayed { .. } | Action::Exhausted { .. } if kept.is_some() => {
                 let kept = kept.take().expect("checked by the guard");
-                let outcome = if kept.answer.status.is_success() { Outcome::Served } else { Outcome::ClientError };
-                trail.finish(outcome, kept.answer.status.as_u16(), Some(kept.hop), journey.attempts(), now);
-                return relay_judged(gateway, route, kept, journey.attempts());
+                return deliver(gateway, &inbound, endpoint, &mut trail, kept, journey.attempts(), now);
             }
             Action::NotReplayed { hop, class } => {
                 let upstream = gateway.settings.provider_of(route, hop);
@@ -308,12 +305,44 @@ fn fails_over<D: Decide>(gateway: &Gateway<D>, finding: &Finding) -> bool {
     gateway.settings.soft.as_ref().is_some_and(|config| gateway.decide.soft_fails_over(config, finding, false))
 }
 
-/// Relays a whole answer, with its soft-failure class if it has one.
-fn relay_judged<D: Decide>(gateway: &Gateway<D>, route: usize, kept: Kept, attempts: u32) -> Response {
-    let served_by = &gateway.settings.provider_of(route, kept.hop).id_header;
+/// Relays a whole answer that ends the request, with its soft-failure class
+/// if it has one, past the output guardrail, and writes the request's end.
+fn deliver<D: Decide>(
+    gateway: &Gateway<D>,
+    inbound: &Inbound,
+    endpoint: Endpoint,
+    trail: &mut Trail<D>,
+    mut kept: Kept,
+    attempts: u32,
+    now: Instant,
+) -> Response {
+    let served = kept.answer.status.is_success();
+    let checked = match &kept.answer.body {
+        AnswerBody::Complete(bytes) if served && endpoint == Endpoint::Chat && !inbound.unguarded => {
+            super::guard::output(gateway, &inbound.model, bytes)
+        }
+        _ => None,
+    };
+    let redacted = match checked {
+        Some(Err(withheld)) => {
+            trail.finish(Outcome::Withheld, withheld.status().as_u16(), Some(kept.hop), attempts, now);
+            return withheld;
+        }
+        Some(Ok(body)) => {
+            kept.answer.body = AnswerBody::Complete(body);
+            true
+        }
+        None => false,
+    };
+    let outcome = if served { Outcome::Served } else { Outcome::ClientError };
+    trail.finish(outcome, kept.answer.status.as_u16(), Some(kept.hop), attempts, now);
+    let served_by = &gateway.settings.provider_of(trail.route(), kept.hop).id_header;
     let mut response = relay_whole(kept.answer, served_by, attempts);
     if let Some(finding) = kept.finding {
         response.headers_mut().insert(SOFT_FAILURE, HeaderValue::from_static(finding.class.name()));
+    }
+    if redacted {
+        response = super::guard::named(response, failover_policy::guard::Guardrail::OutputPii);
     }
     response
 }

@@ -2,6 +2,7 @@
 pub(crate) mod admission;
 pub mod error;
 pub mod forward;
+pub mod guard;
 pub(crate) mod health;
 pub mod idempotency;
 pub(crate) mod regions;

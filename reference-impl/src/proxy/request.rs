@@ -23,6 +23,10 @@ pub struct Inbound {
     pub store: bool,
     /// Whether the request may be sent twice: its model allows it and it stores nothing.
     pub idempotent: bool,
+    /// Whether its guardrails were bypassed with the admin token.
+    pub unguarded: bool,
+    /// Whether the `pii` guardrail redacted it.
+    pub redacted: bool,
     model_span: Range<usize>,
 }
 
@@ -61,7 +65,8 @@ impl Inbound {
         let start = raw.get().as_ptr() as usize - body.as_ptr() as usize;
         let model_span = start..start + raw.get().len();
         let store = head.store.unwrap_or(false);
-        Ok(Self { model, stream: head.stream.unwrap_or(false), store, idempotent: !store, model_span, body })
+        let stream = head.stream.unwrap_or(false);
+        Ok(Self { model, stream, store, idempotent: !store, unguarded: false, redacted: false, model_span, body })
     }
 
     /// Why the request must not be sent twice, in words for the client.

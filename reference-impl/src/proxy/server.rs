@@ -18,6 +18,7 @@ use super::request::{BadBody, Inbound};
 use crate::Gateway;
 use crate::admin;
 use failover_policy::Decide;
+use failover_policy::guard::Guardrail;
 
 /// The gateway's HTTP application.
 pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
@@ -73,6 +74,12 @@ async fn serve<D: Decide>(gateway: &Arc<Gateway<D>>, request: Request, endpoint:
         }
     };
     inbound.idempotent &= gateway.settings.routes[route].idempotent;
+    if let Some(guards) = &gateway.guards
+        && let Err(refused) = super::guard::input(gateway, guards, &parts.headers, endpoint, &mut inbound)
+    {
+        return *refused;
+    }
+    let redacted = inbound.redacted;
     let place = match &gateway.admission {
         None => None,
         Some(admission) => match admission.enter().await {
@@ -84,6 +91,7 @@ async fn serve<D: Decide>(gateway: &Arc<Gateway<D>>, request: Request, endpoint:
         None => forward(gateway, route, inbound, endpoint).await,
         Some(key) => with_idempotency_key(gateway, key, route, inbound, endpoint).await,
     };
+    let response = if redacted { super::guard::named(response, Guardrail::Pii) } else { response };
     match place {
         None => response,
         // The place is given back when the answer's body has been sent or dropped.

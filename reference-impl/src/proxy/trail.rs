@@ -71,6 +71,11 @@ impl<D: Decide> Trail<D> {
         self.gateway.settings.provider_of(self.route, hop).id.clone()
     }
 
+    /// The index of the request's model.
+    pub fn route(&self) -> usize {
+        self.route
+    }
+
     /// The client-facing model name.
     pub fn model(&self) -> Arc<str> {
         self.gateway.settings.routes[self.route].model.clone()
