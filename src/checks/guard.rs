@@ -30,16 +30,14 @@ fn named(exchange: &Exchange) -> Vec<String> {
 /// `guardrail` in its header and its message.
 fn refused(exchange: &Exchange, status: u16, code: &str, guardrail: &str) -> Result<(), String> {
     known(guardrail)?;
-    let body = exchange.json();
-    let error = body.as_ref().and_then(|b| b.get("error"));
-    let got_code = error.and_then(|e| e.get("code")).and_then(Value::as_str);
-    let message = error.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or_default();
-    if exchange.status != status || got_code != Some(code) {
+    let error = super::openai_error(exchange, code)?;
+    if exchange.status != status {
         return Err(format!(
             "expected {status} with code {code} from the {guardrail} guardrail, got {}",
             exchange.describe()
         ));
     }
+    let message = error.get("message").and_then(Value::as_str).unwrap_or_default();
     if !named(exchange).iter().any(|g| g == guardrail) || !message.contains(guardrail) {
         return Err(format!(
             "the refusal must name the {guardrail} guardrail in the {HEADER} header and its message; header {:?}, message \"{message}\"",
@@ -64,8 +62,8 @@ pub fn withheld(exchange: &Exchange, data: &[&str]) -> Result<(), String> {
 /// The client got a 403 `guardrail_bypass_denied` that does not echo what
 /// it sent.
 pub fn bypass_denied(exchange: &Exchange, sent: &str) -> Result<(), String> {
-    let code = exchange.json().and_then(|b| b.pointer("/error/code").and_then(Value::as_str).map(str::to_owned));
-    if exchange.status != 403 || code.as_deref() != Some("guardrail_bypass_denied") {
+    super::openai_error(exchange, "guardrail_bypass_denied")?;
+    if exchange.status != 403 {
         return Err(format!("expected 403 with code guardrail_bypass_denied, got {}", exchange.describe()));
     }
     if String::from_utf8_lossy(&exchange.body).contains(sent) {
