@@ -90,6 +90,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "guardrails",
         "honours guardrails: blocks prompts over guardrails.prompt_length.max_tokens (counted with the named encoding), known prompt injections and personal data (blocked or redacted) before any provider is called, redacts or withholds personal data in whole chat answers, times and counts each guardrail in /metrics, logs guardrail events, and lets only the admin token bypass them (x-failover-guardrail-bypass)",
     ),
+    (
+        "class-thresholds",
+        "judges each failure class given policy.breaker.class_thresholds against that opening rate alone, in the breaker's window, counts a soft class given one even when it is only flagged, and names the class in the breaker_transition event (reason class_failure_rate_reached)",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -124,6 +128,7 @@ pub const BUNDLED: &[&str] = &[
     "soft-failures-schema",
     "content-policy-fallback",
     "guardrails",
+    "class-thresholds",
 ];
 
 /// The tag prefix that names a required capability.

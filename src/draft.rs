@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use failover_contract::{
-    AdminConfig, Bounds, BreakerConfig, ChainEntry, DrillConfig, FailbackConfig, FallbackRateConfig, GatewayConfig,
-    HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LearningConfig, LimitsConfig, ModelConfig,
-    MonitoringConfig, PolicyConfig, PrewarmConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig, RetryConfig,
-    SCHEMA, StepValidation, StoreConfig, StreamingConfig,
+    AdminConfig, Bounds, BreakerConfig, ChainEntry, ClassThresholds, DrillConfig, FailbackConfig, FallbackRateConfig,
+    GatewayConfig, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig, LearningConfig, LimitsConfig,
+    ModelConfig, MonitoringConfig, PolicyConfig, PrewarmConfig, ProbesConfig, ProviderConfig, RetryBudgetConfig,
+    RetryConfig, SCHEMA, StepValidation, StoreConfig, StreamingConfig,
 };
 
 use crate::mock::MockProvider;
@@ -106,6 +106,7 @@ impl Default for Draft {
                     half_open_probes: 1,
                     probe_timeout_ms: None,
                     open_backoff_reset_ms: None,
+                    class_thresholds: ClassThresholds::default(),
                 },
                 failback: FailbackConfig::Immediate,
                 streaming: StreamingConfig { first_byte_timeout_ms: None, idle_timeout_ms: 1_000 },
@@ -181,6 +182,16 @@ pub fn breaker(breaker: &mut BreakerConfig, percent: u32, min_calls: u32, window
     breaker.failure_rate = f64::from(percent) / 100.0;
     (breaker.min_calls, breaker.window_ms, breaker.open_ms) = (min_calls, window_ms, open_ms);
     breaker.open_max_ms = breaker.open_max_ms.max(open_ms);
+}
+
+/// Gives failure class `class` an opening rate of its own, `percent` % of
+/// the calls in the breaker's window.
+pub fn class_threshold(breaker: &mut BreakerConfig, class: &str, percent: u32) -> Result<(), String> {
+    let mut thresholds = serde_json::to_value(breaker.class_thresholds).map_err(|e| e.to_string())?;
+    thresholds[class] = serde_json::Value::from(f64::from(percent) / 100.0);
+    breaker.class_thresholds = serde_json::from_value::<ClassThresholds>(thresholds)
+        .map_err(|e| format!("\"{class}\" cannot have a threshold of its own: {e}"))?;
+    Ok(())
 }
 
 /// Lets learning set the breaker's `setting` between `min` and `max`.

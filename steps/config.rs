@@ -71,6 +71,11 @@ async fn breaker_flat(
     Ok(())
 }
 
+#[given(expr = "{word} opens the breaker at {int}% of calls")]
+async fn class_threshold(w: &mut FailoverWorld, class: String, percent: u32) -> Result<(), String> {
+    draft::class_threshold(&mut w.scene.policy()?.breaker, &class, percent)
+}
+
 #[given(expr = "the breaker's open period grows to at most {int} ms")]
 async fn open_period_cap(w: &mut FailoverWorld, cap: u64) -> Result<(), String> {
     w.scene.policy()?.breaker.open_max_ms = cap;

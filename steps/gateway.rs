@@ -28,6 +28,16 @@ async fn breaker_opened(
     events::breaker_opened(&w.scene.events().await?, &provider, &model, percent, calls)
 }
 
+#[then(expr = "the gateway's events show the breaker of {string} for model {string} opening on {word} alone")]
+async fn breaker_opened_for_class(
+    w: &mut FailoverWorld,
+    provider: String,
+    model: String,
+    class: String,
+) -> Result<(), String> {
+    events::breaker_opened_for_class(&w.scene.events().await?, &provider, &model, &class)
+}
+
 #[then(expr = "the gateway's events show requests for model {string} skipping {string}")]
 async fn requests_skipping(w: &mut FailoverWorld, model: String, provider: String) -> Result<(), String> {
     events::requests_skipped(&w.scene.events().await?, &model, &provider)

@@ -828,6 +828,93 @@ pub struct BreakerConfig {
     /// `open_max_ms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub open_backoff_reset_ms: Option<u64>,
+    /// Failure classes judged against opening rates of their own (capability
+    /// `class-thresholds`).
+    #[serde(skip_serializing_if = "ClassThresholds::is_empty")]
+    pub class_thresholds: ClassThresholds,
+}
+
+/// Opening rates of their own for chosen failure classes, each a fraction in
+/// (0, 1] of the calls in the breaker's window (with at least `min_calls`),
+/// reaching it counts: e.g. tolerate rate limits up to 0.05, open at 0.02
+/// hallucinations. A class given one is judged against it alone and no longer
+/// adds to `failure_rate`; the classes not given one do. A soft class given
+/// one counts in the window whether or not it is in
+/// `soft_failures.fail_over_on`, so a provider can be taken out of rotation
+/// for wrong answers that are only flagged. The classes that never count
+/// against a provider (a client's error, a context overflow, a content-policy
+/// refusal) cannot be given one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClassThresholds {
+    /// `rate_limited` (429).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limited: Option<f64>,
+    /// `timeout`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<f64>,
+    /// `server_error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_error: Option<f64>,
+    /// `connection_failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_failed: Option<f64>,
+    /// `auth_error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_error: Option<f64>,
+    /// `unexpected_status`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unexpected_status: Option<f64>,
+    /// `malformed_response`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub malformed_response: Option<f64>,
+    /// Soft class `refusal` (needs `soft_failures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<f64>,
+    /// Soft class `format_violation` (needs `soft_failures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format_violation: Option<f64>,
+    /// Soft class `instruction_drift` (needs `soft_failures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instruction_drift: Option<f64>,
+    /// Soft class `quality_degradation` (needs `soft_failures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quality_degradation: Option<f64>,
+    /// Soft class `hallucination` (needs `soft_failures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hallucination: Option<f64>,
+}
+
+impl ClassThresholds {
+    /// Every class by its name, with its threshold if it has one.
+    pub fn entries(&self) -> [(&'static str, Option<f64>); 12] {
+        [
+            ("rate_limited", self.rate_limited),
+            ("timeout", self.timeout),
+            ("server_error", self.server_error),
+            ("connection_failed", self.connection_failed),
+            ("auth_error", self.auth_error),
+            ("unexpected_status", self.unexpected_status),
+            ("malformed_response", self.malformed_response),
+            ("refusal", self.refusal),
+            ("format_violation", self.format_violation),
+            ("instruction_drift", self.instruction_drift),
+            ("quality_degradation", self.quality_degradation),
+            ("hallucination", self.hallucination),
+        ]
+    }
+
+    /// Whether a soft class has one.
+    pub fn has_soft(&self) -> bool {
+        [self.refusal, self.format_violation, self.instruction_drift, self.quality_degradation, self.hallucination]
+            .iter()
+            .any(Option::is_some)
+    }
+
+    /// Whether no class has one.
+    pub fn is_empty(&self) -> bool {
+        self.entries().iter().all(|(_, t)| t.is_none())
+    }
 }
 
 impl Default for BreakerConfig {
@@ -841,6 +928,7 @@ impl Default for BreakerConfig {
             half_open_probes: 1,
             probe_timeout_ms: None,
             open_backoff_reset_ms: None,
+            class_thresholds: ClassThresholds::default(),
         }
     }
 }

@@ -13,10 +13,10 @@ mod config;
 mod validate;
 
 pub use config::{
-    AdminConfig, Bounds, BreakerConfig, ChainEntry, DRILL_CLASSES, DrillConfig, ENCODINGS, FailbackConfig,
-    FallbackRateConfig, GatewayConfig, GuardrailsConfig, HealthClassWeights, HealthConfig, HealthThresholds,
-    HealthWeights, IdempotencyConfig, LatencyRoutingConfig, LearningConfig, LimitsConfig, ModelConfig,
-    MonitoringConfig, PiiAction, PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig, ProbesConfig,
+    AdminConfig, Bounds, BreakerConfig, ChainEntry, ClassThresholds, DRILL_CLASSES, DrillConfig, ENCODINGS,
+    FailbackConfig, FallbackRateConfig, GatewayConfig, GuardrailsConfig, HealthClassWeights, HealthConfig,
+    HealthThresholds, HealthWeights, IdempotencyConfig, LatencyRoutingConfig, LearningConfig, LimitsConfig,
+    ModelConfig, MonitoringConfig, PiiAction, PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig, ProbesConfig,
     PromptInjectionConfig, PromptLengthConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig,
     SCHEMA, SoftFailureClass, SoftFailuresConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig,
 };

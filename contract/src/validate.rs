@@ -297,6 +297,16 @@ impl GatewayConfig {
         if let Some(ms) = b.open_backoff_reset_ms {
             positive(ms, "policy.breaker.open_backoff_reset_ms")?;
         }
+        for (class, threshold) in b.class_thresholds.entries() {
+            let Some(rate) = threshold else { continue };
+            let path = format!("policy.breaker.class_thresholds.{class}");
+            check(rate > 0.0 && rate <= 1.0, &path, format!("must be a fraction in (0, 1], found {rate}"))?;
+        }
+        check(
+            p.soft_failures.is_some() || !b.class_thresholds.has_soft(),
+            "policy.breaker.class_thresholds",
+            "a soft class's threshold needs policy.soft_failures, which judges answers",
+        )?;
         self.validate_failback()?;
         if let Some(ms) = p.streaming.first_byte_timeout_ms {
             positive(ms, "policy.streaming.first_byte_timeout_ms")?;
@@ -774,6 +784,21 @@ mod tests {
                 GOOD.replace(r#""models""#, r#""policy": {"breaker": {"failure_rate": 1.5}}, "models""#),
                 "policy.breaker.failure_rate",
                 "(0, 1]",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"breaker": {"class_thresholds": {"timeout": 0}}}, "models""#),
+                "policy.breaker.class_thresholds.timeout",
+                "(0, 1]",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"breaker": {"class_thresholds": {"client_error": 0.1}}}, "models""#),
+                "policy.breaker.class_thresholds.client_error",
+                "unknown field `client_error`",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"breaker": {"class_thresholds": {"refusal": 0.1}}}, "models""#),
+                "policy.breaker.class_thresholds",
+                "policy.soft_failures",
             ),
             (
                 GOOD.replace(r#""models""#, r#""policy": {"retrys": {}}, "models""#),

@@ -78,15 +78,38 @@ Feature: Soft failure taxonomy: answers that arrive as a 200 but are wrong
     Then the response has status 200
     And the response came from "secondary"
     And the response is not flagged as a soft failure
+    And provider "primary" received 1 request
     And the gateway's events show the request served by "secondary" after a soft_failure on "primary"
     And the gateway's events show a soft failure of class <class> from "primary"
     And the metrics count 1 soft failure of class <class> from "primary" for "gpt-4o"
 
-    Examples:
-      | answer                                     | asking                  | class            |
-      | a refusal                                  | asking a short question | refusal          |
-      | an answer that is not the JSON asked for   | asking for JSON         | format_violation |
-      | an answer citing a source it was not given | giving its sources      | hallucination    |
+    # The soft classes' table, beside the hard one: a class only flagged (the
+    # first outline) reaches the client from the provider that answered it and
+    # is not held against it; a class acted on is a failed attempt, never
+    # retried on the provider that answered it (it would answer the same),
+    # failed over at once, and counted by that provider's breaker like a 500
+    # (below); a class with an opening rate of its own is counted whether
+    # acted on or not (features/taxonomy/class_thresholds.feature).
+    Examples: the provider declines
+      | answer                                  | asking                  | class   |
+      | a refusal                               | asking a short question | refusal |
+      | a refusal in words                      | asking a short question | refusal |
+      | an answer stopped by its content filter | asking a short question | refusal |
+
+    Examples: the answer is not what the request or the route asked for
+      | answer                                   | asking                  | class             |
+      | an answer that is not the JSON asked for | asking for JSON         | format_violation  |
+      | an answer off its instructions           | asking a short question | instruction_drift |
+
+    Examples: the answer is degraded
+      | answer                            | asking                  | class               |
+      | an empty answer                   | asking a short question | quality_degradation |
+      | a repetitive answer               | asking a short question | quality_degradation |
+      | an answer cut at its length limit | setting no token limit  | quality_degradation |
+
+    Examples: the answer cites what it was not given
+      | answer                                     | asking             | class         |
+      | an answer citing a source it was not given | giving its sources | hallucination |
 
   @requires-soft-failover
   Scenario: when every provider answers wrong, the last wrong answer reaches the client, flagged

@@ -148,6 +148,10 @@ pub enum EventKind {
         /// How long it stays open, for a transition to open.
         #[serde(skip_serializing_if = "Option::is_none")]
         open_for_ms: Option<u64>,
+        /// For reason `class_failure_rate_reached`: the class whose own
+        /// threshold was reached; `failures` counts that class alone.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        class: Option<&'static str>,
     },
     /// A provider drained on its health score, with every number behind it.
     HealthDecision {

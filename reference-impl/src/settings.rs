@@ -188,6 +188,17 @@ fn soft(c: &failover_contract::SoftFailuresConfig) -> Result<failover_policy::so
     })
 }
 
+/// The per-class opening rates, by the policy's kinds.
+fn class_thresholds(config: &failover_contract::ClassThresholds) -> failover_policy::ClassThresholds {
+    config.entries().iter().fold(failover_policy::ClassThresholds::NONE, |t, &(name, rate)| match rate {
+        Some(rate) => {
+            let kind = failover_policy::Kind::named(name).expect("the contract names the policy's classes");
+            t.with(kind, (rate * 1e6).round() as u32)
+        }
+        None => t,
+    })
+}
+
 fn soft_class(class: failover_contract::SoftFailureClass) -> failover_policy::soft::SoftClass {
     use failover_contract::SoftFailureClass as C;
     use failover_policy::soft::SoftClass;
@@ -282,6 +293,7 @@ impl Settings {
                 backoff_reset: ms(b.open_backoff_reset_ms.unwrap_or(b.open_max_ms)),
                 ramp: ramp(&p.failback)?,
                 active_probes: config.probes.is_some(),
+                classes: class_thresholds(&b.class_thresholds),
             },
             random_seed: p.random_seed,
             nearest: p.latency_routing.map(|l| NearestConfig {

@@ -28,6 +28,19 @@ pub fn breaker_opened(events: &[Value], provider: &str, model: &str, percent: u6
     }
 }
 
+/// The breaker of `provider` for `model` opened on the failures of `class`
+/// alone, at that class's own threshold.
+pub fn breaker_opened_for_class(events: &[Value], provider: &str, model: &str, class: &str) -> Result<(), String> {
+    let opened = matching(events, "breaker_transition", &[("provider", provider), ("model", model), ("to", "open")]);
+    let wanted = [("reason", "class_failure_rate_reached"), ("class", class)];
+    match opened.iter().find(|e| wanted.iter().all(|(k, v)| e.get(*k).and_then(Value::as_str) == Some(*v))) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "expected a breaker_transition to open for \"{provider}\" with reason class_failure_rate_reached and class {class}; transitions seen: {opened:?}"
+        )),
+    }
+}
+
 /// Some request for `model` skipped `provider` because its breaker rejected it.
 pub fn requests_skipped(events: &[Value], model: &str, provider: &str) -> Result<(), String> {
     let requests = matching(events, "request", &[("model", model)]);

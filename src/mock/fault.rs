@@ -97,6 +97,9 @@ pub enum Wrong {
     UngroundedCitation,
     /// Gives out an e-mail address and a phone number.
     PersonalData,
+    /// Random words in place of the answer: corruption between the model
+    /// and the client that only validating the answer catches.
+    RandomText,
 }
 
 /// The answer of [`Wrong::PersonalData`].
@@ -106,7 +109,7 @@ pub const PERSONAL_DATA: [&str; 2] = ["jane.doe@example.com", "+1 415 555 0100"]
 
 impl Wrong {
     /// Every wrong answer with its words.
-    pub const ALL: [(Wrong, &'static str); 11] = [
+    pub const ALL: [(Wrong, &'static str); 12] = [
         (Wrong::Refusal, "a refusal"),
         (Wrong::RefusalInWords, "a refusal in words"),
         (Wrong::ContentFiltered, "an answer stopped by its content filter"),
@@ -118,6 +121,7 @@ impl Wrong {
         (Wrong::CutAtLimit, "an answer cut at its length limit"),
         (Wrong::UngroundedCitation, "an answer citing a source it was not given"),
         (Wrong::PersonalData, "an answer giving out personal data"),
+        (Wrong::RandomText, "random text instead of the answer"),
     ];
 
     /// The message's text, `refusal` and `finish_reason`.
@@ -139,8 +143,19 @@ impl Wrong {
                 (text("The answer is 42, as [doc-7] and https://example.com/made-up-source show."), None, "stop")
             }
             Wrong::PersonalData => (text(PERSONAL_ANSWER), None, "stop"),
+            Wrong::RandomText => (Some(random_text()), None, "stop"),
         }
     }
+}
+
+/// Forty words of random letters, drawn afresh for every answer.
+fn random_text() -> String {
+    let mut words = Vec::with_capacity(40);
+    for _ in 0..40 {
+        let len = fastrand::usize(2..10);
+        words.push((0..len).map(|_| fastrand::lowercase()).collect::<String>());
+    }
+    words.join(" ")
 }
 
 impl Fault {
@@ -155,7 +170,8 @@ impl Fault {
          \"an answer that is not JSON\", \"an answer that stalls halfway\", or a wrong answer: \"a refusal\", \
          \"a refusal in words\", \"an answer stopped by its content filter\", \"an answer that is not the JSON asked \
          for\", \"JSON that does not match the schema asked for\", \"an answer off its instructions\", \"an empty answer\", \"a repetitive answer\", \"an answer cut at \
-         its length limit\", \"an answer citing a source it was not given\", \"an answer giving out personal data\"";
+         its length limit\", \"an answer citing a source it was not given\", \"an answer giving out personal data\", \
+         \"random text instead of the answer\"";
 
     /// A status fault with the canned body and no extra headers.
     pub fn status(code: u16) -> Self {

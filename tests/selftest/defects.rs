@@ -20,9 +20,9 @@ use reference_gateway::policy::learning::{Adjustment, Bounds};
 use reference_gateway::policy::soft::{Asked, Finding, Reading as SoftReading, SoftClass, SoftConfig, Why};
 use reference_gateway::policy::stream::{Read, Step};
 use reference_gateway::policy::{
-    Assessment, Breaker, BreakerConfig, Class, Decide, Failure, MoveOn, Nearest, NearestConfig, Next, Order, Overdue,
-    RampConfig, Regions, Replay, RetryBudget, RetryConfig, Selection, Stall, Standard, Suspect, Tried, Validation,
-    Verdict, retry,
+    Assessment, Breaker, BreakerConfig, Class, ClassThresholds, Decide, Failure, MoveOn, Nearest, NearestConfig, Next,
+    Order, Overdue, RampConfig, Regions, Replay, RetryBudget, RetryConfig, Selection, Stall, Standard, Suspect, Tried,
+    Validation, Verdict, retry,
 };
 
 /// Which behaviour a variant lacks.
@@ -182,6 +182,14 @@ pub enum Defect {
     IgnoresBypass,
     /// Lets any token in the bypass header bypass the guardrails.
     BypassForAnyone,
+    /// Reads `class_thresholds` but judges every class by the one failure rate.
+    OneFailureRate,
+    /// Judges a class by its own threshold, but never counts a wrong answer
+    /// that is only flagged.
+    FlaggedSoftUncounted,
+    /// Blocks a prompt injection only in its most common phrasing, "ignore
+    /// all previous instructions".
+    KnowsOnePhrasing,
 }
 
 impl Defect {
@@ -291,6 +299,7 @@ impl Decide for Wrong {
             Some(Defect::HairTrigger) => BreakerConfig { min_calls: 1, threshold_ppm: 1, ..config },
             Some(Defect::ProbesNeverTimeOut) => BreakerConfig { probe_timeout: Duration::from_secs(86_400), ..config },
             Some(Defect::ImmediateFailback) => BreakerConfig { ramp: RampConfig::NONE, ..config },
+            Some(Defect::OneFailureRate) => BreakerConfig { classes: ClassThresholds::NONE, ..config },
             Some(Defect::UnvalidatedRamp) if !config.ramp.is_none() => {
                 let v = Validation { min_calls: 1, max_error_ppm: 1_000_000, max_p95: None };
                 let ramp = RampConfig::new(config.ramp.shares(), Duration::ZERO, v).expect("the same shares");
@@ -398,6 +407,10 @@ impl Decide for Wrong {
         !self.has(Defect::IgnoresContentPolicyChain) && Standard.content_filtered(class, finding)
     }
 
+    fn soft_counts(&self, breaker: &Breaker, soft: SoftClass) -> bool {
+        !self.has(Defect::FlaggedSoftUncounted) && Standard.soft_counts(breaker, soft)
+    }
+
     fn stream_soft_counts(&self, config: &SoftConfig, finding: &Finding) -> bool {
         match self.defect {
             Some(Defect::KeepsWrongAnswers | Defect::StreamedSoftUncounted) => false,
@@ -420,6 +433,10 @@ impl Decide for Wrong {
         match self.defect {
             Some(Defect::NoGuardrails) => None,
             Some(Defect::InjectionOverreach) if texts.iter().any(mentions) => Some("instructions"),
+            Some(Defect::KnowsOnePhrasing) => {
+                let classic = |t: &Text<'_>| t.text.to_lowercase().contains("ignore all previous instructions");
+                Standard.injected(guard, texts).filter(|_| texts.iter().any(classic))
+            }
             _ => Standard.injected(guard, texts),
         }
     }

@@ -31,6 +31,12 @@ const SOFT_FAILED_OVER: &[&str] = &[
     "TAXONOMY_SOFT_FAILURES: with refusal acted on, a refusal from the primary is a failed attempt and the secondary serves",
     "TAXONOMY_SOFT_FAILURES: with format_violation acted on, an answer that is not the JSON asked for from the primary is a failed attempt and the secondary serves",
     "TAXONOMY_SOFT_FAILURES: with hallucination acted on, an answer citing a source it was not given from the primary is a failed attempt and the secondary serves",
+    "TAXONOMY_SOFT_FAILURES: with refusal acted on, a refusal in words from the primary is a failed attempt and the secondary serves",
+    "TAXONOMY_SOFT_FAILURES: with refusal acted on, an answer stopped by its content filter from the primary is a failed attempt and the secondary serves",
+    "TAXONOMY_SOFT_FAILURES: with instruction_drift acted on, an answer off its instructions from the primary is a failed attempt and the secondary serves",
+    "TAXONOMY_SOFT_FAILURES: with quality_degradation acted on, an empty answer from the primary is a failed attempt and the secondary serves",
+    "TAXONOMY_SOFT_FAILURES: with quality_degradation acted on, a repetitive answer from the primary is a failed attempt and the secondary serves",
+    "TAXONOMY_SOFT_FAILURES: with quality_degradation acted on, an answer cut at its length limit from the primary is a failed attempt and the secondary serves",
     "TAXONOMY_SOFT_FAILURES: when every provider answers wrong, the last wrong answer reaches the client, flagged",
     SOFT_SCHEMA_FAILED_OVER,
 ];
@@ -87,6 +93,29 @@ const GUARD_BYPASS: &str =
     "GUARDRAILS_INFRASTRUCTURE: a request carrying the admin token skips every guardrail, and the bypass is logged";
 const GUARD_WRONG_TOKEN: &str =
     "GUARDRAILS_INFRASTRUCTURE: a bypass with a wrong token is refused and reaches no provider";
+
+const CLASS_TOLERATED: &str = "TAXONOMY_CLASS_THRESHOLDS: rate limits within their own tolerance keep the breaker closed where the general rate would open it";
+const CLASS_REACHED: &str =
+    "TAXONOMY_CLASS_THRESHOLDS: rate limits past their own tolerance open the breaker, named in the transition";
+const CLASS_FLAGGED: &str = "TAXONOMY_CLASS_THRESHOLDS: answers citing sources they were not given take the provider out of rotation at hallucination's own rate, though each was only flagged";
+
+const CHAOS_OUTAGE: &str = "CHAOS_EXPERIMENTS: the primary blocked and then unblocked";
+const CHAOS_LATENCY: &[&str] = &[
+    "CHAOS_EXPERIMENTS: the primary slowed by 500 ms (5 s in the seed) against a 250 ms attempt timeout",
+    "CHAOS_EXPERIMENTS: the primary slowed by 3000 ms (30 s in the seed) against a 250 ms attempt timeout",
+];
+const CHAOS_RANDOM_TEXT: &str =
+    "CHAOS_EXPERIMENTS: random text instead of the answer from the primary, to requests asking for JSON";
+const CHAOS_NOT_JSON: &str =
+    "CHAOS_EXPERIMENTS: an answer that is not JSON from the primary, to requests asking for JSON";
+const CHAOS_INJECTIONS: &[&str] = &[
+    "CHAOS_EXPERIMENTS: the known injection disregard-the-system-prompt is blocked",
+    "CHAOS_EXPERIMENTS: the known injection print-the-system-prompt is blocked",
+    "CHAOS_EXPERIMENTS: the known injection do-anything-now is blocked",
+    "CHAOS_EXPERIMENTS: the known injection developer-mode is blocked",
+    "CHAOS_EXPERIMENTS: the known injection no-restrictions is blocked",
+    "CHAOS_EXPERIMENTS: the known injection chat-template is blocked",
+];
 
 pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
@@ -939,6 +968,46 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     // Without the header, a wrong token is not refused either: the request is checked.
     (Defect::IgnoresBypass, &[GUARD_BYPASS, GUARD_WRONG_TOKEN]),
     (Defect::BypassForAnyone, &[GUARD_WRONG_TOKEN]),
+    // Class thresholds: the one failure rate opens on tolerated rate limits,
+    // names no class, and never counts a wrong answer that is only flagged.
+    (Defect::OneFailureRate, &[CLASS_TOLERATED, CLASS_REACHED, CLASS_FLAGGED]),
+    (Defect::FlaggedSoftUncounted, &[CLASS_FLAGGED]),
+    (Defect::NeverFailOver, &[CLASS_TOLERATED, CLASS_REACHED]),
+    (Defect::NoBreaker, &[CLASS_REACHED, CLASS_FLAGGED]),
+    // Reopened at once, the primary takes the fifth request.
+    (Defect::NoCooldown, &[CLASS_REACHED]),
+    (Defect::HairTrigger, &[CLASS_TOLERATED, CLASS_REACHED, CLASS_FLAGGED]),
+    (Defect::ForgetsTransitions, &[CLASS_REACHED, CLASS_FLAGGED]),
+    // Retrying a rate-limited primary sends it more than the five requests.
+    (Defect::HammersProvider, &[CLASS_TOLERATED]),
+    (Defect::HesitantFailover, &[CLASS_TOLERATED]),
+    (Defect::IgnoresSoftFailures, &[CLASS_FLAGGED]),
+    // Every answer flagged degraded, none hallucinating: no opening on hallucination.
+    (Defect::FlagsEveryAnswer, &[CLASS_FLAGGED]),
+    (Defect::FailsOverOnEveryClass, &[CLASS_FLAGGED]),
+    // Chaos experiments. Outage: the secondary must serve, the breaker must
+    // skip the blocked primary and let it back after its open period.
+    (Defect::NeverFailOver, &[CHAOS_OUTAGE, CHAOS_RANDOM_TEXT, CHAOS_NOT_JSON]),
+    (Defect::NeverFailOver, CHAOS_LATENCY),
+    (Defect::NoBreaker, &[CHAOS_OUTAGE]),
+    (Defect::NoBreaker, CHAOS_LATENCY),
+    (Defect::NoCooldown, &[CHAOS_OUTAGE]),
+    (Defect::NoCooldown, CHAOS_LATENCY),
+    // Latency: opening on one slow answer, or waiting before failing over,
+    // changes what the primary receives or what the client waits.
+    (Defect::HairTrigger, CHAOS_LATENCY),
+    (Defect::HesitantFailover, CHAOS_LATENCY),
+    // Corruption: random text is caught only by judging the answer; a body
+    // that is not JSON, by reading it.
+    (Defect::IgnoresSoftFailures, &[CHAOS_RANDOM_TEXT]),
+    (Defect::KeepsWrongAnswers, &[CHAOS_RANDOM_TEXT]),
+    (Defect::FlagsEveryAnswer, &[CHAOS_RANDOM_TEXT, CHAOS_NOT_JSON]),
+    (Defect::RelaysUnreadableAnswers, &[CHAOS_NOT_JSON]),
+    // Injection: each known input is blocked, and ordinary traffic still flows.
+    (Defect::NoGuardrails, CHAOS_INJECTIONS),
+    (Defect::KnowsOnePhrasing, CHAOS_INJECTIONS),
+    (Defect::InjectionOverreach, CHAOS_INJECTIONS),
+    (Defect::BareErrors, CHAOS_INJECTIONS),
     // A guardrail's refusal must say which guardrail and why.
     (Defect::BareErrors, &[GUARD_TOO_LONG, GUARD_INJECTION, GUARD_CARD, GUARD_TOGGLES, GUARD_WRONG_TOKEN]),
     // Without an admin token nothing may bypass the guardrails.

@@ -9,7 +9,9 @@
 //! 1. **Closed**: every call is admitted. Each counted outcome (success or
 //!    failure; see [`Verdict`]) enters a sliding window of `window` length.
 //!    When the window holds at least `min_calls` outcomes and the failure rate
-//!    reaches `failure_rate` (reaching it counts), the breaker opens.
+//!    reaches `failure_rate` (reaching it counts), the breaker opens. A class
+//!    with a threshold of its own (see [`crate::thresholds`]) is judged
+//!    against it instead, in the same window.
 //! 2. **Open** for `open × n` (capped at `open_max`), where `n` counts
 //!    consecutive opens: a provider that fails again right after recovering stays
 //!    out longer each time. Every full `backoff_reset` spent closed forgives one.
@@ -37,6 +39,7 @@ use std::time::{Duration, Instant};
 
 use super::classify::Verdict;
 use super::failback::{ALL, Judgement, Ramp, RampConfig};
+use super::thresholds::{ClassThresholds, Counts, Kind};
 
 /// The breaker's knobs, validated at the boundary.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,6 +66,8 @@ pub struct BreakerConfig {
     /// then a client's call is never made a half-open probe, so no client
     /// request is spent finding out whether a provider came back.
     pub active_probes: bool,
+    /// Classes judged against opening rates of their own.
+    pub classes: ClassThresholds,
 }
 
 /// Which way the breaker points, named so nobody has to remember what "open" means.
@@ -142,6 +147,9 @@ impl From<Status> for &'static str {
 pub enum Reason {
     /// Closed → open: the failure rate reached the threshold.
     FailureRate,
+    /// Closed → open: the failures of one class reached that class's own
+    /// threshold (see [`crate::thresholds`]).
+    ClassRate,
     /// Open → half-open: the open period has passed.
     OpenElapsed,
     /// Half-open → open: a probe failed.
@@ -171,6 +179,7 @@ impl Reason {
     pub const fn as_str(self) -> &'static str {
         match self {
             Reason::FailureRate => "failure_rate_reached",
+            Reason::ClassRate => "class_failure_rate_reached",
             Reason::OpenElapsed => "open_period_elapsed",
             Reason::ProbeFailed => "probe_failed",
             Reason::ProbeTimedOut => "probe_timed_out",
@@ -204,6 +213,8 @@ pub struct Transition {
     /// For a transition into or along a failback ramp: the provider's share
     /// of its traffic from now, in parts per million ([`ALL`]: the ramp is over).
     pub share_ppm: Option<u32>,
+    /// For [`Reason::ClassRate`]: the class whose own threshold was reached.
+    pub class: Option<Kind>,
 }
 
 /// Leave to make one call, to be returned with its outcome.
@@ -254,28 +265,40 @@ enum Phase {
     HalfOpen { deadline: Instant, admitted: u32, succeeded: u32 },
 }
 
-/// Outcomes inside the sliding window, oldest first, with a running failure count.
+/// One counted outcome: a success, or a failure of its kind (`None`: of no
+/// kind the caller named).
+type Outcome = Option<Option<Kind>>;
+
+/// Outcomes inside the sliding window, oldest first, with running failure
+/// counts, in all and by kind.
 #[derive(Clone, Debug, Default)]
 struct Window {
-    outcomes: VecDeque<(Instant, bool)>,
+    outcomes: VecDeque<(Instant, Outcome)>,
     failures: u32,
+    kinds: Counts,
 }
 
 impl Window {
-    fn push(&mut self, at: Instant, failed: bool) {
+    fn push(&mut self, at: Instant, outcome: Outcome) {
         // Keep the log sorted even if callers race on reading the clock.
         let at = self.outcomes.back().map_or(at, |&(last, _)| at.max(last));
-        self.outcomes.push_back((at, failed));
-        self.failures += u32::from(failed);
+        self.outcomes.push_back((at, outcome));
+        if let Some(kind) = outcome {
+            self.failures += 1;
+            self.kinds.add(kind);
+        }
     }
 
     fn prune(&mut self, now: Instant, length: Duration) {
-        while let Some(&(at, failed)) = self.outcomes.front() {
+        while let Some(&(at, outcome)) = self.outcomes.front() {
             if at + length > now {
                 break;
             }
             self.outcomes.pop_front();
-            self.failures -= u32::from(failed);
+            if let Some(kind) = outcome {
+                self.failures -= 1;
+                self.kinds.remove(kind);
+            }
         }
     }
 
@@ -286,6 +309,7 @@ impl Window {
     fn clear(&mut self) {
         self.outcomes.clear();
         self.failures = 0;
+        self.kinds = Counts::default();
     }
 }
 
@@ -425,6 +449,7 @@ impl Breaker {
                     calls: ramp.calls,
                     open_for: None,
                     share_ppm: Some(share_ppm),
+                    class: None,
                 })
             }
         }
@@ -502,11 +527,30 @@ impl Breaker {
     }
 
     /// Reports the outcome of an admitted call, finished at `now` after
-    /// `latency`: a failback ramp validates its steps' latency with it.
+    /// `latency`: a failback ramp validates its steps' latency with it. A
+    /// failure counts towards the general failure rate.
     pub fn record_timed(
         &mut self,
         permit: Permit,
         verdict: Verdict,
+        now: Instant,
+        latency: Duration,
+    ) -> Option<Transition> {
+        self.record_kind(permit, verdict, None, now, latency)
+    }
+
+    /// Whether a failure of `kind` is judged against a threshold of its own.
+    pub fn judges_alone(&self, kind: Kind) -> bool {
+        self.config.classes.has(kind)
+    }
+
+    /// As [`Breaker::record_timed`], for a failure of `kind`: judged against
+    /// its class's own threshold when it has one.
+    pub fn record_kind(
+        &mut self,
+        permit: Permit,
+        verdict: Verdict,
+        kind: Option<Kind>,
         now: Instant,
         latency: Duration,
     ) -> Option<Transition> {
@@ -520,8 +564,7 @@ impl Breaker {
             (Phase::Closed { ramp }, Verdict::Success | Verdict::Failure) => {
                 let failed = verdict == Verdict::Failure;
                 self.window.prune(now, self.config.window);
-                self.window.push(now, failed);
-                let (calls, failures) = (self.window.calls(), self.window.failures);
+                self.window.push(now, failed.then_some(kind));
                 if let Some(mut ramp) = ramp {
                     ramp.count(failed, latency, &self.config.ramp);
                     self.phase = Phase::Closed { ramp: Some(ramp) };
@@ -529,7 +572,9 @@ impl Breaker {
                         return Some(t);
                     }
                 }
-                self.rate_reached(calls, failures).then(|| self.open(now, Reason::FailureRate, failures, calls))
+                let calls = self.window.calls();
+                let (reason, failures, class) = self.rate_reached()?;
+                Some(Transition { class, ..self.open(now, reason, failures, calls) })
             }
             (Phase::HalfOpen { admitted, .. }, Verdict::Failure) => {
                 Some(self.open(now, Reason::ProbeFailed, 1, admitted))
@@ -599,10 +644,18 @@ impl Breaker {
         self.config.open_max = self.config.open_max.max(self.config.open);
     }
 
-    /// Whether `failures` of `calls` open the breaker.
-    fn rate_reached(&self, calls: u32, failures: u32) -> bool {
-        calls >= self.config.min_calls
-            && u64::from(failures) * 1_000_000 >= u64::from(self.config.threshold_ppm) * u64::from(calls)
+    /// Whether the window opens the breaker: why, the failures that did, and
+    /// for a class's own threshold, the class.
+    fn rate_reached(&self) -> Option<(Reason, u32, Option<Kind>)> {
+        let calls = self.window.calls();
+        if calls < self.config.min_calls {
+            return None;
+        }
+        let (general, own) = self.config.classes.judge(&self.window.kinds, calls);
+        if u64::from(general) * 1_000_000 >= u64::from(self.config.threshold_ppm) * u64::from(calls) {
+            return Some((Reason::FailureRate, general, None));
+        }
+        own.map(|(kind, count)| (Reason::ClassRate, count, Some(kind)))
     }
 
     /// The open period for the next open, after forgiving healthy time.
@@ -637,7 +690,7 @@ impl Breaker {
     ) -> Transition {
         self.generation += 1;
         self.changed_at = Some(at);
-        Transition { from: self.state(), to, reason, at, failures, calls, open_for, share_ppm: None }
+        Transition { from: self.state(), to, reason, at, failures, calls, open_for, share_ppm: None, class: None }
     }
 
     fn permit(&self, probe: bool) -> Admission {

@@ -21,9 +21,10 @@ use super::regions::{Regions, Suspect};
 use super::replay::{self, Replay};
 use super::retry::{self, Next, RetryConfig};
 use super::routing::{self, Order, Selection, Tried};
-use super::soft::{self, Asked, Finding, Reading, SoftConfig};
+use super::soft::{self, Asked, Finding, Reading, SoftClass, SoftConfig};
 use super::stall::{Overdue, Stall};
 use super::stream::{self, Read, Step};
+use super::thresholds::Kind;
 
 /// Every decision the gateway takes, with the standard policy as defaults.
 pub trait Decide: Send + Sync + 'static {
@@ -41,6 +42,13 @@ pub trait Decide: Send + Sync + 'static {
     /// How a provider's breaker counts an outcome of `class`.
     fn verdict(&self, class: Class) -> Verdict {
         class.verdict()
+    }
+
+    /// Whether a wrong answer of `soft`, a class only flagged, counts as a
+    /// failure in `breaker`: when the class has an opening rate of its own
+    /// there (see [`crate::thresholds`]).
+    fn soft_counts(&self, breaker: &Breaker, soft: SoftClass) -> bool {
+        breaker.judges_alone(Kind::Soft(soft))
     }
 
     /// A new breaker for a (model, provider) pair.

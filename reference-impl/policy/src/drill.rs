@@ -36,7 +36,7 @@ impl Plan {
     /// The failure a drilled attempt ends with: the drill's class, the
     /// request never sent.
     pub fn failure(&self) -> Failure {
-        Failure { class: self.class, cause: Cause::Refused, retry_after: None }
+        Failure { class: self.class, cause: Cause::Refused, retry_after: None, soft: None }
     }
 }
 

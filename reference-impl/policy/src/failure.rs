@@ -14,6 +14,7 @@
 use std::time::Duration;
 
 use super::classify::{Class, TransportFailure, classify_transport};
+use super::soft::SoftClass;
 
 /// How an attempt failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -42,6 +43,8 @@ pub struct Failure {
     pub cause: Cause,
     /// How long the provider asked the gateway to wait (`Retry-After`).
     pub retry_after: Option<Duration>,
+    /// For an answer judged wrong: its soft class.
+    pub soft: Option<SoftClass>,
 }
 
 impl Failure {
@@ -51,17 +54,22 @@ impl Failure {
             TransportFailure::Refused => Cause::Refused,
             TransportFailure::Reset | TransportFailure::TimedOut => Cause::Transport,
         };
-        Self { class: classify_transport(failure), cause, retry_after: None }
+        Self { class: classify_transport(failure), cause, retry_after: None, soft: None }
     }
 
     /// An error status of class `class`, with the wait the provider asked for.
     pub const fn answered(class: Class, retry_after: Option<Duration>) -> Self {
-        Self { class, cause: Cause::Answered, retry_after }
+        Self { class, cause: Cause::Answered, retry_after, soft: None }
     }
 
-    /// A success judged a soft failure of a class the gateway acts on.
-    pub const fn judged() -> Self {
-        Self { class: Class::SoftFailure, cause: Cause::Judged, retry_after: None }
+    /// A success judged a soft failure of `class`, a class the gateway acts on.
+    pub const fn judged(class: SoftClass) -> Self {
+        Self { class: Class::SoftFailure, cause: Cause::Judged, retry_after: None, soft: Some(class) }
+    }
+
+    /// What the provider's breaker counts it as.
+    pub fn kind(&self) -> crate::thresholds::Kind {
+        self.soft.map_or(crate::thresholds::Kind::Hard(self.class), crate::thresholds::Kind::Soft)
     }
 
     /// A provider's content policy refused the request: with an error status
@@ -69,7 +77,7 @@ impl Failure {
     /// content_filter` (`ran`: it did run the request).
     pub const fn content_filtered(ran: bool) -> Self {
         let cause = if ran { Cause::Judged } else { Cause::Answered };
-        Self { class: Class::ContentFiltered, cause, retry_after: None }
+        Self { class: Class::ContentFiltered, cause, retry_after: None, soft: None }
     }
 
     /// Whether the provider said nothing: the connection failed or went silent.
@@ -93,7 +101,7 @@ impl Failure {
 pub fn of_answer(class: Class, readable: bool, retry_after: Option<Duration>) -> Result<Class, Failure> {
     match class {
         Class::Success if !readable => {
-            Err(Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None })
+            Err(Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None, soft: None })
         }
         Class::Success | Class::ClientError | Class::ContentFiltered => Ok(class),
         other => Err(Failure::answered(other, retry_after)),
@@ -114,7 +122,8 @@ mod tests {
         }
         let answered = Failure::answered(Class::ServerError, None);
         assert!(!answered.transport_level() && !answered.outcome_unknown());
-        let garbled = Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None };
+        let garbled =
+            Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None, soft: None };
         assert!(!garbled.transport_level() && garbled.outcome_unknown());
         assert!(!Failure::content_filtered(false).outcome_unknown(), "a 400 refusal ran nothing");
         assert!(Failure::content_filtered(true).outcome_unknown(), "an answer cut by its filter did run");

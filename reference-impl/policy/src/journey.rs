@@ -32,6 +32,8 @@ use super::failure::Failure;
 use super::replay::Replay;
 use super::retry::{MoveOn, Next, RetryConfig};
 use super::routing::{Order, Selection, Tried};
+use super::soft::SoftClass;
+use super::thresholds::Kind;
 
 /// What the shell does next for the request.
 #[must_use]
@@ -223,8 +225,27 @@ impl<'a> Journey<'a> {
         now: Instant,
     ) {
         if let Some((hop, _)) = self.current {
-            self.record(decide, chain, hop, permit, class, now);
+            self.record(decide, chain, hop, permit, class, Kind::Hard(class), now);
         }
+    }
+
+    /// The attempt on the current provider ended with an answer the client
+    /// gets although it was judged wrong, of soft class `soft`, a class the
+    /// gateway only flags: its breaker counts it as a failure when that class
+    /// has an opening rate of its own there (see [`crate::thresholds`]), else
+    /// as the success it is to the client.
+    pub fn answered_wrong<D: Decide>(
+        &mut self,
+        decide: &D,
+        chain: &mut [Breaker],
+        permit: Permit,
+        soft: SoftClass,
+        now: Instant,
+    ) {
+        let Some((hop, _)) = self.current else { return };
+        let kind = Kind::Soft(soft);
+        let class = if decide.soft_counts(&chain[hop], soft) { Class::SoftFailure } else { Class::Success };
+        self.record(decide, chain, hop, permit, class, kind, now);
     }
 
     /// The attempt on the current provider failed: what next. `budget` is the
@@ -246,7 +267,7 @@ impl<'a> Journey<'a> {
         let Some((hop, attempts_here)) = self.current else {
             return self.exhausted();
         };
-        self.record(decide, chain, hop, permit, failure.class, now);
+        self.record(decide, chain, hop, permit, failure.class, failure.kind(), now);
         self.last_failure = Some((hop, failure.class));
         if failure.class == Class::ContextOverflow {
             self.tried = self.tried.union(decide.too_small(self.windows, hop));
@@ -327,6 +348,7 @@ impl<'a> Journey<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn record<D: Decide>(
         &mut self,
         decide: &D,
@@ -334,10 +356,12 @@ impl<'a> Journey<'a> {
         hop: usize,
         permit: Permit,
         class: Class,
+        kind: Kind,
         now: Instant,
     ) {
         let latency = now.saturating_duration_since(self.attempt_since);
-        if let Some(transition) = chain[hop].record_timed(permit, decide.verdict(class), now, latency) {
+        let verdict = decide.verdict(class);
+        if let Some(transition) = chain[hop].record_kind(permit, verdict, Some(kind), now, latency) {
             self.decisions.push(Decision::Transition { hop, transition });
         }
     }
@@ -436,6 +460,7 @@ mod tests {
             backoff_reset: 1_000 * MS,
             ramp: crate::RampConfig::NONE,
             active_probes: false,
+            classes: crate::ClassThresholds::NONE,
         };
         (0..n).map(|_| Breaker::new(config)).collect()
     }

@@ -10,7 +10,8 @@
 //! - [`failure`]: what the way an attempt failed says about the request;
 //! - [`retry`]: the backoff schedule on one provider; [`budget`]: retries
 //!   bounded across requests;
-//! - [`breaker`]: the circuit breaker per (model, provider), with the failback
+//! - [`breaker`]: the circuit breaker per (model, provider), with opening
+//!   rates per class of [`thresholds`] and the failback
 //!   ramp of [`failback`]: a recovered provider's share, validated step by
 //!   step; [`routing`]: which provider of a chain is next, in the order
 //!   [`nearest`] gives by latency; [`regions`]: correlated failures across a
@@ -54,6 +55,7 @@ pub mod routing;
 pub mod soft;
 pub mod stall;
 pub mod stream;
+pub mod thresholds;
 
 pub use activation::{ActivationConfig, ActivationRate, Level};
 pub use breaker::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Status, Transition};
@@ -72,3 +74,4 @@ pub use replay::Replay;
 pub use retry::{MoveOn, Next, RetryConfig};
 pub use routing::{Order, Selection, Tried, select};
 pub use stall::{Overdue, Stall, StallConfig};
+pub use thresholds::{ClassThresholds, Kind};

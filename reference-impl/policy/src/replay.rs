@@ -50,12 +50,13 @@ mod tests {
     #[test]
     fn a_request_that_must_not_run_twice_is_replayed_only_when_nothing_ran() {
         let timeout = Failure::transport(TransportFailure::TimedOut);
-        let garbled = Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None };
+        let garbled =
+            Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None, soft: None };
         assert_eq!(replay(false, false, &timeout), Replay::MayHaveRun);
         assert_eq!(replay(false, false, &garbled), Replay::MayHaveRun);
         // A wrong answer is an answer: the provider ran the request.
-        assert_eq!(replay(false, false, &Failure::judged()), Replay::MayHaveRun);
-        assert_eq!(replay(false, true, &Failure::judged()), Replay::Allowed);
+        assert_eq!(replay(false, false, &Failure::judged(crate::soft::SoftClass::Refusal)), Replay::MayHaveRun);
+        assert_eq!(replay(false, true, &Failure::judged(crate::soft::SoftClass::Refusal)), Replay::Allowed);
         assert_eq!(replay(false, true, &timeout), Replay::Allowed);
         assert_eq!(replay(false, false, &Failure::transport(TransportFailure::Refused)), Replay::Allowed);
         assert_eq!(replay(false, false, &Failure::answered(Class::ServerError, None)), Replay::Allowed);

@@ -111,7 +111,7 @@ pub fn open(first: Read) -> Result<(), Failure> {
         Read::Broken | Read::Ended { .. } => (Class::ConnectionFailed, Cause::Transport),
         Read::Silent => (Class::Timeout, Cause::Transport),
     };
-    Err(Failure { class, cause, retry_after: None })
+    Err(Failure { class, cause, retry_after: None, soft: None })
 }
 
 /// Judges what was read from an opened stream; `finished_seen` tells whether a

@@ -20,6 +20,7 @@ fn config() -> BreakerConfig {
         backoff_reset: 1_000 * MS,
         ramp: RampConfig::NONE,
         active_probes: false,
+        classes: failover_policy::ClassThresholds::NONE,
     }
 }
 

@@ -47,6 +47,8 @@ mod soft;
 mod stall;
 #[path = "properties/subjects.rs"]
 mod subjects;
+#[path = "properties/thresholds.rs"]
+mod thresholds;
 
 use std::fmt::Debug;
 use std::time::Instant;
@@ -333,7 +335,7 @@ fn nothing_replayed_after_bytes_reached_the_client(
     class: failover_policy::Class,
     cause: failover_policy::Cause,
 ) -> Result<(), String> {
-    let failure = failover_policy::Failure { class, cause, retry_after: None };
+    let failure = failover_policy::Failure { class, cause, retry_after: None, soft: None };
     match replay(true, idempotent, &failure) {
         failover_policy::Replay::Allowed => Err(format!("{failure:?} replayed after the client got bytes")),
         _ => Ok(()),
@@ -688,4 +690,17 @@ fn p42_bites() {
 #[test]
 fn p43_bites() {
     bites(guard::texts(), |words| guard::redaction_leaves_nothing(guard::finds, guard::first_only, &words));
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p44_a_class_with_its_own_threshold_is_judged_against_it_alone(case in thresholds::cases()) {
+        thresholds::opens_where_worked_out(&case, thresholds::own).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p44_bites() {
+    bites(thresholds::cases(), |case| thresholds::opens_where_worked_out(&case, thresholds::none));
 }

@@ -11,14 +11,14 @@
 //! event is in. When no provider is left, the client gets a 503 naming the
 //! model and the last failure, with a `Retry-After`.
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use failover_policy::soft::Finding;
+use failover_policy::soft::{Finding, SoftClass};
 use failover_policy::stream::{Read, Step};
-use failover_policy::{Action, Class, Decide, Failure, Journey, Permit, TransportFailure, Verdict};
+use failover_policy::{Action, Class, Decide, Failure, Journey, Kind, Permit, TransportFailure, Verdict};
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use serde::de::IgnoredAny;
@@ -124,8 +124,10 @@ pub async fn forward<D: Decide>(
                         Attempted::Failed(Failure::content_filtered(class == Class::Success), Some(status))
                     }
                     Attempted::Answer(answer, _) if soft.as_ref().is_some_and(|f| fails_over(gateway, f)) => {
-                        kept = Some(Kept { answer, hop, finding: soft.take() });
-                        Attempted::Failed(Failure::judged(), Some(200))
+                        let finding = soft.take().expect("checked by the guard");
+                        let failure = Failure::judged(finding.class);
+                        kept = Some(Kept { answer, hop, finding: Some(finding) });
+                        Attempted::Failed(failure, Some(200))
                     }
                     other => other,
                 };
@@ -142,7 +144,12 @@ pub async fn forward<D: Decide>(
                         if class == Class::Success {
                             super::regions::answered(gateway, route, hop, now - started, now);
                         }
-                        journey.answered(&gateway.decide, &mut gateway.breakers(route), permit, class, now);
+                        let (decide, mut chain) = (&gateway.decide, gateway.breakers(route));
+                        match &soft {
+                            Some(wrong) => journey.answered_wrong(decide, &mut chain, permit, wrong.class, now),
+                            None => journey.answered(decide, &mut chain, permit, class, now),
+                        }
+                        drop(chain);
                         trail.decided(journey.drain(), now);
                         let kept = Kept { answer, hop, finding: soft };
                         return deliver(gateway, &inbound, endpoint, &mut trail, kept, journey.attempts(), now);
@@ -152,7 +159,7 @@ pub async fn forward<D: Decide>(
                         let judge = gateway.settings.soft.as_ref().map(|config| StreamJudge {
                             question: Question::read(config, &inbound.body),
                             transcript: Transcript::default(),
-                            counted: false,
+                            counted: None,
                         });
                         let watch =
                             StreamWatch { trail, route, hop, permit, attempts: journey.attempts(), judge, _slot: slot };
@@ -377,8 +384,8 @@ fn relay_whole(answer: Answer, served_by: &HeaderValue, attempts: u32) -> Respon
 struct StreamJudge {
     question: Question,
     transcript: Transcript,
-    /// Whether its soft failure counts against the provider's breaker.
-    counted: bool,
+    /// Its soft failure's class, when it counts against the provider's breaker.
+    counted: Option<SoftClass>,
 }
 
 /// Judges a relayed stream with the gateway's policy and tells the provider's
@@ -411,7 +418,9 @@ impl<D: Decide> Watch for StreamWatch<D> {
         let gateway = self.trail.gateway().clone();
         let (judge, config) = (self.judge.as_mut()?, gateway.settings.soft.as_ref()?);
         let finding = judge.transcript.judged(&gateway.decide, config, &judge.question)?;
-        judge.counted = gateway.decide.stream_soft_counts(config, &finding);
+        let own_rate = gateway.decide.soft_counts(&gateway.breakers(self.route)[self.hop], finding.class);
+        let counts = own_rate || gateway.decide.stream_soft_counts(config, &finding);
+        judge.counted = counts.then_some(finding.class);
         let flag = judge.transcript.flag(&finding, &super::soft::describe(config, &finding.why));
         self.trail.soft(self.hop, &finding, Instant::now());
         Some(flag)
@@ -420,14 +429,20 @@ impl<D: Decide> Watch for StreamWatch<D> {
     fn ended(&mut self, ending: Ending, _events: u32) {
         let now = Instant::now();
         let gateway = self.trail.gateway().clone();
-        let soft_counted = self.judge.as_ref().is_some_and(|j| j.counted);
-        let (verdict, outcome) = match ending {
-            Ending::Complete if soft_counted => (Verdict::Failure, Outcome::Served),
-            Ending::Complete => (Verdict::Success, Outcome::Served),
-            Ending::Failed(failure) => (gateway.decide.verdict(failure.class()), Outcome::StreamFailed(failure)),
-            Ending::ClientGone => (Verdict::Ignored, Outcome::ClientDisconnected),
+        let soft_counted = self.judge.as_ref().and_then(|j| j.counted);
+        let (verdict, kind, outcome) = match ending {
+            Ending::Complete if soft_counted.is_some() => {
+                (Verdict::Failure, soft_counted.map(Kind::Soft), Outcome::Served)
+            }
+            Ending::Complete => (Verdict::Success, None, Outcome::Served),
+            Ending::Failed(failure) => {
+                let class = failure.class();
+                (gateway.decide.verdict(class), Some(Kind::Hard(class)), Outcome::StreamFailed(failure))
+            }
+            Ending::ClientGone => (Verdict::Ignored, None, Outcome::ClientDisconnected),
         };
-        let transition = gateway.breakers(self.route)[self.hop].record(self.permit, verdict, now);
+        let latency = Duration::ZERO;
+        let transition = gateway.breakers(self.route)[self.hop].record_kind(self.permit, verdict, kind, now, latency);
         if let Some(t) = transition {
             log_transition(&gateway, self.route, self.hop, t);
         }

@@ -44,6 +44,7 @@ pub(crate) fn log_transition<D: Decide>(gateway: &Gateway<D>, route: usize, hop:
         failures: t.failures,
         calls: t.calls,
         open_for_ms: t.open_for.map(|d| d.as_millis() as u64),
+        class: t.class.map(failover_policy::Kind::name),
     };
     gateway.events.push(kind, t.at);
     let history = gateway.analytics.as_ref().and_then(|a| a.transition(&gateway.settings, route, hop, &t));

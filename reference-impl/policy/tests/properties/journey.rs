@@ -45,7 +45,8 @@ fn failures() -> impl Strategy<Value = Failure> {
     ];
     let answered = (class, proptest::option::of(0u64..200))
         .prop_map(|(class, ms)| Failure::answered(class, ms.map(Duration::from_millis)));
-    let unreadable = Just(Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None });
+    let unreadable =
+        Just(Failure { class: Class::MalformedResponse, cause: Cause::Unreadable, retry_after: None, soft: None });
     prop_oneof![3 => transport, 3 => answered, 1 => unreadable]
 }
 
@@ -88,6 +89,7 @@ pub fn cases() -> impl Strategy<Value = Case> {
                         backoff_reset: ms(1_000),
                         ramp: failover_policy::RampConfig::NONE,
                         active_probes: false,
+                        classes: failover_policy::ClassThresholds::NONE,
                     },
                     retry: RetryConfig {
                         max_attempts,

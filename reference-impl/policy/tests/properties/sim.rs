@@ -62,6 +62,7 @@ pub fn configs() -> impl Strategy<Value = BreakerConfig> {
                     backoff_reset: ms(reset),
                     ramp,
                     active_probes: false,
+                    classes: failover_policy::ClassThresholds::NONE,
                 }
             },
         )
