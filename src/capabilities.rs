@@ -94,6 +94,14 @@ pub const KNOWN: &[(&str, &str)] = &[
         "class-thresholds",
         "judges each failure class given policy.breaker.class_thresholds against that opening rate alone, in the breaker's window, counts a soft class given one even when it is only flagged, and names the class in the breaker_transition event (reason class_failure_rate_reached)",
     ),
+    (
+        "token-rate",
+        "with policy.soft_failures.token_rate, measures each complete stream's generation rate (content chunks after the first, over the time from the first to the last) against the mean of its (model, provider)'s first baseline_streams measured streams, and flags a stream below min_share of it as quality_degradation",
+    ),
+    (
+        "soft-judge",
+        "with policy.soft_failures.judge, sends each whole chat answer with nothing else wrong, with the request's message texts, to the judge provider, flags it as a hallucination when the judge's score is below min_score, and relays it unjudged, counted in failover_soft_judge_failures_total, when the judge fails, is late or gives no score",
+    ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
     ("sessions", "keeps conversation state server-side"),
 ];
@@ -129,6 +137,8 @@ pub const BUNDLED: &[&str] = &[
     "content-policy-fallback",
     "guardrails",
     "class-thresholds",
+    "token-rate",
+    "soft-judge",
 ];
 
 /// The tag prefix that names a required capability.

@@ -174,6 +174,17 @@ impl Scene {
         Ok(())
     }
 
+    /// Has `provider` (started if new) score whole answers as `model`: an
+    /// answer scored below `min_score` is a hallucination; a score later
+    /// than `timeout_ms` is none.
+    pub async fn judge(&mut self, provider: &str, model: &str, min_score: f64, timeout_ms: u64) -> Result<(), String> {
+        self.provider(provider).await?;
+        let judge =
+            failover_contract::JudgeConfig { provider: provider.into(), model: model.into(), min_score, timeout_ms };
+        self.policy()?.soft_failures.get_or_insert_with(Default::default).judge = Some(judge);
+        Ok(())
+    }
+
     /// Adds `ghost`, a provider no mock stands for, to the end of `model`'s
     /// chain: a config that names a provider that does not exist.
     pub fn add_unconfigured_provider(&mut self, model: &str, ghost: &str) -> Result<(), String> {

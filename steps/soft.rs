@@ -3,6 +3,7 @@ use cucumber::{given, then, when};
 use failover_conformance::checks;
 use failover_conformance::client::RequestKind;
 use failover_conformance::scene::RequestOptions;
+use failover_contract::TokenRateConfig;
 
 use super::FailoverWorld;
 use super::params::{Asking, Count};
@@ -28,6 +29,15 @@ async fn forbidden(w: &mut FailoverWorld, pattern: String) -> Result<(), String>
 #[given(expr = "the document ids an answer cites, such as [doc-1], and its URLs must appear in the request")]
 async fn grounded(w: &mut FailoverWorld) -> Result<(), String> {
     w.scene.policy()?.soft_failures.get_or_insert_with(Default::default).citation_ids = Some(r"\[doc-\d+\]".into());
+    Ok(())
+}
+
+#[given(
+    expr = "stream rates are judged against their provider's usual, learned from {int} streams of at least {int} chunks, slow below {int}% of it"
+)]
+async fn token_rate(w: &mut FailoverWorld, streams: u32, tokens: u32, pct: u32) -> Result<(), String> {
+    let rate = TokenRateConfig { baseline_streams: streams, min_tokens: tokens, min_share: f64::from(pct) / 100.0 };
+    w.scene.policy()?.soft_failures.get_or_insert_with(Default::default).token_rate = Some(rate);
     Ok(())
 }
 
@@ -80,4 +90,32 @@ async fn stream_flagged(w: &mut FailoverWorld, class: String) -> Result<(), Stri
 #[then(expr = "the stream carries no soft-failure flag")]
 async fn stream_not_flagged(w: &mut FailoverWorld) -> Result<(), String> {
     checks::soft::stream_not_flagged(w.scene.last()?)
+}
+
+#[then(expr = "no stream of the batch carries a soft-failure flag")]
+async fn batch_not_flagged(w: &mut FailoverWorld) -> Result<(), String> {
+    checks::soft::streams_not_flagged(w.scene.batch())
+}
+
+#[given(
+    expr = "answers are scored by provider {string} as model {string}, flagged below {float}, waiting {int} ms for the score"
+)]
+async fn judge(w: &mut FailoverWorld, provider: String, model: String, min: f64, ms: u64) -> Result<(), String> {
+    w.scene.judge(&provider, &model, min, ms).await
+}
+
+#[given(expr = "provider {string} answers every request with the text {string}")]
+async fn says(w: &mut FailoverWorld, provider: String, text: String) -> Result<(), String> {
+    w.scene.provider(&provider).await?.say(&text).await.map_err(|e| format!("provider \"{provider}\": {e}"))
+}
+
+#[then(expr = "provider {string} was asked to score the answer against the request's text")]
+async fn judge_asked(w: &mut FailoverWorld, provider: String) -> Result<(), String> {
+    checks::soft::judge_asked(&w.scene.existing_provider(&provider)?.journal(), w.scene.last()?)
+}
+
+#[then(expr = "the metrics count {int} answer(s) the judge {string} did not score")]
+async fn judge_failed(w: &mut FailoverWorld, n: u32, provider: String) -> Result<(), String> {
+    let labels = [("provider", provider.as_str())];
+    checks::metrics::counted(&w.scene.scrape().await?, "soft_judge_failures", &labels, f64::from(n))
 }

@@ -463,6 +463,17 @@ pub struct SoftFailuresConfig {
     pub max_repeated: f64,
     /// Answers with fewer n-grams are too short to judge repetitive.
     pub min_ngrams: u32,
+    /// Measures each complete stream's generation rate against its
+    /// provider's usual rate (capability `token-rate`): a stream far slower
+    /// than usual is degraded. Absent, rates are not measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_rate: Option<TokenRateConfig>,
+    /// A provider asked to score each whole chat answer that passed every
+    /// other check for claims the request's messages do not support
+    /// (capability `soft-judge`): an answer scored below `min_score` is a
+    /// hallucination. Absent, no judge is asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judge: Option<JudgeConfig>,
     /// The classes acted on (capability `soft-failover`): a non-streamed
     /// answer of one of these counts against its provider's breaker as a
     /// failed attempt (`soft_failure`), and the request moves on to the next
@@ -472,6 +483,61 @@ pub struct SoftFailuresConfig {
     /// flagged at its end and counted by the breaker. Classes not listed are
     /// only flagged.
     pub fail_over_on: Vec<SoftFailureClass>,
+}
+
+/// How a stream's generation rate is judged. The rate is the content
+/// chunks after the first over the time from the first to the last, as the
+/// gateway received them: time to the first token is latency, not rate.
+/// OpenAI-compatible providers send one token per chunk; one that sends
+/// more is measured against its own usual rate in the same unit, so the
+/// share holds either way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenRateConfig {
+    /// Measured streams whose mean rate is the provider's usual rate, per
+    /// (model, provider); learned once, from the first streams, and kept.
+    pub baseline_streams: u32,
+    /// A stream whose rate is below this share of its provider's usual rate
+    /// is degraded, in (0, 1).
+    pub min_share: f64,
+    /// Streams with fewer content chunks are not measured (at least 2).
+    pub min_tokens: u32,
+}
+
+impl Default for TokenRateConfig {
+    fn default() -> Self {
+        Self { baseline_streams: 5, min_share: 0.1, min_tokens: 8 }
+    }
+}
+
+/// The judge provider (`policy.soft_failures.judge`). It is sent a chat
+/// completion whose system message asks for one number from 0 (made up) to
+/// 1 (every claim supported by the context), and whose user message holds
+/// the request's message texts and the answer; the first word of its reply
+/// that is such a number is the score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JudgeConfig {
+    /// The provider asked: an id in `providers`.
+    pub provider: String,
+    /// The model name sent to it.
+    pub model: String,
+    /// Answers scored below this, in (0, 1], are hallucinations.
+    #[serde(default = "half")]
+    pub min_score: f64,
+    /// How long to wait for the score. An answer not scored in time, or
+    /// whose judge answers an error or no number, goes through unjudged,
+    /// and `failover_soft_judge_failures_total` counts it.
+    #[serde(default = "two_seconds")]
+    pub timeout_ms: u64,
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+fn two_seconds() -> u64 {
+    2_000
 }
 
 /// A class of soft failure, as named in events, headers and metrics.
@@ -484,7 +550,7 @@ pub enum SoftFailureClass {
     FormatViolation,
     /// The answer breaks a rule configured for the route.
     InstructionDrift,
-    /// Empty, repetitive or cut short.
+    /// Empty, repetitive, cut short, or streamed far slower than usual.
     QualityDegradation,
     /// Citations that appear nowhere in the request.
     Hallucination,
@@ -503,6 +569,8 @@ impl Default for SoftFailuresConfig {
             ngram: 3,
             max_repeated: 0.5,
             min_ngrams: 10,
+            token_rate: None,
+            judge: None,
             fail_over_on: Vec::new(),
         }
     }

@@ -15,10 +15,11 @@ mod validate;
 pub use config::{
     AdminConfig, Bounds, BreakerConfig, ChainEntry, ClassThresholds, DRILL_CLASSES, DrillConfig, ENCODINGS,
     FailbackConfig, FallbackRateConfig, GatewayConfig, GuardrailsConfig, HealthClassWeights, HealthConfig,
-    HealthThresholds, HealthWeights, IdempotencyConfig, LatencyRoutingConfig, LearningConfig, LimitsConfig,
-    ModelConfig, MonitoringConfig, PiiAction, PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig, ProbesConfig,
-    PromptInjectionConfig, PromptLengthConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig,
-    SCHEMA, SoftFailureClass, SoftFailuresConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig,
+    HealthThresholds, HealthWeights, IdempotencyConfig, JudgeConfig, LatencyRoutingConfig, LearningConfig,
+    LimitsConfig, ModelConfig, MonitoringConfig, PiiAction, PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig,
+    ProbesConfig, PromptInjectionConfig, PromptLengthConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig,
+    RetryConfig, SCHEMA, SoftFailureClass, SoftFailuresConfig, StallConfig, StepValidation, StoreConfig,
+    StreamingConfig, TokenRateConfig,
 };
 pub use validate::ConfigError;
 

@@ -58,7 +58,21 @@ fn validate_soft(soft: &crate::SoftFailuresConfig) -> Result<(), ConfigError> {
         format!("must be a fraction in (0, 1], found {}", soft.max_repeated),
     )?;
     check(soft.quote_words != Some(0), &format!("{path}.quote_words"), "must be at least 1 word")?;
-    check(soft.max_chars != Some(0), &format!("{path}.max_chars"), "must be greater than 0")
+    check(soft.max_chars != Some(0), &format!("{path}.max_chars"), "must be greater than 0")?;
+    if let Some(rate) = &soft.token_rate {
+        check(rate.baseline_streams >= 1, &format!("{path}.token_rate.baseline_streams"), "must be at least 1")?;
+        check(
+            rate.min_share > 0.0 && rate.min_share < 1.0,
+            &format!("{path}.token_rate.min_share"),
+            format!("must be a fraction in (0, 1), found {}", rate.min_share),
+        )?;
+        check(
+            rate.min_tokens >= 2,
+            &format!("{path}.token_rate.min_tokens"),
+            "must be at least 2: a rate needs two chunks and the time between them",
+        )?;
+    }
+    Ok(())
 }
 
 /// Each guardrail's patterns compile and its settings can be met.
@@ -358,6 +372,21 @@ impl GatewayConfig {
         }
         if let Some(soft) = &p.soft_failures {
             validate_soft(soft)?;
+            if let Some(judge) = &soft.judge {
+                let at = |field: &str| format!("policy.soft_failures.judge.{field}");
+                check(
+                    self.providers.iter().any(|p| p.id == judge.provider),
+                    &at("provider"),
+                    format!("unknown provider \"{}\": the judge must be one of providers[]", judge.provider),
+                )?;
+                check(!judge.model.trim().is_empty(), &at("model"), "must name the model the judge is asked for")?;
+                check(
+                    judge.min_score > 0.0 && judge.min_score <= 1.0,
+                    &at("min_score"),
+                    format!("must be a score in (0, 1], found {}", judge.min_score),
+                )?;
+                check(judge.timeout_ms > 0, &at("timeout_ms"), "must be greater than 0")?;
+            }
         }
         match &p.learning {
             Some(learning) => self.validate_learning(learning),
@@ -599,6 +628,40 @@ mod tests {
             (
                 GOOD.replace(r#""models""#, r#""policy": {"soft_failures": {"max_repeated": 0}}, "models""#),
                 "policy.soft_failures.max_repeated",
+                "(0, 1]",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"soft_failures": {"token_rate": {"min_share": 1}}}, "models""#),
+                "policy.soft_failures.token_rate.min_share",
+                "(0, 1)",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""policy": {"soft_failures": {"token_rate": {"min_tokens": 1}}}, "models""#),
+                "policy.soft_failures.token_rate.min_tokens",
+                "at least 2",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""policy": {"soft_failures": {"token_rate": {"baseline_streams": 0}}}, "models""#,
+                ),
+                "policy.soft_failures.token_rate.baseline_streams",
+                "at least 1",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""policy": {"soft_failures": {"judge": {"provider": "nobody", "model": "j"}}}, "models""#,
+                ),
+                "policy.soft_failures.judge.provider",
+                "unknown provider \"nobody\"",
+            ),
+            (
+                GOOD.replace(
+                    r#""models""#,
+                    r#""policy": {"soft_failures": {"judge": {"provider": "a", "model": "j", "min_score": 0}}}, "models""#,
+                ),
+                "policy.soft_failures.judge.min_score",
                 "(0, 1]",
             ),
             (

@@ -2,7 +2,8 @@
 Feature: Soft failure taxonomy: answers that arrive as a 200 but are wrong
   Half of what goes wrong with an LLM provider arrives as a success: a
   refusal, prose where JSON was asked for, an answer that breaks the rules
-  set for it, an empty, looping or cut-off answer, and citations of sources
+  set for it, an empty, looping or cut-off answer, a stream far slower than
+  its provider's usual, and citations of sources
   the request never gave. The status says nothing about these, so the
   gateway judges the answer itself: it reports the class of a soft failure
   in the x-failover-soft-failure header, a soft_failure event and the
@@ -185,6 +186,23 @@ Feature: Soft failure taxonomy: answers that arrive as a 200 but are wrong
     Then all 2 responses were served by "secondary"
     And the stream carries no soft-failure flag
     And provider "primary" received 2 requests
+
+  @requires-streaming @requires-soft-failures-streaming @requires-token-rate
+  Scenario: a stream generating at a fraction of its provider's usual rate is flagged as quality_degradation
+    # The usual rate is 8 chunks 10 ms apart: 100 tokens/s. The slow stream,
+    # 4 chunks 150 ms apart, comes at 6.7/s at most, under a quarter of the
+    # usual even when a loaded machine halves the usual (12.5/s): a margin of
+    # two; a stream at the usual pace would be flagged only if it came four
+    # times slower than the usual was measured.
+    Given stream rates are judged against their provider's usual, learned from 3 streams of at least 4 chunks, slow below 25% of it
+    And provider "primary" streams 8 chunks 10 ms apart
+    When the client streams 4 chat completions for "gpt-4o" asking a short question
+    Then no stream of the batch carries a soft-failure flag
+    Given provider "primary" streams 4 chunks 150 ms apart
+    When the client streams a chat completion for "gpt-4o" asking a short question
+    Then the response came from "primary"
+    And the stream ends with a chunk flagging a soft failure of class quality_degradation
+    And the gateway's events show a soft failure of class quality_degradation from "primary"
 
   @requires-soft-failures-schema
   Scenario: JSON that does not match the schema asked for reaches the client flagged as format_violation

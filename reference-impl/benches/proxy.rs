@@ -1,12 +1,13 @@
 //! What the reference gateway adds to a request, against the bar: nginx as a
 //! reverse proxy. `cargo bench -p reference-gateway --bench proxy`.
 //!
-//! One run on one machine measures five ways to reach the same fast local
+//! One run on one machine measures six ways to reach the same fast local
 //! upstream (an OpenAI-shaped chat completion): directly; through nginx with
 //! keep-alive upstream connections (skipped, and said so, when `nginx` is not
 //! on the PATH: Debian's `nginx-light`); through a bare pass-through proxy built
 //! from the gateway's own stack (axum, the gateway's pooled upstream client)
-//! with no policy; through the reference gateway, healthy; and through it with
+//! with no policy; through the reference gateway, healthy, and with every
+//! guardrail and the soft-failure judgement on; and through it with
 //! its primary refusing connections and the primary's breaker open. For each it
 //! prints p50 and p99 latency at concurrency 1 and requests per second at 16
 //! and 64 connections (closed loop), and the ratios to nginx.
@@ -61,6 +62,21 @@ fn config(primary: Option<SocketAddr>, upstream: SocketAddr) -> GatewayConfig {
     GatewayConfig::from_json(&config.to_string()).expect("the bench config is valid")
 }
 
+/// The healthy config with every guardrail on (the prompt's tokens counted,
+/// injection patterns, personal data redacted both ways) and every answer
+/// judged for soft failures: what those checks cost per request.
+fn guarded(upstream: SocketAddr) -> GatewayConfig {
+    let mut config = serde_json::to_value(config(None, upstream)).expect("a config is JSON");
+    config["guardrails"] = serde_json::json!({
+        "prompt_length": {"max_tokens": 4096},
+        "prompt_injection": {},
+        "pii": {"action": "redact"},
+        "output_pii": {"action": "redact"}
+    });
+    config["policy"]["soft_failures"] = serde_json::json!({"forbidden": ["(?i)as an ai language model"]});
+    GatewayConfig::from_json(&config.to_string()).expect("the guarded bench config is valid")
+}
+
 /// A target of the bench: where it listens, and how to read its CPU time.
 struct Target {
     name: &'static str,
@@ -107,6 +123,8 @@ fn main() {
     let bare = passthrough::serve(upstream, WORKERS).expect("the pass-through proxy starts");
     let healthy = Gateway::new(&config(None, upstream), Options::default()).expect("a gateway");
     let healthy = serve_workers(healthy, LOOPBACK, WORKERS).expect("the gateway serves");
+    let guarded = Gateway::new(&guarded(upstream), Options::default()).expect("a gateway");
+    let guarded = serve_workers(guarded, LOOPBACK, WORKERS).expect("the gateway serves");
     // A primary that refuses connections: a port bound by nobody.
     let dead = std::net::TcpListener::bind(LOOPBACK).and_then(|l| l.local_addr()).expect("a free port");
     let failing = Gateway::new(&config(Some(dead), upstream), Options::default()).expect("a gateway");
@@ -128,6 +146,12 @@ fn main() {
             nginx_pid: None,
         },
         Target { name: "reference gateway, healthy", addr: Some(healthy.addr), meter: worker_threads, nginx_pid: None },
+        Target {
+            name: "reference gateway, guardrails and soft-failure judging on",
+            addr: Some(guarded.addr),
+            meter: worker_threads,
+            nginx_pid: None,
+        },
         Target {
             name: "reference gateway, primary failing, breaker open",
             addr: Some(failing.addr),

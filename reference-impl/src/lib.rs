@@ -62,6 +62,9 @@ pub struct Gateway<D = Standard> {
     breakers: Vec<Mutex<Vec<Breaker>>>,
     /// One health record per (model, chain position), when health scoring is on.
     health: Vec<Mutex<Vec<proxy::health::ProviderHealth>>>,
+    /// One usual stream token rate per (model, chain position), when
+    /// `policy.soft_failures.token_rate` measures rates.
+    rates: Vec<Mutex<Vec<failover_policy::baseline::Baseline>>>,
     client: UpstreamClient,
     events: EventLog,
     metrics: metrics::Metrics,
@@ -117,6 +120,13 @@ impl<D: Decide> Gateway<D> {
                 .collect(),
             None => Vec::new(),
         };
+        let rates = match settings.soft.as_ref().and_then(|s| s.rate) {
+            Some(watch) => {
+                let usual = || failover_policy::baseline::Baseline::new(watch.baseline_streams);
+                settings.routes.iter().map(|r| Mutex::new(r.hops.iter().map(|_| usual()).collect())).collect()
+            }
+            None => Vec::new(),
+        };
         let idempotency =
             proxy::idempotency::Store::new(settings.policy.idempotency_window, settings.policy.idempotency_capacity);
         let budget = settings.policy.budget.map(|b| Mutex::new(RetryBudget::new(b)));
@@ -151,6 +161,7 @@ impl<D: Decide> Gateway<D> {
             settings,
             breakers,
             health,
+            rates,
             client: UpstreamClient { rate_limits },
             events: EventLog::new(options.event_capacity, options.event_lines),
             metrics,

@@ -62,6 +62,8 @@ pub(crate) struct Metrics {
     fallback_level: Family<Labels, Gauge>,
     /// Per guardrail on: its time per request, and `[blocked, redacted, bypassed]`.
     guardrails: Vec<(Guardrail, Histogram, [Counter; 3])>,
+    /// Answers the judge provider did not score, when one is configured.
+    judge_failures: Option<Counter>,
 }
 
 /// What a guardrail did, as counted.
@@ -168,6 +170,15 @@ impl Metrics {
             }
             by_latency.push(latency.get_or_create(&vec![("model", route.model.to_string())]).clone());
         }
+        let judge_failures = settings.judge.as_ref().map(|judge| {
+            let family = Family::<Labels, Counter>::default();
+            registry.register(
+                "soft_judge_failures",
+                "Whole answers the judge provider did not score (an error, no number, or too late), relayed unjudged",
+                family.clone(),
+            );
+            family.get_or_create(&vec![("provider", settings.upstreams[judge.upstream].id.to_string())]).clone()
+        });
         let guard_time = Family::<Labels, Histogram>::new_with_constructor(guardrail_histogram as fn() -> Histogram);
         let guard_actions = Family::<Labels, Counter>::default();
         if !guardrails.is_empty() {
@@ -192,6 +203,7 @@ impl Metrics {
             .collect();
         Self {
             guardrails,
+            judge_failures,
             registry,
             requests: by_request,
             failovers: by_failover,
@@ -226,6 +238,13 @@ impl Metrics {
     pub fn soft(&self, route: usize, hop: usize, class: SoftClass) {
         if let Some(i) = ALL_SOFT.iter().position(|c| *c == class) {
             self.soft[route][hop][i].inc();
+        }
+    }
+
+    /// Counts an answer the judge provider did not score.
+    pub fn judge_failed(&self) {
+        if let Some(failures) = &self.judge_failures {
+            failures.inc();
         }
     }
 

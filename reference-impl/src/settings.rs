@@ -127,6 +127,21 @@ pub struct Settings {
     pub regions: Vec<Arc<str>>,
     /// How successful chat answers are judged, if they are.
     pub soft: Option<failover_policy::soft::SoftConfig>,
+    /// The provider asked to score whole chat answers, if any.
+    pub judge: Option<Judge>,
+}
+
+/// The judge provider (`policy.soft_failures.judge`).
+#[derive(Debug)]
+pub struct Judge {
+    /// Index into [`Settings::upstreams`].
+    pub upstream: usize,
+    /// The model name it is asked for.
+    pub model: String,
+    /// Answers scored below this are hallucinations.
+    pub min_score: f64,
+    /// How long its score is waited for.
+    pub timeout: Duration,
 }
 
 /// Active probes: every `interval`, a chat completion with `body` to each
@@ -157,7 +172,7 @@ fn ramp(failback: &failover_contract::FailbackConfig) -> Result<RampConfig, Conf
 
 /// The policy's soft-failure judgement for a `policy.soft_failures` config.
 fn soft(c: &failover_contract::SoftFailuresConfig) -> Result<failover_policy::soft::SoftConfig, ConfigError> {
-    use failover_policy::soft::{Grounding, Quality, Rules, SoftConfig};
+    use failover_policy::soft::{Grounding, Quality, RateWatch, Rules, SoftConfig};
     let pattern = |field: String, p: &str| {
         regex::Regex::new(p).map_err(|e| ConfigError {
             path: format!("policy.soft_failures.{field}"),
@@ -181,9 +196,14 @@ fn soft(c: &failover_contract::SoftFailuresConfig) -> Result<failover_policy::so
             ngram: c.ngram as usize,
             max_repeated: c.max_repeated,
             min_ngrams: c.min_ngrams as usize,
-            ..Quality::default()
+            min_rate_share: c.token_rate.as_ref().map_or(Quality::default().min_rate_share, |r| r.min_share),
         },
         grounding: (ids.is_some() || quote_words.is_some()).then_some(Grounding { ids, quote_words }),
+        judge_min_score: c.judge.as_ref().map(|j| j.min_score),
+        rate: c
+            .token_rate
+            .as_ref()
+            .map(|r| RateWatch { baseline_streams: r.baseline_streams, min_tokens: r.min_tokens }),
         fail_over_on: c.fail_over_on.iter().map(|&class| soft_class(class)).collect(),
     })
 }
@@ -371,6 +391,12 @@ impl Settings {
                 })
             })
             .collect::<Result<Vec<_>, ConfigError>>()?;
+        let judge = config.policy.soft_failures.as_ref().and_then(|s| s.judge.as_ref()).map(|j| Judge {
+            upstream: upstreams.iter().position(|u| *u.id == *j.provider).expect("validated: a known provider"),
+            model: j.model.clone(),
+            min_score: j.min_score,
+            timeout: ms(j.timeout_ms),
+        });
         Ok(Self {
             upstreams,
             routes,
@@ -384,6 +410,7 @@ impl Settings {
             regions,
             prewarm: config.prewarm.map(|w| (ms(w.interval_ms), w.connections)),
             soft: config.policy.soft_failures.as_ref().map(soft).transpose()?,
+            judge,
             admission: config
                 .limits
                 .max_in_flight

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use crate::client::Exchange;
 use crate::events::matching;
+use crate::mock::Received;
 
 /// The response header that names an answer's soft-failure class.
 pub const HEADER: &str = "x-failover-soft-failure";
@@ -123,4 +124,38 @@ pub fn stream_not_flagged(exchange: &Exchange) -> Result<(), String> {
         None => Ok(()),
         Some((_, flag)) => Err(format!("a stream with nothing wrong a gateway can see is flagged {flag}")),
     }
+}
+
+/// The client got each of the (not empty) `streams` whole, none flagged.
+pub fn streams_not_flagged(streams: &[Exchange]) -> Result<(), String> {
+    if streams.is_empty() {
+        return Err("no stream was sent to check".into());
+    }
+    for (i, exchange) in streams.iter().enumerate() {
+        stream_not_flagged(exchange).map_err(|e| format!("stream {} of {}: {e}", i + 1, streams.len()))?;
+    }
+    Ok(())
+}
+
+/// The judge's latest request (in `journal`) holds the answer the client got
+/// in `exchange` and the text of the client's last message: the judge was
+/// asked about that answer to that request.
+pub fn judge_asked(journal: &[Received], exchange: &Exchange) -> Result<(), String> {
+    let asked = journal.last().ok_or("the judge provider was asked nothing")?;
+    let body: Value =
+        serde_json::from_slice(&asked.body).map_err(|e| format!("the judge's request is not JSON: {e}"))?;
+    let texts: Vec<&str> =
+        body["messages"].as_array().into_iter().flatten().filter_map(|m| m["content"].as_str()).collect();
+    let all = texts.join("\n");
+    let answered = exchange.json().and_then(|a| a["choices"][0]["message"]["content"].as_str().map(str::to_owned));
+    let answered = answered.filter(|a| !a.is_empty()).ok_or("the client got no answer text to compare")?;
+    let sent: Value = serde_json::from_slice(&exchange.sent).map_err(|e| format!("the client's request: {e}"))?;
+    let question = sent["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["content"].as_str());
+    let question = question.ok_or("the client's last message has no text")?;
+    for (what, text) in [("the answer", answered.as_str()), ("the client's last message", question)] {
+        if !all.contains(text) {
+            return Err(format!("the judge's request does not hold {what} ({text:?}); it holds {all:?}"));
+        }
+    }
+    Ok(())
 }

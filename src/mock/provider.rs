@@ -120,6 +120,13 @@ impl MockProvider {
         if refuse { self.refuse().await } else { self.listen().await }
     }
 
+    /// Answers every request with a chat completion whose text is `text`,
+    /// as a judge provider gives its score.
+    pub async fn say(&self, text: &str) -> std::io::Result<()> {
+        let body = super::responses::saying(&self.id, "any", 0, text).to_string();
+        self.fail(Fault::Status { code: 200, headers: Vec::new(), body: Some(body) }, Schedule::Always).await
+    }
+
     /// Fails the next `n` requests with `first`, then every request with `then`
     /// (neither may be a refused connection, which is the listener's business).
     pub fn fail_then(&self, n: u32, first: Fault, then: Fault) -> Result<(), String> {

@@ -38,6 +38,13 @@ pub fn chat_completion(provider: &str, model: &str, n: usize, json: bool) -> Val
     })
 }
 
+/// A chat completion answering request number `n` with `text`.
+pub fn saying(provider: &str, model: &str, n: usize, text: &str) -> Value {
+    let mut body = chat_completion(provider, model, n, false);
+    body["choices"][0]["message"]["content"] = text.into();
+    body
+}
+
 /// A well-formed chat completion answering request number `n` wrongly.
 pub fn wrong_completion(provider: &str, model: &str, n: usize, wrong: Wrong) -> Value {
     let (content, refusal, finish) = wrong.message();

@@ -190,6 +190,12 @@ pub enum Defect {
     /// Blocks a prompt injection only in its most common phrasing, "ignore
     /// all previous instructions".
     KnowsOnePhrasing,
+    /// Judges streams for soft failures but never on their token rate.
+    IgnoresTokenRate,
+    /// Asks the judge provider but never acts on its score.
+    IgnoresJudge,
+    /// Flags an answer its judge scored at the minimum, not only below it.
+    JudgesAtMinimum,
 }
 
 impl Defect {
@@ -390,8 +396,17 @@ impl Decide for Wrong {
         match self.defect {
             Some(Defect::IgnoresSoftFailures) => None,
             Some(Defect::IgnoresSchemas) => Standard.soft(config, asked, &SoftReading { schema: None, ..*answer }),
+            Some(Defect::IgnoresTokenRate) => Standard.soft(config, asked, &SoftReading { rate: None, ..*answer }),
             Some(Defect::FlagsEveryAnswer) => Some(Finding { class: SoftClass::QualityDegradation, why: Why::Empty }),
             _ => Standard.soft(config, asked, answer),
+        }
+    }
+
+    fn soft_scored(&self, score: f64, min: f64) -> Option<Finding> {
+        match self.defect {
+            Some(Defect::IgnoresJudge) => None,
+            Some(Defect::JudgesAtMinimum) => Standard.soft_scored(score, min + f64::EPSILON),
+            _ => Standard.soft_scored(score, min),
         }
     }
 

@@ -51,6 +51,23 @@ const SOFT_STREAM_FLAGGED: &[&str] = &[
     "TAXONOMY_SOFT_FAILURES: an answer citing a source it was not given, streamed, reaches the client whole, its last chunk flagging it as hallucination",
 ];
 
+/// The scenario in which a stream far slower than its provider's usual is flagged.
+const SOFT_RATE: &str = "TAXONOMY_SOFT_FAILURES: a stream generating at a fraction of its provider's usual rate is flagged as quality_degradation";
+
+/// The scenarios of the judge provider.
+const JUDGE_LOW: &str =
+    "TAXONOMY_SOFT_JUDGE: an answer the judge scores below the minimum reaches the client flagged as hallucination";
+const JUDGE_AT_MINIMUM: &str = "TAXONOMY_SOFT_JUDGE: answers the judge scores at the minimum or above are not flagged";
+const JUDGE_TROUBLE: &[&str] = &[
+    "TAXONOMY_SOFT_JUDGE: a judge answering an error judges nothing: the answer reaches the client unflagged, and the failure is counted",
+    "TAXONOMY_SOFT_JUDGE: a judge answering nothing within 300 ms judges nothing: the answer reaches the client unflagged, and the failure is counted",
+    "TAXONOMY_SOFT_JUDGE: a judge answering words that are no score judges nothing: the answer reaches the client unflagged, and the failure is counted",
+];
+const JUDGE_SEEN_WRONG: &str =
+    "TAXONOMY_SOFT_JUDGE: an answer with something wrong the gateway can see is not sent to the judge";
+const JUDGE_STREAM: &str =
+    "TAXONOMY_SOFT_JUDGE: a streamed answer is not sent to the judge: it has reached the client already";
+
 /// The scenario in which the breaker counts wrong streamed answers.
 const SOFT_STREAM_BREAKER: &str = "TAXONOMY_SOFT_FAILURES: a streamed answer of a class acted on is never taken back, but the primary's breaker counts it";
 
@@ -909,6 +926,23 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     // Streamed answers: judged at their end, flagged, counted by the breaker.
     (Defect::IgnoresSoftFailures, SOFT_STREAM_FLAGGED),
     (Defect::IgnoresSoftFailures, &[SOFT_STREAM_BREAKER]),
+    // A stream's token rate, against its provider's usual, learned first:
+    // the usual pace is not flagged, a fraction of it is.
+    (Defect::IgnoresTokenRate, &[SOFT_RATE]),
+    // The judge: its score acted on below the minimum only.
+    (Defect::IgnoresJudge, &[JUDGE_LOW]),
+    (Defect::JudgesAtMinimum, &[JUDGE_AT_MINIMUM]),
+    (Defect::IgnoresSoftFailures, &[JUDGE_SEEN_WRONG]),
+    (Defect::FlagsEveryAnswer, &[JUDGE_LOW, JUDGE_AT_MINIMUM, JUDGE_STREAM]),
+    // Failing over on a class only flagged serves the judged answer elsewhere.
+    (Defect::FailsOverOnEveryClass, &[JUDGE_LOW, JUDGE_SEEN_WRONG]),
+    // A spliced stream is not the primary's.
+    (Defect::SplicesStreams, &[SOFT_RATE]),
+    (Defect::FlagsEveryAnswer, JUDGE_TROUBLE),
+    (Defect::MetricsStandStill, &[JUDGE_LOW]),
+    (Defect::MetricsStandStill, JUDGE_TROUBLE),
+    (Defect::IgnoresSoftFailures, &[SOFT_RATE]),
+    (Defect::FlagsEveryAnswer, &[SOFT_RATE]),
     (Defect::MetricsStandStill, SOFT_STREAM_FLAGGED),
     (
         Defect::FlagsEveryAnswer,

@@ -164,6 +164,12 @@ pub trait Decide: Send + Sync + 'static {
         soft::judge(config, asked, answer)
     }
 
+    /// The soft failure, if any, in an answer its judge provider scored
+    /// `score` against the minimum `min`.
+    fn soft_scored(&self, score: f64, min: f64) -> Option<Finding> {
+        soft::scored(score, min)
+    }
+
     /// Whether a soft failure is a failed attempt rather than only flagged.
     fn soft_fails_over(&self, config: &SoftConfig, finding: &Finding, streamed: bool) -> bool {
         soft::fails_over(config, finding, streamed)

@@ -27,6 +27,7 @@
 //! out.
 use std::collections::VecDeque;
 
+use super::baseline::Baseline;
 use super::classify::Class;
 use std::time::{Duration, Instant};
 
@@ -231,12 +232,6 @@ pub struct Health {
 /// so that a score hovering at the level does not warn on every sample.
 const WARN_REARM: f64 = 0.75;
 
-#[derive(Clone, Debug)]
-enum Baseline {
-    Learning { sum_ms: f64, n: u32 },
-    Known(f64),
-}
-
 /// The nearest-rank `pct` percentile of `sorted` (ascending, not empty).
 pub(crate) fn nearest_rank(sorted: &[f64], pct: usize) -> f64 {
     sorted[(sorted.len() * pct).div_ceil(100).max(1) - 1]
@@ -269,7 +264,7 @@ impl Health {
         Self {
             config,
             samples: VecDeque::new(),
-            baseline: Baseline::Learning { sum_ms: 0.0, n: 0 },
+            baseline: Baseline::new(config.baseline_samples),
             ewma_ms: None,
             warned: false,
         }
@@ -280,13 +275,7 @@ impl Health {
         if !sample.failed {
             let latency = ms(sample.latency);
             self.ewma_ms = Some(self.ewma_ms.map_or(latency, |e| e + EWMA_ALPHA * (latency - e)));
-            if let Baseline::Learning { sum_ms, n } = &mut self.baseline {
-                *sum_ms += latency;
-                *n += 1;
-                if *n >= self.config.baseline_samples.max(1) {
-                    self.baseline = Baseline::Known(*sum_ms / f64::from(*n));
-                }
-            }
+            self.baseline.learn(latency);
         }
         self.samples.push_back(sample);
         self.prune(sample.at);
@@ -331,10 +320,7 @@ impl Health {
         // A baseline under a fiftieth of the breach latency is raised to it:
         // on a provider answering in a millisecond, jitter of a few more is
         // noise, not a latency twice or three times its usual.
-        let baseline = match self.baseline {
-            Baseline::Known(b) => Some(b.max(ms(c.breach) / BASELINE_FLOOR_DIVISOR).max(0.001)),
-            Baseline::Learning { .. } => None,
-        };
+        let baseline = self.baseline.known().map(|b| b.max(ms(c.breach) / BASELINE_FLOOR_DIVISOR).max(0.001));
         let oldest = self.samples.front().map_or(now, |s| s.at);
         let secs = |s: &Sample| s.at.saturating_duration_since(oldest).as_secs_f64();
         let ok = || self.samples.iter().filter(|s| !s.failed);

@@ -17,7 +17,8 @@
 //!   [`nearest`] gives by latency; [`regions`]: correlated failures across a
 //!   region; [`stall`]: a provider that has stopped answering;
 //! - [`health`]: a provider's health from several metrics, and when to drain
-//!   it before its failures reach clients;
+//!   it before its failures reach clients, against the provider's usual
+//!   values ([`baseline`]);
 //! - [`replay`]: whether a request may be sent again; [`stream`]: how a
 //!   streamed answer ends; [`soft`]: answers that arrive as a success but
 //!   are wrong (refusals, broken JSON, drift, degradation, ungrounded
@@ -35,6 +36,7 @@
 #![warn(missing_docs)]
 
 pub mod activation;
+pub mod baseline;
 pub mod breaker;
 pub mod budget;
 pub mod classify;

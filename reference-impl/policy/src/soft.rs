@@ -12,11 +12,16 @@
 //! does not parse or match the requested schema, a rule of the route broken,
 //! an answer empty, repetitive, cut short or far slower than the provider's
 //! usual, and citations (URLs, document ids, long quotations) that appear
-//! nowhere in the request. It does not catch a fluent, uncited falsehood.
+//! nowhere in the request. It does not catch a fluent, uncited falsehood,
+//! unless a judge provider, another model asked to score the answer against
+//! its context ([`score`], [`scored`]), does: a judge is a model too, and
+//! wrong at times.
 //!
 //! When several classes apply, the first in this order is reported: refusal,
 //! format violation, instruction drift, quality degradation, hallucination,
 //! most specific first (a refusal is also off-instruction and short).
+use std::time::Duration;
+
 use regex::Regex;
 
 use crate::Class;
@@ -105,6 +110,13 @@ pub enum Why {
     },
     /// A citation that appears nowhere in the request.
     Ungrounded(String),
+    /// The judge provider scored the answer below the minimum.
+    Scored {
+        /// Its score, in [0, 1].
+        score: f64,
+        /// The minimum.
+        min: f64,
+    },
 }
 
 /// A soft failure found in an answer.
@@ -158,6 +170,28 @@ pub struct Grounding {
     pub quote_words: Option<usize>,
 }
 
+/// How streams' generation rates are measured against their provider's usual.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateWatch {
+    /// Measured streams whose mean rate is the provider's usual rate.
+    pub baseline_streams: u32,
+    /// Streams with fewer content chunks are not measured.
+    pub min_tokens: u32,
+}
+
+/// Spans shorter than this say nothing about a rate: the chunks arrived
+/// together, read in one go.
+const MIN_SPAN: Duration = Duration::from_millis(1);
+
+/// A stream's generation rate in tokens (content chunks) per second: the
+/// chunks after the first over `span`, the time from the first to the last.
+/// Time to the first chunk is latency, which health scoring judges, not
+/// rate. `None` when fewer than `min_tokens` (at least 2) came, or they
+/// came within a millisecond.
+pub fn stream_rate(tokens: u32, span: Duration, min_tokens: u32) -> Option<f64> {
+    (tokens >= min_tokens.max(2) && span >= MIN_SPAN).then(|| f64::from(tokens - 1) / span.as_secs_f64())
+}
+
 /// How answers are judged.
 #[derive(Clone, Debug, Default)]
 pub struct SoftConfig {
@@ -169,6 +203,11 @@ pub struct SoftConfig {
     pub quality: Quality,
     /// Citation checking; `None` checks none.
     pub grounding: Option<Grounding>,
+    /// Stream rate measuring; `None` measures none.
+    pub rate: Option<RateWatch>,
+    /// The score below which a judge provider's score makes an answer a
+    /// hallucination; `None` when no judge is asked.
+    pub judge_min_score: Option<f64>,
     /// The classes acted on: a non-streamed answer of one of these is a
     /// failed attempt, and the request moves on. The rest are only flagged.
     pub fail_over_on: Vec<SoftClass>,
@@ -305,6 +344,23 @@ pub fn repeated_share(text: &str, n: usize, min_ngrams: usize) -> Option<f64> {
     Some((total - distinct.len()) as f64 / total as f64)
 }
 
+/// The score in a judge provider's reply: its first word that is a number
+/// in [0, 1], the punctuation a sentence puts around it aside. A reply
+/// without one scores nothing: the answer goes unjudged rather than being
+/// blamed for its judge's words.
+pub fn score(reply: &str) -> Option<f64> {
+    reply
+        .split_whitespace()
+        .map(|word| word.trim_matches(|c: char| "()[]{}<>,;:!?\"'*_`".contains(c)).trim_end_matches('.'))
+        .find_map(|word| word.parse::<f64>().ok().filter(|s| (0.0..=1.0).contains(s)))
+}
+
+/// The finding for an answer its judge scored `score`: a hallucination
+/// below `min`.
+pub fn scored(score: f64, min: f64) -> Option<Finding> {
+    (score < min).then_some(Finding { class: SoftClass::Hallucination, why: Why::Scored { score, min } })
+}
+
 /// The first citation in `answer` that appears nowhere in `context`.
 pub fn ungrounded(grounding: &Grounding, context: &str, answer: &str) -> Option<String> {
     let urls = answer.split_whitespace().filter_map(url);
@@ -340,6 +396,8 @@ mod tests {
             },
             quality: Quality::default(),
             grounding: Some(Grounding { ids: Some(Regex::new(r"\[doc-\d+\]").unwrap()), quote_words: Some(4) }),
+            rate: None,
+            judge_min_score: None,
             fail_over_on: vec![SoftClass::FormatViolation],
         }
     }
@@ -372,6 +430,48 @@ mod tests {
         let asked =
             Asked { limit_set: false, context: "see [doc-1] and https://example.com/a, \"the sky is blue today\"" };
         judge(&config(), &asked, &Reading { content, ..Reading::default() }).map(|f| (f.class, f.why))
+    }
+
+    #[test]
+    fn a_stream_rate_is_the_chunks_after_the_first_over_the_span_once_there_are_enough() {
+        let ms = Duration::from_millis;
+        assert_eq!(stream_rate(5, ms(500), 5), Some(8.0));
+        assert_eq!(stream_rate(4, ms(500), 5), None, "fewer chunks than measured");
+        assert_eq!(stream_rate(2, ms(500), 0), Some(2.0), "at least two chunks, whatever the minimum");
+        assert_eq!(stream_rate(1, ms(500), 0), None);
+        assert_eq!(stream_rate(8, Duration::from_micros(999), 2), None, "chunks read in one go");
+        assert_eq!(stream_rate(3, ms(1), 2), Some(2000.0));
+    }
+
+    #[test]
+    fn a_stream_far_slower_than_its_providers_usual_is_degraded() {
+        let judged = |rate| {
+            let answer = Reading { content: "Answer: fine", rate: Some((rate, 100.0)), ..Reading::default() };
+            judge(&config(), &Asked::default(), &answer).map(|f| (f.class, f.why))
+        };
+        let why = Why::Slow { rate: 9.9, baseline: 100.0 };
+        assert_eq!(judged(9.9), Some((SoftClass::QualityDegradation, why)), "under a tenth of usual");
+        assert_eq!(judged(10.0), None, "a tenth of usual is not under it");
+    }
+
+    #[test]
+    fn a_judges_score_is_its_first_word_that_is_a_number_from_0_to_1() {
+        assert_eq!(score("0.2"), Some(0.2));
+        assert_eq!(score("Score: 0.75."), Some(0.75));
+        assert_eq!(score("I'd say 1"), Some(1.0));
+        assert_eq!(score("7 out of 10, so 0.7"), Some(0.7), "7 is no score from 0 to 1");
+        assert_eq!(score("(0)"), Some(0.0));
+        assert_eq!(score("-0.5 1.5 ."), None);
+        assert_eq!(score("supported"), None);
+        assert_eq!(score(""), None);
+    }
+
+    #[test]
+    fn an_answer_scored_below_the_minimum_is_a_hallucination() {
+        let found = scored(0.49, 0.5).expect("below the minimum");
+        assert_eq!((found.class, found.why), (SoftClass::Hallucination, Why::Scored { score: 0.49, min: 0.5 }));
+        assert_eq!(scored(0.5, 0.5), None, "the minimum itself passes");
+        assert_eq!(scored(1.0, 1.0), None);
     }
 
     #[test]

@@ -35,6 +35,8 @@ mod model;
 mod nearest;
 #[path = "properties/probes.rs"]
 mod probes;
+#[path = "properties/rate.rs"]
+mod rate;
 #[path = "properties/retry.rs"]
 mod retry;
 #[path = "properties/routing.rs"]
@@ -703,4 +705,17 @@ proptest! {
 #[test]
 fn p44_bites() {
     bites(thresholds::cases(), |case| thresholds::opens_where_worked_out(&case, thresholds::none));
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p45_a_stream_is_slow_exactly_below_a_share_of_its_providers_usual_rate(case in rate::cases()) {
+        rate::slow_exactly_below_the_share_of_the_usual(&case, rate::learns).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p45_bites() {
+    bites(rate::cases(), |case| rate::slow_exactly_below_the_share_of_the_usual(&case, rate::follows));
 }

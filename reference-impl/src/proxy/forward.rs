@@ -28,7 +28,7 @@ use super::error::{ApiError, FailoverDetail};
 use super::health::Attempt;
 use super::relay::{self, Ending, Opened, Watch};
 use super::request::Inbound;
-use super::soft::{Question, Transcript};
+use super::soft::{Judged, Question, Transcript};
 use super::trail::{Trail, log_transition};
 use super::upstream::{Answer, AnswerBody};
 use crate::Gateway;
@@ -108,7 +108,7 @@ pub async fn forward<D: Decide>(
                     None => attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await,
                 };
                 now = Instant::now();
-                let mut soft = judge_soft(gateway, endpoint, &inbound, &attempted);
+                let mut soft = judge_soft(gateway, endpoint, &inbound, &attempted, journey.deadline()).await;
                 if let Some(finding) = &soft {
                     trail.soft(hop, finding, now);
                 }
@@ -290,18 +290,24 @@ fn judged<D: Decide>(decide: &D, attempted: &Attempted) -> (Class, Verdict) {
 }
 
 /// Judges a whole successful chat answer for soft failures, when answers
-/// are judged (`policy.soft_failures`).
-fn judge_soft<D: Decide>(
+/// are judged (`policy.soft_failures`), asking the judge provider, if one
+/// is configured, by `deadline`.
+async fn judge_soft<D: Decide>(
     gateway: &Gateway<D>,
     endpoint: Endpoint,
     inbound: &Inbound,
     attempted: &Attempted,
+    deadline: Instant,
 ) -> Option<Finding> {
     match (&gateway.settings.soft, attempted) {
         (Some(config), Attempted::Answer(Answer { body: AnswerBody::Complete(bytes), .. }, Class::Success))
             if endpoint == Endpoint::Chat =>
         {
-            super::soft::judged(&gateway.decide, config, &inbound.body, bytes)
+            match super::soft::judged(&gateway.decide, config, &inbound.body, bytes) {
+                Judged::Found(finding) => Some(finding),
+                Judged::Clean => None,
+                Judged::ToScore { context, answer } => super::judge::ask(gateway, &context, &answer, deadline).await,
+            }
         }
         _ => None,
     }
@@ -408,7 +414,7 @@ impl<D: Decide> Watch for StreamWatch<D> {
 
     fn relayed(&mut self, data: &[u8]) {
         if let Some(judge) = &mut self.judge {
-            judge.transcript.add(data);
+            judge.transcript.add(data, Instant::now());
         }
     }
 
@@ -417,7 +423,9 @@ impl<D: Decide> Watch for StreamWatch<D> {
     fn closing(&mut self) -> Option<Bytes> {
         let gateway = self.trail.gateway().clone();
         let (judge, config) = (self.judge.as_mut()?, gateway.settings.soft.as_ref()?);
-        let finding = judge.transcript.judged(&gateway.decide, config, &judge.question)?;
+        let rate = config.rate.as_ref().and_then(|watch| judge.transcript.rate(watch));
+        let rate = rate.and_then(|rate| super::soft::against_usual(&gateway, self.route, self.hop, rate));
+        let finding = judge.transcript.judged(&gateway.decide, config, &judge.question, rate)?;
         let own_rate = gateway.decide.soft_counts(&gateway.breakers(self.route)[self.hop], finding.class);
         let counts = own_rate || gateway.decide.stream_soft_counts(config, &finding);
         judge.counted = counts.then_some(finding.class);

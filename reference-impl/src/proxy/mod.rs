@@ -5,6 +5,7 @@ pub mod forward;
 pub mod guard;
 pub(crate) mod health;
 pub mod idempotency;
+pub(crate) mod judge;
 pub(crate) mod regions;
 pub mod relay;
 pub mod request;

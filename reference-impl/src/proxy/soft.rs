@@ -10,10 +10,14 @@
 //! as they are relayed ([`Transcript`]) and judged when it is complete.
 use bytes::Bytes;
 use failover_policy::Decide;
-use failover_policy::soft::{Asked, Finding, Reading, SoftConfig, Why};
+use std::time::Instant;
+
+use failover_policy::soft::{Asked, Finding, RateWatch, Reading, SoftConfig, Why};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::json;
+
+use crate::Gateway;
 
 /// The parts of a chat request the judgement reads.
 #[derive(Default, Deserialize)]
@@ -128,16 +132,18 @@ pub(crate) struct Question {
     json: bool,
     schema: Option<jsonschema::Validator>,
     limit_set: bool,
-    /// The request's text, read only when citations are checked: without
-    /// them, copying every message of a long conversation is work for nothing.
-    context: String,
+    /// The request's text, read only when citations are checked or a judge
+    /// is asked: else copying every message of a long conversation is work
+    /// for nothing.
+    pub(crate) context: String,
 }
 
 impl Question {
     /// Reads `request` (a chat request's body) for answers judged by `config`.
     pub(crate) fn read(config: &SoftConfig, request: &[u8]) -> Self {
         let mut asked: Request = serde_json::from_slice(request).unwrap_or_default();
-        let context = if config.grounding.is_some() { asked.context() } else { String::new() };
+        let needs_context = config.grounding.is_some() || config.judge_min_score.is_some();
+        let context = if needs_context { asked.context() } else { String::new() };
         let limit_set = asked.max_tokens.is_some() || asked.max_completion_tokens.is_some();
         Question { json: asked.asks_json(), schema: asked.schema(), limit_set, context }
     }
@@ -186,8 +192,15 @@ fn json_problems(question: &Question, said: &Said<'_>) -> Json {
     Json { format: Some(Ok(())), schema }
 }
 
-/// The policy's judgement of what an answer said to `question`.
-fn judge_said<D: Decide>(decide: &D, config: &SoftConfig, question: &Question, said: &Said<'_>) -> Option<Finding> {
+/// The policy's judgement of what an answer said to `question`; `rate`, a
+/// stream's token rate and its provider's usual, when both are known.
+fn judge_said<D: Decide>(
+    decide: &D,
+    config: &SoftConfig,
+    question: &Question,
+    said: &Said<'_>,
+    rate: Option<(f64, f64)>,
+) -> Option<Finding> {
     let json = json_problems(question, said);
     let reading = Reading {
         content: said.content.unwrap_or_default(),
@@ -195,18 +208,47 @@ fn judge_said<D: Decide>(decide: &D, config: &SoftConfig, question: &Question, s
         refusal: said.refusal,
         format: json.format.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(String::as_str)),
         schema: json.schema.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(String::as_str)),
-        rate: None,
+        rate,
         calls_tools: !said.arguments.is_empty(),
     };
     decide.soft(config, &Asked { limit_set: question.limit_set, context: &question.context }, &reading)
 }
 
-/// The soft failure in a successful chat answer `answer` to `request`, if
-/// the policy finds one. A body it cannot read is not judged: an unreadable
-/// success is a hard failure, caught before.
-pub(crate) fn judged<D: Decide>(decide: &D, config: &SoftConfig, request: &[u8], answer: &[u8]) -> Option<Finding> {
+/// A whole answer's judgement.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Judged {
+    /// The policy found this soft failure.
+    Found(Finding),
+    /// Nothing wrong that the gateway can see, and no judge to ask.
+    Clean,
+    /// Nothing wrong that the gateway can see; the judge provider is to
+    /// score the answer's text against the request's.
+    ToScore {
+        /// The request's message texts.
+        context: String,
+        /// The answer's text.
+        answer: String,
+    },
+}
+
+#[cfg(test)]
+impl Judged {
+    /// The soft failure found, if any.
+    pub(crate) fn found(self) -> Option<Finding> {
+        match self {
+            Judged::Found(finding) => Some(finding),
+            _ => None,
+        }
+    }
+}
+
+/// The judgement of a successful chat answer `answer` to `request`. A body
+/// that cannot be read is not judged: an unreadable success is a hard
+/// failure, caught before. An answer without text (tool calls only) gives a
+/// judge nothing to score.
+pub(crate) fn judged<D: Decide>(decide: &D, config: &SoftConfig, request: &[u8], answer: &[u8]) -> Judged {
     let question = Question::read(config, request);
-    let answer: Answer = serde_json::from_slice(answer).ok()?;
+    let Ok(answer) = serde_json::from_slice::<Answer>(answer) else { return Judged::Clean };
     let choice = answer.choices.first();
     let message = choice.and_then(|c| c.message.as_ref());
     let said = Said {
@@ -220,7 +262,35 @@ pub(crate) fn judged<D: Decide>(decide: &D, config: &SoftConfig, request: &[u8],
                 .collect()
         }),
     };
-    judge_said(decide, config, &question, &said)
+    if let Some(finding) = judge_said(decide, config, &question, &said, None) {
+        return Judged::Found(finding);
+    }
+    match said.content.filter(|text| config.judge_min_score.is_some() && !text.trim().is_empty()) {
+        Some(text) => Judged::ToScore { context: question.context, answer: text.to_owned() },
+        None => Judged::Clean,
+    }
+}
+
+/// The text of a whole chat answer's first choice, if it has one.
+pub(crate) fn answer_text(body: &[u8]) -> Option<String> {
+    let answer: Answer = serde_json::from_slice(body).ok()?;
+    answer.choices.into_iter().next()?.message?.content
+}
+
+/// A stream's `rate` against the usual rate of chain position `hop` of
+/// `route`: `None` while that is still being learned, from this rate among
+/// others.
+pub(crate) fn against_usual<D: Decide>(
+    gateway: &Gateway<D>,
+    route: usize,
+    hop: usize,
+    rate: f64,
+) -> Option<(f64, f64)> {
+    let mut rates = crate::lock(gateway.rates.get(route)?);
+    let usual = rates.get_mut(hop)?;
+    let known = usual.known();
+    usual.learn(rate);
+    known.map(|usual| (rate, usual))
 }
 
 /// A streamed answer's first choice, added up from the chunks relayed.
@@ -234,6 +304,11 @@ pub(crate) struct Transcript {
     finish_reason: Option<String>,
     /// Each tool call's arguments, by the call's index.
     arguments: Vec<String>,
+    /// Chunks carrying text, and when the first and the last arrived: the
+    /// stream's generation rate.
+    tokens: u32,
+    first_token: Option<Instant>,
+    last_token: Option<Instant>,
 }
 
 /// The parts of a stream chunk the transcript reads.
@@ -274,8 +349,9 @@ struct DeltaCall {
 const MAX_TOOL_CALLS: usize = 128;
 
 impl Transcript {
-    /// Adds one relayed chunk (its `data`); what is not a chunk is skipped.
-    pub(crate) fn add(&mut self, data: &[u8]) {
+    /// Adds one relayed chunk (its `data`, arrived at `now`); what is not a
+    /// chunk is skipped.
+    pub(crate) fn add(&mut self, data: &[u8], now: Instant) {
         let Ok(chunk) = serde_json::from_slice::<Chunk>(data) else { return };
         self.id = self.id.take().or(chunk.id);
         self.model = self.model.take().or(chunk.model);
@@ -286,6 +362,11 @@ impl Transcript {
             }
             let Some(delta) = choice.delta else { continue };
             if let Some(text) = delta.content {
+                if !text.is_empty() {
+                    self.tokens = self.tokens.saturating_add(1);
+                    self.first_token.get_or_insert(now);
+                    self.last_token = Some(now);
+                }
                 self.content.get_or_insert_with(String::new).push_str(&text);
             }
             if let Some(text) = delta.refusal {
@@ -302,15 +383,29 @@ impl Transcript {
         }
     }
 
-    /// The policy's judgement of the whole stream, as an answer to `question`.
-    pub(crate) fn judged<D: Decide>(&self, decide: &D, config: &SoftConfig, question: &Question) -> Option<Finding> {
+    /// The stream's generation rate, if `watch` measures it (see
+    /// [`failover_policy::soft::stream_rate`]).
+    pub(crate) fn rate(&self, watch: &RateWatch) -> Option<f64> {
+        let span = self.last_token?.saturating_duration_since(self.first_token?);
+        failover_policy::soft::stream_rate(self.tokens, span, watch.min_tokens)
+    }
+
+    /// The policy's judgement of the whole stream, as an answer to
+    /// `question`; `rate`, its rate and its provider's usual, when known.
+    pub(crate) fn judged<D: Decide>(
+        &self,
+        decide: &D,
+        config: &SoftConfig,
+        question: &Question,
+        rate: Option<(f64, f64)>,
+    ) -> Option<Finding> {
         let said = Said {
             content: self.content.as_deref(),
             refusal: self.refusal.as_deref(),
             finish_reason: self.finish_reason.as_deref(),
             arguments: self.arguments.iter().map(String::as_str).collect(),
         };
-        judge_said(decide, config, question, &said)
+        judge_said(decide, config, question, &said, rate)
     }
 
     /// The `data` of the chunk that ends a stream judged a soft failure,
@@ -352,6 +447,9 @@ pub(crate) fn describe(config: &SoftConfig, why: &Why) -> String {
             format!("the answer came at {rate:.1} tokens/s against the provider's usual {baseline:.1}")
         }
         Why::Ungrounded(citation) => format!("the answer cites {citation}, which the request does not contain"),
+        Why::Scored { score, min } => {
+            format!("the judge provider scored the answer {score} against a minimum of {min}")
+        }
     }
 }
 
@@ -363,7 +461,7 @@ mod tests {
     use super::*;
 
     fn class(config: &SoftConfig, request: &str, answer: &str) -> Option<SoftClass> {
-        judged(&Standard, config, request.as_bytes(), answer.as_bytes()).map(|f| f.class)
+        judged(&Standard, config, request.as_bytes(), answer.as_bytes()).found().map(|f| f.class)
     }
 
     fn answer(message: &str, finish: &str) -> String {
@@ -399,9 +497,28 @@ mod tests {
     fn streamed(config: &SoftConfig, request: &str, chunks: &[&str]) -> Option<SoftClass> {
         let mut transcript = Transcript::default();
         for chunk in chunks {
-            transcript.add(chunk.as_bytes());
+            transcript.add(chunk.as_bytes(), Instant::now());
         }
-        transcript.judged(&Standard, config, &Question::read(config, request.as_bytes())).map(|f| f.class)
+        transcript.judged(&Standard, config, &Question::read(config, request.as_bytes()), None).map(|f| f.class)
+    }
+
+    #[test]
+    fn a_streams_rate_counts_the_chunks_with_text_from_the_first_to_the_last() {
+        let chunk = |text: &str| format!(r#"{{"choices":[{{"index":0,"delta":{{"content":"{text}"}}}}]}}"#);
+        let start = Instant::now();
+        let mut transcript = Transcript::default();
+        let watch = RateWatch { baseline_streams: 1, min_tokens: 3 };
+        transcript.add(chunk("").as_bytes(), start);
+        for i in 1..=3 {
+            transcript.add(chunk("word").as_bytes(), start + std::time::Duration::from_millis(100 * i));
+            assert_eq!(transcript.rate(&watch), (i == 3).then_some(10.0), "after {i} chunks with text");
+        }
+        transcript.add(b"not a chunk", start + std::time::Duration::from_secs(9));
+        assert_eq!(
+            transcript.rate(&watch),
+            Some(10.0),
+            "the first chunk, without text, and the rest count for nothing"
+        );
     }
 
     #[test]
@@ -440,7 +557,10 @@ mod tests {
     #[test]
     fn the_flag_chunk_names_the_stream_and_the_finding() {
         let mut transcript = Transcript::default();
-        transcript.add(br#"{"id":"c1","created":7,"model":"m-1","choices":[{"index":0,"delta":{"refusal":"No."}}]}"#);
+        transcript.add(
+            br#"{"id":"c1","created":7,"model":"m-1","choices":[{"index":0,"delta":{"refusal":"No."}}]}"#,
+            Instant::now(),
+        );
         let finding = Finding { class: SoftClass::Refusal, why: Why::RefusalField };
         let flag: serde_json::Value = serde_json::from_slice(&transcript.flag(&finding, "why")).unwrap();
         assert_eq!(
@@ -464,7 +584,8 @@ mod tests {
         assert_eq!(class(&config, &schema, &said(r#"{"answer": "42"}"#)), Some(SoftClass::FormatViolation));
         assert_eq!(class(&config, &schema, &said(r#"{"other": 1}"#)), Some(SoftClass::FormatViolation));
         assert_eq!(class(&config, &schema, &said("42")), Some(SoftClass::FormatViolation), "not an object");
-        let finding = judged(&Standard, &config, schema.as_bytes(), said(r#"{"answer": "42"}"#).as_bytes()).unwrap();
+        let finding =
+            judged(&Standard, &config, schema.as_bytes(), said(r#"{"answer": "42"}"#).as_bytes()).found().unwrap();
         assert!(matches!(&finding.why, Why::Schema(w) if w.contains("integer")), "{:?}", finding.why);
         // A schema the gateway cannot compile, or cannot resolve without
         // fetching, is the client's to fix: the answer is judged as JSON only.
@@ -473,6 +594,25 @@ mod tests {
         let remote = format(r#"{"$ref":"https://example.com/schema.json"}"#);
         assert_eq!(class(&config, &remote, &said(r#"{"answer": "42"}"#)), None);
         assert_eq!(class(&config, &remote, &said("prose")), Some(SoftClass::FormatViolation));
+    }
+
+    #[test]
+    fn with_a_judge_a_text_answer_with_nothing_wrong_is_sent_to_be_scored_with_the_requests_text() {
+        let config = SoftConfig { judge_min_score: Some(0.5), ..SoftConfig::default() };
+        let request = r#"{"messages":[{"role":"user","content":"Per [doc-1], what is it?"}]}"#;
+        let good = answer(r#"{"role":"assistant","content":"It is 42."}"#, "stop");
+        let to_score = Judged::ToScore { context: "Per [doc-1], what is it?\n".into(), answer: "It is 42.".into() };
+        assert_eq!(judged(&Standard, &config, request.as_bytes(), good.as_bytes()), to_score);
+        let empty = answer(r#"{"role":"assistant","content":""}"#, "stop");
+        let found = judged(&Standard, &config, request.as_bytes(), empty.as_bytes());
+        assert!(matches!(found, Judged::Found(_)), "a soft failure the gateway sees is not the judge's: {found:?}");
+        let call = answer(
+            r#"{"role":"assistant","content":" ","tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}"#,
+            "tool_calls",
+        );
+        assert_eq!(judged(&Standard, &config, request.as_bytes(), call.as_bytes()), Judged::Clean, "no text to score");
+        let unjudged = SoftConfig::default();
+        assert_eq!(judged(&Standard, &unjudged, request.as_bytes(), good.as_bytes()), Judged::Clean, "no judge");
     }
 
     #[test]
