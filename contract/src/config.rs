@@ -581,8 +581,8 @@ impl Default for SoftFailuresConfig {
 /// `after_ms`. Its breakers open (reason `stalled`), the waiting attempts
 /// are abandoned and fail over as timed-out ones would, and until it answers
 /// again every attempt that waits `after_ms` on it is abandoned as well. An
-/// attempt whose chain has no other provider in rotation is never abandoned
-/// and does not count.
+/// attempt whose request has no other provider in rotation left to try is
+/// never abandoned and does not count.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct StallConfig {

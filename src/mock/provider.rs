@@ -19,7 +19,11 @@ use super::fault::{Fault, Schedule};
 use super::front::Front;
 use super::journal::Received;
 use super::responder::Responder;
+
 use super::state::{State, StreamShape, lock};
+
+/// Connections a mock provider holds before accepting them.
+const BACKLOG: i32 = 4096;
 
 enum Endpoint {
     Listening(JoinHandle<std::io::Result<()>>),
@@ -208,7 +212,11 @@ impl MockProvider {
                 return Ok(());
             }
         };
-        socket.listen(1024)?;
+        // A gateway failing over 2,000 requests at once opens as many
+        // connections to the next provider: a backlog that holds them keeps
+        // the mock from adding TCP's 1, 3 and 7 s SYN retransmissions to
+        // their latency (the kernel caps it at net.core.somaxconn).
+        socket.listen(BACKLOG)?;
         let listener: TcpListener = socket.into();
         *endpoint = Some(Endpoint::Listening(tokio::spawn(self.front.clone().serve(listener))));
         Ok(())

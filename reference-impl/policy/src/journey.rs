@@ -184,7 +184,7 @@ impl<'a> Journey<'a> {
 
     /// The positions routing may not choose: those tried, and those of the
     /// other side of the content-policy lane.
-    fn excluded(&self) -> Tried {
+    pub fn excluded(&self) -> Tried {
         let closed = if self.in_lane { self.lane.complement() } else { self.lane };
         self.tried.union(closed)
     }

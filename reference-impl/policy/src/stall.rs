@@ -20,11 +20,24 @@
 //! connection: anything but silence) is progress, and ends the stall.
 //!
 //! Abandoning an attempt helps only when another provider can take it: an
-//! overdue attempt whose chain has no other provider in rotation stays, and
-//! is not counted. Without that, a provider suddenly sent every request (its
-//! connections still being opened, its answers late) would be found stalled
-//! just as it became the last way out, and slow answers would become errors.
+//! overdue attempt whose request has no other provider in rotation left to
+//! try ([`elsewhere`]) stays, and is not counted. Without that, a provider
+//! suddenly sent every request (its connections still being opened, its
+//! answers late) would be found stalled just as it became the last way out,
+//! and slow answers would become errors. The way out is the request's own:
+//! a provider it has already left (a request failed over from a stalled
+//! primary that has since recovered) is no way out for it.
 use std::time::{Duration, Instant};
+
+use crate::breaker::{Breaker, State};
+use crate::routing::Tried;
+
+/// Whether a request that may no longer go to the chain positions
+/// `closed_to` (those it tried, and any its content-policy lane closes) has
+/// another provider in rotation: one it may go to whose breaker is closed.
+pub fn elsewhere(chain: &[Breaker], closed_to: Tried) -> bool {
+    chain.iter().enumerate().any(|(hop, breaker)| !closed_to.contains(hop) && breaker.state() == State::Closed)
+}
 
 /// When a provider counts as stalled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,6 +229,40 @@ mod tests {
         assert_eq!((s.waiting(), s.stalled_since()), (0, None));
         assert_eq!(s.overdue(t0 + AFTER, true), Overdue::Stalled);
         assert_eq!(s.overdue(t0 + AFTER, false), Overdue::Stay, "even on a stalled provider");
+    }
+
+    fn chain(n: usize) -> Vec<Breaker> {
+        let config = crate::BreakerConfig {
+            window: AFTER,
+            min_calls: 1,
+            threshold_ppm: 500_000,
+            open: AFTER,
+            open_max: AFTER,
+            half_open_probes: 1,
+            probe_timeout: AFTER,
+            backoff_reset: AFTER,
+            ramp: crate::RampConfig::NONE,
+            active_probes: false,
+            classes: crate::ClassThresholds::NONE,
+        };
+        (0..n).map(|_| Breaker::new(config)).collect()
+    }
+
+    fn tried(hops: &[usize]) -> Tried {
+        let mut tried = Tried::default();
+        hops.iter().for_each(|&h| tried.insert(h));
+        tried
+    }
+
+    #[test]
+    fn elsewhere_is_a_closed_provider_the_request_has_not_tried() {
+        let (mut chain, t0) = (chain(3), Instant::now());
+        assert!(elsewhere(&chain, tried(&[1])), "the first and the last are closed and untried");
+        assert!(!elsewhere(&chain, tried(&[0, 1, 2])), "every provider tried: nowhere else");
+        assert!(elsewhere(&chain, tried(&[0, 1])), "the last is left");
+        chain[2].drain(t0, crate::Reason::Stalled);
+        assert!(!elsewhere(&chain, tried(&[0, 1])), "the one left is out of rotation");
+        assert!(elsewhere(&chain, tried(&[1])), "the first is closed and untried");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use failover_policy::soft::{Finding, SoftClass};
 use failover_policy::stream::{Read, Step};
-use failover_policy::{Action, Class, Decide, Failure, Journey, Kind, Permit, TransportFailure, Verdict};
+use failover_policy::{Action, Class, Decide, Failure, Journey, Kind, Permit, TransportFailure, Tried, Verdict};
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use serde::de::IgnoredAny;
@@ -105,7 +105,10 @@ pub async fn forward<D: Decide>(
                 };
                 let (attempted, utilisation) = match gateway.drills.hit(&gateway.decide, upstream, now, || rng.f64()) {
                     Some(drill) => (drilled(gateway, &drill, now, journey.deadline()).await, None),
-                    None => attempt(gateway, route, hop, &inbound, endpoint, now, journey.deadline()).await,
+                    None => {
+                        let closed_to = journey.excluded();
+                        attempt(gateway, (route, hop), closed_to, &inbound, endpoint, now, journey.deadline()).await
+                    }
                 };
                 now = Instant::now();
                 let mut soft = judge_soft(gateway, endpoint, &inbound, &attempted, journey.deadline()).await;
@@ -210,13 +213,14 @@ pub async fn forward<D: Decide>(
     }
 }
 
-/// Sends one attempt to chain position `hop`, starting `now`, bounded by the
+/// Sends one attempt to chain position `hop` for a request that may no
+/// longer go to the positions `closed_to`, starting `now`, bounded by the
 /// attempt timeout (for a stream: until its first event) and the request's
 /// deadline. Also gives the share of its rate limit the provider said it used.
 async fn attempt<D: Decide>(
     gateway: &Gateway<D>,
-    route: usize,
-    hop: usize,
+    (route, hop): (usize, usize),
+    closed_to: Tried,
     inbound: &Inbound,
     endpoint: Endpoint,
     now: Instant,
@@ -255,7 +259,7 @@ async fn attempt<D: Decide>(
     // stall is made of.
     let silent = |(attempted, _): &(Attempted, Option<f64>)| matches!(attempted, Attempted::Failed(failure, _) if failure.class == Class::Timeout);
     let abandoned = || (Attempted::Failed(Failure::transport(TransportFailure::TimedOut), None), None);
-    super::stall::watched(gateway, (route, hop), now, exchange, silent, abandoned).await
+    super::stall::watched(gateway, (route, hop), closed_to, now, exchange, silent, abandoned).await
 }
 
 /// An attempt a fire drill fails: never sent; a drilled timeout takes the

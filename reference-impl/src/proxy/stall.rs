@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Instant;
 
-use failover_policy::{Decide, Overdue, Reason, Stall, State};
+use failover_policy::{Decide, Overdue, Reason, Stall, Tried};
 use tokio::sync::Notify;
 
 use super::trail::log_transition;
@@ -38,12 +38,14 @@ impl Stalls {
 }
 
 /// Awaits `sent`, an attempt of chain position `hop` of `route` that
-/// started at `started`, watching its provider for a stall. What it came to
+/// started at `started` for a request that may no longer go to the
+/// positions `closed_to`, watching its provider for a stall. What it came to
 /// is `silent` when the provider never answered (it timed out); an attempt
 /// abandoned because its provider stalled comes to `abandoned()`.
 pub async fn watched<D: Decide, T>(
     gateway: &Gateway<D>,
     (route, hop): (usize, usize),
+    closed_to: Tried,
     started: Instant,
     sent: impl Future<Output = T>,
     silent: impl Fn(&T) -> bool,
@@ -63,7 +65,7 @@ pub async fn watched<D: Decide, T>(
     tokio::pin!(abandon);
     abandon.as_mut().enable();
     let now = Instant::now();
-    let elsewhere = gateway.breakers(route).iter().enumerate().any(|(h, b)| h != hop && b.state() == State::Closed);
+    let elsewhere = failover_policy::stall::elsewhere(&gateway.breakers(route), closed_to);
     let overdue = gateway.decide.overdue(&mut lock(&watched.stall), now, elsewhere);
     let epoch = match overdue {
         Overdue::Wait { epoch } => epoch,
