@@ -41,3 +41,18 @@ Feature: Failure classes with opening rates of their own
     And the gateway's events show the breaker of "primary" for model "gpt-4o" opening on hallucination alone
     When the client sends a chat completion for "gpt-4o" giving its sources
     Then the response came from "secondary"
+
+  @requires-soft-failures @requires-health-scoring @requires-health-api
+  Scenario: a wrong answer counted at its class's own rate is a failure in the provider's health too
+    The breaker, the health score and the failover analytics judge the same
+    answers: one the breaker counts as a failure is one in the provider's
+    health record, and its latest failure.
+    Given answers are judged for soft failures
+    And the document ids an answer cites, such as [doc-1], and its URLs must appear in the request
+    And hallucination opens the breaker at 25% of calls
+    And health scoring drains a provider at a score of 0.5, from at least 100 samples in 10000 ms, against the mean latency of its first 3 answers, looking 2000 ms ahead
+    And provider "primary" fails the next 1 request with an answer citing a source it was not given
+    When the client sends 2 chat completions for "gpt-4o" giving its sources
+    Then within 1000 ms the admin API shows, for model "gpt-4o":
+      | provider | state  | last failure | samples |
+      | primary  | closed | soft_failure | 2       |

@@ -65,6 +65,8 @@ pub struct Gateway<D = Standard> {
     /// One usual stream token rate per (model, chain position), when
     /// `policy.soft_failures.token_rate` measures rates.
     rates: Vec<Mutex<Vec<failover_policy::baseline::Baseline>>>,
+    /// The JSON Schemas requests asked answers to match, compiled.
+    schemas: proxy::schemas::Schemas,
     client: UpstreamClient,
     events: EventLog,
     metrics: metrics::Metrics,
@@ -162,6 +164,7 @@ impl<D: Decide> Gateway<D> {
             breakers,
             health,
             rates,
+            schemas: proxy::schemas::Schemas::default(),
             client: UpstreamClient { rate_limits },
             events: EventLog::new(options.event_capacity, options.event_lines),
             metrics,

@@ -115,6 +115,7 @@ const CLASS_TOLERATED: &str = "TAXONOMY_CLASS_THRESHOLDS: rate limits within the
 const CLASS_REACHED: &str =
     "TAXONOMY_CLASS_THRESHOLDS: rate limits past their own tolerance open the breaker, named in the transition";
 const CLASS_FLAGGED: &str = "TAXONOMY_CLASS_THRESHOLDS: answers citing sources they were not given take the provider out of rotation at hallucination's own rate, though each was only flagged";
+const CLASS_HEALTH: &str = "TAXONOMY_CLASS_THRESHOLDS: a wrong answer counted at its class's own rate is a failure in the provider's health too";
 
 const CHAOS_OUTAGE: &str = "CHAOS_EXPERIMENTS: the primary blocked and then unblocked";
 const CHAOS_LATENCY: &[&str] = &[
@@ -1004,21 +1005,23 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (Defect::BypassForAnyone, &[GUARD_WRONG_TOKEN]),
     // Class thresholds: the one failure rate opens on tolerated rate limits,
     // names no class, and never counts a wrong answer that is only flagged.
-    (Defect::OneFailureRate, &[CLASS_TOLERATED, CLASS_REACHED, CLASS_FLAGGED]),
-    (Defect::FlaggedSoftUncounted, &[CLASS_FLAGGED]),
+    // The health record counts a flagged wrong answer as its breaker does.
+    (Defect::OneFailureRate, &[CLASS_TOLERATED, CLASS_REACHED, CLASS_FLAGGED, CLASS_HEALTH]),
+    (Defect::FlaggedSoftUncounted, &[CLASS_FLAGGED, CLASS_HEALTH]),
     (Defect::NeverFailOver, &[CLASS_TOLERATED, CLASS_REACHED]),
     (Defect::NoBreaker, &[CLASS_REACHED, CLASS_FLAGGED]),
     // Reopened at once, the primary takes the fifth request.
     (Defect::NoCooldown, &[CLASS_REACHED]),
-    (Defect::HairTrigger, &[CLASS_TOLERATED, CLASS_REACHED, CLASS_FLAGGED]),
+    (Defect::HairTrigger, &[CLASS_TOLERATED, CLASS_REACHED, CLASS_FLAGGED, CLASS_HEALTH]),
     (Defect::ForgetsTransitions, &[CLASS_REACHED, CLASS_FLAGGED]),
     // Retrying a rate-limited primary sends it more than the five requests.
     (Defect::HammersProvider, &[CLASS_TOLERATED]),
     (Defect::HesitantFailover, &[CLASS_TOLERATED]),
-    (Defect::IgnoresSoftFailures, &[CLASS_FLAGGED]),
+    (Defect::IgnoresSoftFailures, &[CLASS_FLAGGED, CLASS_HEALTH]),
     // Every answer flagged degraded, none hallucinating: no opening on hallucination.
-    (Defect::FlagsEveryAnswer, &[CLASS_FLAGGED]),
+    (Defect::FlagsEveryAnswer, &[CLASS_FLAGGED, CLASS_HEALTH]),
     (Defect::FailsOverOnEveryClass, &[CLASS_FLAGGED]),
+    (Defect::HealthApiLies, &[CLASS_HEALTH]),
     // Chaos experiments. Outage: the secondary must serve, the breaker must
     // skip the blocked primary and let it back after its open period.
     (Defect::NeverFailOver, &[CHAOS_OUTAGE, CHAOS_RANDOM_TEXT, CHAOS_NOT_JSON]),

@@ -135,7 +135,7 @@ pub async fn forward<D: Decide>(
                     other => other,
                 };
                 if gateway.health_scoring() || gateway.analytics.is_some() {
-                    let (class, verdict) = judged(&gateway.decide, &attempted);
+                    let (class, verdict) = judged(gateway, (route, hop), &attempted, soft.as_ref());
                     if let Some(analytics) = &gateway.analytics {
                         analytics.attempt(route, hop, verdict == Verdict::Failure, class, now);
                     }
@@ -160,7 +160,7 @@ pub async fn forward<D: Decide>(
                     Attempted::Stream(opened) => {
                         super::regions::answered(gateway, route, hop, now - started, now);
                         let judge = gateway.settings.soft.as_ref().map(|config| StreamJudge {
-                            question: Question::read(config, &inbound.body),
+                            question: Question::read(config, &inbound.body, &gateway.schemas),
                             transcript: Transcript::default(),
                             counted: None,
                         });
@@ -284,13 +284,33 @@ pub(crate) fn judge_whole<D: Decide>(decide: &D, answer: &Answer, bytes: &[u8]) 
     decide.answer(class, readable, answer.retry_after)
 }
 
-/// An attempt's class, and how the provider's health record counts it.
-fn judged<D: Decide>(decide: &D, attempted: &Attempted) -> (Class, Verdict) {
+/// An attempt's class, and how the provider's health record and analytics
+/// count it: a whole answer flagged `soft` (a wrong answer only flagged) as
+/// its breaker does, a failure when the class has an opening rate of its own
+/// there, else the success it is to the client.
+fn judged<D: Decide>(
+    gateway: &Gateway<D>,
+    (route, hop): (usize, usize),
+    attempted: &Attempted,
+    soft: Option<&Finding>,
+) -> (Class, Verdict) {
+    let decide = &gateway.decide;
     match attempted {
+        Attempted::Answer(_, Class::Success)
+            if soft.is_some_and(|wrong| counts_wrong(gateway, (route, hop), wrong)) =>
+        {
+            (Class::SoftFailure, decide.verdict(Class::SoftFailure))
+        }
         Attempted::Answer(_, class) => (*class, decide.verdict(*class)),
         Attempted::Stream(_) => (Class::Success, Verdict::Success),
         Attempted::Failed(failure, _) => (failure.class, decide.verdict(failure.class)),
     }
+}
+
+/// Whether the wrong answer `finding` of chain position `hop` of `route`,
+/// only flagged, counts as a failure there.
+fn counts_wrong<D: Decide>(gateway: &Gateway<D>, (route, hop): (usize, usize), finding: &Finding) -> bool {
+    gateway.decide.soft_counts(&gateway.breakers(route)[hop], finding.class)
 }
 
 /// Judges a whole successful chat answer for soft failures, when answers
@@ -307,7 +327,7 @@ async fn judge_soft<D: Decide>(
         (Some(config), Attempted::Answer(Answer { body: AnswerBody::Complete(bytes), .. }, Class::Success))
             if endpoint == Endpoint::Chat =>
         {
-            match super::soft::judged(&gateway.decide, config, &inbound.body, bytes) {
+            match super::soft::judged(&gateway.decide, config, (&inbound.body, &gateway.schemas), bytes) {
                 Judged::Found(finding) => Some(finding),
                 Judged::Clean => None,
                 Judged::ToScore { context, answer } => super::judge::ask(gateway, &context, &answer, deadline).await,
@@ -430,7 +450,7 @@ impl<D: Decide> Watch for StreamWatch<D> {
         let rate = config.rate.as_ref().and_then(|watch| judge.transcript.rate(watch));
         let rate = rate.and_then(|rate| super::soft::against_usual(&gateway, self.route, self.hop, rate));
         let finding = judge.transcript.judged(&gateway.decide, config, &judge.question, rate)?;
-        let own_rate = gateway.decide.soft_counts(&gateway.breakers(self.route)[self.hop], finding.class);
+        let own_rate = counts_wrong(&gateway, (self.route, self.hop), &finding);
         let counts = own_rate || gateway.decide.stream_soft_counts(config, &finding);
         judge.counted = counts.then_some(finding.class);
         let flag = judge.transcript.flag(&finding, &super::soft::describe(config, &finding.why));

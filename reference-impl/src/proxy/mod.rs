@@ -9,6 +9,7 @@ pub(crate) mod judge;
 pub(crate) mod regions;
 pub mod relay;
 pub mod request;
+pub(crate) mod schemas;
 mod server;
 pub(crate) mod soft;
 pub mod sse;

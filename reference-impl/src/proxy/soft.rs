@@ -10,6 +10,7 @@
 //! as they are relayed ([`Transcript`]) and judged when it is complete.
 use bytes::Bytes;
 use failover_policy::Decide;
+use std::sync::Arc;
 use std::time::Instant;
 
 use failover_policy::soft::{Asked, Finding, RateWatch, Reading, SoftConfig, Why};
@@ -17,6 +18,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::json;
 
+use super::schemas::Schemas;
 use crate::Gateway;
 
 /// The parts of a chat request the judgement reads.
@@ -57,7 +59,7 @@ struct Format {
 /// `response_format.json_schema`: the schema answers must match.
 #[derive(Deserialize)]
 struct SchemaFormat {
-    schema: Option<serde_json::Value>,
+    schema: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// The parts of a chat answer the judgement reads.
@@ -120,17 +122,16 @@ impl Request {
     /// its answers are judged as JSON only. Remote references are never
     /// fetched (the crate is built without), so a schema is never a way to
     /// make the gateway call out.
-    fn schema(&mut self) -> Option<jsonschema::Validator> {
-        let format = self.response_format.as_mut().filter(|f| f.kind == "json_schema")?;
-        let schema = format.json_schema.as_mut()?.schema.take()?;
-        jsonschema::validator_for(&schema).ok()
+    fn schema(&self, schemas: &Schemas) -> Option<Arc<jsonschema::Validator>> {
+        let format = self.response_format.as_ref().filter(|f| f.kind == "json_schema")?;
+        schemas.compiled(format.json_schema.as_ref()?.schema.as_deref()?)
     }
 }
 
 /// What a request asked, as the judgement of its answer needs it.
 pub(crate) struct Question {
     json: bool,
-    schema: Option<jsonschema::Validator>,
+    schema: Option<Arc<jsonschema::Validator>>,
     limit_set: bool,
     /// The request's text, read only when citations are checked or a judge
     /// is asked: else copying every message of a long conversation is work
@@ -139,13 +140,14 @@ pub(crate) struct Question {
 }
 
 impl Question {
-    /// Reads `request` (a chat request's body) for answers judged by `config`.
-    pub(crate) fn read(config: &SoftConfig, request: &[u8]) -> Self {
-        let mut asked: Request = serde_json::from_slice(request).unwrap_or_default();
+    /// Reads `request` (a chat request's body) for answers judged by
+    /// `config`, its JSON Schema compiled by `schemas`.
+    pub(crate) fn read(config: &SoftConfig, request: &[u8], schemas: &Schemas) -> Self {
+        let asked: Request = serde_json::from_slice(request).unwrap_or_default();
         let needs_context = config.grounding.is_some() || config.judge_min_score.is_some();
         let context = if needs_context { asked.context() } else { String::new() };
         let limit_set = asked.max_tokens.is_some() || asked.max_completion_tokens.is_some();
-        Question { json: asked.asks_json(), schema: asked.schema(), limit_set, context }
+        Question { json: asked.asks_json(), schema: asked.schema(schemas), limit_set, context }
     }
 }
 
@@ -246,8 +248,13 @@ impl Judged {
 /// that cannot be read is not judged: an unreadable success is a hard
 /// failure, caught before. An answer without text (tool calls only) gives a
 /// judge nothing to score.
-pub(crate) fn judged<D: Decide>(decide: &D, config: &SoftConfig, request: &[u8], answer: &[u8]) -> Judged {
-    let question = Question::read(config, request);
+pub(crate) fn judged<D: Decide>(
+    decide: &D,
+    config: &SoftConfig,
+    (request, schemas): (&[u8], &Schemas),
+    answer: &[u8],
+) -> Judged {
+    let question = Question::read(config, request, schemas);
     let Ok(answer) = serde_json::from_slice::<Answer>(answer) else { return Judged::Clean };
     let choice = answer.choices.first();
     let message = choice.and_then(|c| c.message.as_ref());
@@ -461,7 +468,7 @@ mod tests {
     use super::*;
 
     fn class(config: &SoftConfig, request: &str, answer: &str) -> Option<SoftClass> {
-        judged(&Standard, config, request.as_bytes(), answer.as_bytes()).found().map(|f| f.class)
+        judged(&Standard, config, (request.as_bytes(), &Schemas::default()), answer.as_bytes()).found().map(|f| f.class)
     }
 
     fn answer(message: &str, finish: &str) -> String {
@@ -499,7 +506,9 @@ mod tests {
         for chunk in chunks {
             transcript.add(chunk.as_bytes(), Instant::now());
         }
-        transcript.judged(&Standard, config, &Question::read(config, request.as_bytes()), None).map(|f| f.class)
+        transcript
+            .judged(&Standard, config, &Question::read(config, request.as_bytes(), &Schemas::default()), None)
+            .map(|f| f.class)
     }
 
     #[test]
@@ -584,8 +593,14 @@ mod tests {
         assert_eq!(class(&config, &schema, &said(r#"{"answer": "42"}"#)), Some(SoftClass::FormatViolation));
         assert_eq!(class(&config, &schema, &said(r#"{"other": 1}"#)), Some(SoftClass::FormatViolation));
         assert_eq!(class(&config, &schema, &said("42")), Some(SoftClass::FormatViolation), "not an object");
-        let finding =
-            judged(&Standard, &config, schema.as_bytes(), said(r#"{"answer": "42"}"#).as_bytes()).found().unwrap();
+        let finding = judged(
+            &Standard,
+            &config,
+            (schema.as_bytes(), &Schemas::default()),
+            said(r#"{"answer": "42"}"#).as_bytes(),
+        )
+        .found()
+        .unwrap();
         assert!(matches!(&finding.why, Why::Schema(w) if w.contains("integer")), "{:?}", finding.why);
         // A schema the gateway cannot compile, or cannot resolve without
         // fetching, is the client's to fix: the answer is judged as JSON only.
@@ -602,17 +617,25 @@ mod tests {
         let request = r#"{"messages":[{"role":"user","content":"Per [doc-1], what is it?"}]}"#;
         let good = answer(r#"{"role":"assistant","content":"It is 42."}"#, "stop");
         let to_score = Judged::ToScore { context: "Per [doc-1], what is it?\n".into(), answer: "It is 42.".into() };
-        assert_eq!(judged(&Standard, &config, request.as_bytes(), good.as_bytes()), to_score);
+        assert_eq!(judged(&Standard, &config, (request.as_bytes(), &Schemas::default()), good.as_bytes()), to_score);
         let empty = answer(r#"{"role":"assistant","content":""}"#, "stop");
-        let found = judged(&Standard, &config, request.as_bytes(), empty.as_bytes());
+        let found = judged(&Standard, &config, (request.as_bytes(), &Schemas::default()), empty.as_bytes());
         assert!(matches!(found, Judged::Found(_)), "a soft failure the gateway sees is not the judge's: {found:?}");
         let call = answer(
             r#"{"role":"assistant","content":" ","tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}"#,
             "tool_calls",
         );
-        assert_eq!(judged(&Standard, &config, request.as_bytes(), call.as_bytes()), Judged::Clean, "no text to score");
+        assert_eq!(
+            judged(&Standard, &config, (request.as_bytes(), &Schemas::default()), call.as_bytes()),
+            Judged::Clean,
+            "no text to score"
+        );
         let unjudged = SoftConfig::default();
-        assert_eq!(judged(&Standard, &unjudged, request.as_bytes(), good.as_bytes()), Judged::Clean, "no judge");
+        assert_eq!(
+            judged(&Standard, &unjudged, (request.as_bytes(), &Schemas::default()), good.as_bytes()),
+            Judged::Clean,
+            "no judge"
+        );
     }
 
     #[test]
