@@ -103,7 +103,14 @@ pub const KNOWN: &[(&str, &str)] = &[
         "with policy.soft_failures.judge, sends each whole chat answer with nothing else wrong, with the request's message texts, to the judge provider, flags it as a hallucination when the judge's score is below min_score, and relays it unjudged, counted in failover_soft_judge_failures_total, when the judge fails, is late or gives no score",
     ),
     ("drills", "runs fire drills through POST /admin/drills and on a cron schedule (drills), and reports each"),
-    ("sessions", "keeps conversation state server-side"),
+    (
+        "fallback-tail",
+        "ends every chain with an exact-match cache of recent answers (cache) and a default answer per model (models[].default_answer), each marked in x-failover-fallback, for non-streamed chat completions no provider served",
+    ),
+    (
+        "sessions",
+        "keeps gateway-side sessions named by x-session-id in its store (sessions): replays the whole context to whichever provider serves, fitted to its context_window, across failovers and restarts; 409 session_busy, 410 session_expired",
+    ),
 ];
 
 /// The capabilities of the bundled reference gateway.
@@ -139,6 +146,8 @@ pub const BUNDLED: &[&str] = &[
     "class-thresholds",
     "token-rate",
     "soft-judge",
+    "sessions",
+    "fallback-tail",
 ];
 
 /// The tag prefix that names a required capability.

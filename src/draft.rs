@@ -77,6 +77,10 @@ pub struct Draft {
     pub store: Option<StoreConfig>,
     /// The guardrails the scenario turns on.
     pub guardrails: failover_contract::GuardrailsConfig,
+    /// Gateway-side sessions, when the scenario keeps them.
+    pub sessions: Option<failover_contract::SessionsConfig>,
+    /// The cache at the end of every chain, when the scenario keeps one.
+    pub cache: Option<failover_contract::CacheConfig>,
     /// Each provider's region, where the scenario names one.
     pub regions: BTreeMap<String, String>,
     /// Each provider's bound on requests at once, where the scenario sets one.
@@ -126,6 +130,8 @@ impl Default for Draft {
             drills: Vec::new(),
             store: None,
             guardrails: Default::default(),
+            sessions: None,
+            cache: None,
             regions: BTreeMap::new(),
             provider_limits: BTreeMap::new(),
             admin: AdminConfig {
@@ -145,6 +151,7 @@ impl Draft {
             backend_map: chain.0,
             idempotent: true,
             content_policy_chain: Vec::new(),
+            default_answer: None,
         });
     }
 
@@ -172,6 +179,8 @@ impl Draft {
             drills: self.drills.clone(),
             store: self.store.clone(),
             guardrails: self.guardrails.clone(),
+            sessions: self.sessions.clone(),
+            cache: self.cache,
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod report;
 pub mod resources;
 pub mod run;
 pub mod scene;
+pub mod session;
 pub mod sse;
 pub mod store;
 pub mod trace;

@@ -56,6 +56,7 @@ pub struct Scene {
     start_error: Option<String>,
     last_sent: Option<Sent>,
     conversation: Option<Conversation>,
+    session: Option<crate::session::Session>,
     baseline: Option<Duration>,
     drill: Option<DrillStarted>,
     store: Option<crate::store::StoreFile>,
@@ -101,6 +102,7 @@ impl Default for Scene {
             start_error: None,
             last_sent: None,
             conversation: None,
+            session: None,
             baseline: None,
             drill: None,
             store: None,
@@ -523,6 +525,111 @@ impl Scene {
             })?;
             self.conversation.as_mut().expect("started").absorb(&answer)?;
         }
+        self.batch = first..self.exchanges.len();
+        Ok(())
+    }
+
+    /// Keeps gateway-side sessions (in a new store), changed by `change`.
+    pub fn keep_sessions(&mut self, change: impl FnOnce(&mut failover_contract::SessionsConfig)) -> Result<(), String> {
+        if self.store.is_none() {
+            self.keep_store(crate::store::Prepared::New)?;
+        }
+        let sessions = self.draft.sessions.get_or_insert_with(|| failover_contract::SessionsConfig {
+            idle_timeout_ms: 60_000,
+            expired_kept_ms: 86_400_000,
+            context: Default::default(),
+            concurrent: Default::default(),
+            encoding: "o200k_base".into(),
+        });
+        change(sessions);
+        Ok(())
+    }
+
+    /// Keeps recent successful answers to requests at `max_temperature` or
+    /// below for `max_age_ms`, to answer the same request again when no
+    /// provider can.
+    pub fn keep_answers(&mut self, max_temperature: f64, max_age_ms: u64) -> Result<(), String> {
+        self.configure()?;
+        self.draft.cache = Some(failover_contract::CacheConfig { max_entries: 100, max_age_ms, max_temperature });
+        Ok(())
+    }
+
+    /// Gives `model` the default answer `content`.
+    pub fn default_answer(&mut self, model: &str, content: &str) -> Result<(), String> {
+        self.configure()?;
+        let entry = self.draft.models.iter_mut().find(|m| m.name == model);
+        entry.ok_or_else(|| format!("model \"{model}\" has no chain yet; route it first"))?.default_answer =
+            Some(content.to_owned());
+        Ok(())
+    }
+
+    /// Opens session `id`, its questions `filler` words longer than a short one.
+    pub fn open_session(&mut self, id: &str, filler: usize) {
+        self.session = Some(crate::session::Session::new(id, filler));
+    }
+
+    /// The session the scenario opened.
+    pub fn session(&mut self) -> Result<&mut crate::session::Session, String> {
+        self.session.as_mut().ok_or_else(|| "the scenario opened no session".to_owned())
+    }
+
+    /// Sends the session's next `turns` turns for `model`, each only its new
+    /// messages with `x-session-id`, adding each answer to what the client
+    /// knows of the context; a turn that is not answered 200 is not part of it.
+    pub async fn talk_in_session(&mut self, model: &str, turns: usize, stream: bool) -> Result<(), String> {
+        let first = self.exchanges.len();
+        for _ in 0..turns {
+            self.requests_made += 1;
+            let n = self.requests_made;
+            let session = self.session()?;
+            let body = Bytes::from(session.next_request(model, n, stream).to_string());
+            let header = vec![(crate::session::SESSION_ID.to_owned(), session.id.clone())];
+            let exchange =
+                self.send_with_headers(reqwest::Method::POST, RequestKind::Chat.path(), body, header).await?.clone();
+            let session = self.session()?;
+            match (&exchange.stream, exchange.status) {
+                (Some(stream), 200) => {
+                    let text: String = stream.content_events().iter().filter_map(|e| e.content()).collect();
+                    session.absorb_text(&text);
+                }
+                (None, 200) => session.absorb(&exchange.json().ok_or_else(|| exchange.describe())?)?,
+                _ => session.unanswered(),
+            }
+        }
+        self.batch = first..self.exchanges.len();
+        Ok(())
+    }
+
+    /// Sends two turns of the session for `model` at once: the second as
+    /// soon as `provider` has received the first.
+    pub async fn two_turns_at_once(&mut self, model: &str, provider: &str) -> Result<(), String> {
+        let base = self.start_gateway().await?.base_url().to_owned();
+        let before = self.existing_provider(provider)?.received();
+        let first = self.exchanges.len();
+        let mut bodies = Vec::new();
+        for _ in 0..2 {
+            self.requests_made += 1;
+            let n = self.requests_made;
+            bodies.push(Bytes::from(self.session()?.next_request(model, n, false).to_string()));
+        }
+        let header = vec![(crate::session::SESSION_ID.to_owned(), self.session()?.id.clone())];
+        let mock = self.existing_provider(provider)?;
+        let within = crate::context::current().timing.start_timeout;
+        let (http, path) = (&self.http, RequestKind::Chat.path());
+        let one = client::send(http, &base, reqwest::Method::POST, path, bodies[0].clone(), &header);
+        let two = async {
+            crate::wait::until(within, Duration::from_millis(2), || async {
+                if mock.received() > before {
+                    Ok(())
+                } else {
+                    Err(format!("provider \"{provider}\" never received the first turn"))
+                }
+            })
+            .await?;
+            client::send(http, &base, reqwest::Method::POST, path, bodies[1].clone(), &header).await
+        };
+        let (one, two) = tokio::join!(one, two);
+        self.exchanges.extend([one?, two?]);
         self.batch = first..self.exchanges.len();
         Ok(())
     }

@@ -18,8 +18,10 @@ mod providers;
 mod regions;
 mod requests;
 mod responses;
+mod sessions;
 mod sla;
 mod soft;
+mod tail;
 mod world;
 
 pub use world::FailoverWorld;

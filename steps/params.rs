@@ -33,7 +33,7 @@ impl FromStr for FaultWords {
 #[derive(Debug, Parameter)]
 #[param(
     name = "asking",
-    regex = r"asking a short question|asking for JSON matching a schema|asking for JSON|setting no token limit|giving its sources|with a card number in its prompt|with a number failing the Luhn check in its prompt|with an e-mail address and a phone number in its prompt|trying a prompt injection|trying the known injection [a-z-]+|asking which instructions came with a printer"
+    regex = r"asking a short question|asking for JSON matching a schema|asking for JSON|setting no token limit|giving its sources|with a card number in its prompt|with a number failing the Luhn check in its prompt|with an e-mail address and a phone number in its prompt|trying a prompt injection|trying the known injection [a-z-]+|asking which instructions came with a printer|asking for variety at temperature 0.7"
 )]
 pub struct Asking(pub failover_conformance::client::Asking);
 

@@ -47,6 +47,101 @@ pub struct GatewayConfig {
     /// `guardrails`), each on while its section is present.
     #[serde(default, skip_serializing_if = "GuardrailsConfig::is_default")]
     pub guardrails: GuardrailsConfig,
+    /// Gateway-side sessions (capability `sessions`): a client names its
+    /// session in `x-session-id` and sends only its new turn; the gateway
+    /// keeps the turns in `store` and sends the whole context to whichever
+    /// provider serves. Absent: `x-session-id` is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions: Option<SessionsConfig>,
+    /// Recent successful answers kept to answer the same request again when
+    /// no provider of its chain can (capability `fallback-tail`); absent
+    /// means nothing is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheConfig>,
+}
+
+/// An exact-match cache of recent successful answers, the end of every
+/// fallback chain: a non-streamed chat completion no provider served gets
+/// the answer kept for the same request (the same body, `stream` and
+/// `stream_options` aside, for the same model), marked
+/// `x-failover-fallback: cache` with its age in `x-failover-cache-age-ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// The most answers kept; the least recently used go first.
+    #[serde(default = "thousand")]
+    pub max_entries: u64,
+    /// The oldest answer given back.
+    #[serde(default = "five_minutes_ms")]
+    pub max_age_ms: u64,
+    /// The highest `temperature` of a request whose answer is kept (a
+    /// request without one is kept): above it, the client asked for variety.
+    #[serde(default)]
+    pub max_temperature: f64,
+}
+
+fn thousand() -> u64 {
+    1_000
+}
+
+fn five_minutes_ms() -> u64 {
+    300_000
+}
+
+/// Gateway-side sessions. Needs `store`: a session outlives the gateway.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsConfig {
+    /// A session unused for longer than this has expired: its turns are
+    /// gone and its id is answered 410 `session_expired` until
+    /// `expired_kept_ms` later.
+    pub idle_timeout_ms: u64,
+    /// How long an expired session's id is remembered as expired, so that
+    /// a client is told rather than silently starting again empty.
+    #[serde(default = "day_ms")]
+    pub expired_kept_ms: u64,
+    /// What a context larger than a chain entry's `context_window` gets:
+    /// `drop_oldest` (the default) sends the system prompt, the newest turns
+    /// that fit and always the last one, and says how many turns it left out
+    /// in `x-failover-session-dropped-turns`; `error` never drops anything,
+    /// and the entry is passed over as if it had answered a context overflow.
+    #[serde(default)]
+    pub context: ContextPolicyConfig,
+    /// A second request on a session that is still answering one: `reject`
+    /// (the default) answers it 409 `session_busy`; `wait` serialises it
+    /// behind the first, within the request's timeout.
+    #[serde(default)]
+    pub concurrent: ConcurrentConfig,
+    /// The tokenizer the context is counted with against `context_window`:
+    /// `o200k_base` (the default) or `cl100k_base`.
+    #[serde(default = "o200k")]
+    pub encoding: String,
+}
+
+/// See [`SessionsConfig::context`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextPolicyConfig {
+    /// Drop the oldest turns.
+    #[default]
+    DropOldest,
+    /// Refuse what does not fit.
+    Error,
+}
+
+/// See [`SessionsConfig::concurrent`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConcurrentConfig {
+    /// 409 `session_busy`.
+    #[default]
+    Reject,
+    /// One after the other.
+    Wait,
+}
+
+fn day_ms() -> u64 {
+    86_400_000
 }
 
 /// The guardrails, each on while its section is present and off when it is
@@ -337,6 +432,12 @@ pub struct ModelConfig {
     /// unchanged, after one attempt. Entries take no `priority`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub content_policy_chain: Vec<ChainEntry>,
+    /// The answer a non-streamed chat completion gets when no provider of
+    /// the chain served it and no cached answer is fresh (capability
+    /// `fallback-tail`): its `message.content`, in a chat completion marked
+    /// `x-failover-fallback: default`. Absent: the client gets the 503.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_answer: Option<String>,
 }
 
 fn yes() -> bool {

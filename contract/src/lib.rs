@@ -13,13 +13,13 @@ mod config;
 mod validate;
 
 pub use config::{
-    AdminConfig, Bounds, BreakerConfig, ChainEntry, ClassThresholds, DRILL_CLASSES, DrillConfig, ENCODINGS,
-    FailbackConfig, FallbackRateConfig, GatewayConfig, GuardrailsConfig, HealthClassWeights, HealthConfig,
-    HealthThresholds, HealthWeights, IdempotencyConfig, JudgeConfig, LatencyRoutingConfig, LearningConfig,
-    LimitsConfig, ModelConfig, MonitoringConfig, PiiAction, PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig,
-    ProbesConfig, PromptInjectionConfig, PromptLengthConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig,
-    RetryConfig, SCHEMA, SoftFailureClass, SoftFailuresConfig, StallConfig, StepValidation, StoreConfig,
-    StreamingConfig, TokenRateConfig,
+    AdminConfig, Bounds, BreakerConfig, CacheConfig, ChainEntry, ClassThresholds, ConcurrentConfig,
+    ContextPolicyConfig, DRILL_CLASSES, DrillConfig, ENCODINGS, FailbackConfig, FallbackRateConfig, GatewayConfig,
+    GuardrailsConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig,
+    JudgeConfig, LatencyRoutingConfig, LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PiiAction,
+    PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig, ProbesConfig, PromptInjectionConfig, PromptLengthConfig,
+    ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig, SCHEMA, SessionsConfig, SoftFailureClass,
+    SoftFailuresConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig, TokenRateConfig,
 };
 pub use validate::ConfigError;
 

@@ -121,6 +121,32 @@ impl GatewayConfig {
         if let Some(store) = &self.store {
             check(!store.path.trim().is_empty(), "store.path", "must name the store's file")?;
         }
+        if let Some(sessions) = &self.sessions {
+            check(
+                self.store.is_some(),
+                "sessions",
+                "sessions are kept in the gateway's store: configure \"store\" with the file to keep them in",
+            )?;
+            check(sessions.idle_timeout_ms > 0, "sessions.idle_timeout_ms", "must be greater than 0")?;
+            check(
+                crate::ENCODINGS.contains(&sessions.encoding.as_str()),
+                "sessions.encoding",
+                format!(
+                    "\"{}\" is not an encoding the gateway knows; use one of {:?}",
+                    sessions.encoding,
+                    crate::ENCODINGS
+                ),
+            )?;
+        }
+        if let Some(cache) = &self.cache {
+            check(cache.max_entries > 0, "cache.max_entries", "must be at least 1")?;
+            check(cache.max_age_ms > 0, "cache.max_age_ms", "must be greater than 0")?;
+            check(
+                (0.0..=2.0).contains(&cache.max_temperature),
+                "cache.max_temperature",
+                format!("must be a temperature from 0 to 2, found {}", cache.max_temperature),
+            )?;
+        }
         if let Some(probes) = &self.probes {
             check(probes.interval_ms > 0, "probes.interval_ms", "must be greater than 0")?;
             check(!probes.prompt.trim().is_empty(), "probes.prompt", "must not be empty")?;

@@ -71,14 +71,14 @@ fn ms(d: Duration) -> f64 {
 
 impl Analytics {
     /// Opens the store and reads the history it holds.
-    pub fn open(settings: &Settings, store: Store) -> Result<Self, String> {
+    pub fn open(settings: &Settings, store: Arc<Store>) -> Result<Self, String> {
         let history = store.episodes::<Row>()?;
         let trackers =
             settings.routes.iter().map(|r| Mutex::new(r.hops.iter().map(|_| Tracker::default()).collect())).collect();
         Ok(Self {
             trackers,
             history: Arc::new(Mutex::new(history)),
-            store: Arc::new(store),
+            store,
             origin: (Instant::now(), SystemTime::now()),
         })
     }

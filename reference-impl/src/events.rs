@@ -51,6 +51,10 @@ pub enum Outcome {
     NotRetried,
     /// No provider could serve it.
     Exhausted,
+    /// No provider could serve it, and the answer kept for the same request did.
+    FromCache,
+    /// No provider could serve it, and the model's default answer did.
+    DefaultAnswer,
     /// The client went away before the stream ended.
     ClientDisconnected,
     /// The stream failed after its first event.
@@ -65,6 +69,8 @@ impl From<Outcome> for &'static str {
             Outcome::Withheld => "withheld",
             Outcome::NotRetried => "not_retried",
             Outcome::Exhausted => "exhausted",
+            Outcome::FromCache => "served_from_cache",
+            Outcome::DefaultAnswer => "default_answer",
             Outcome::ClientDisconnected => "client_disconnected",
             Outcome::StreamFailed(failure) => failure.as_str(),
         }
@@ -339,6 +345,17 @@ pub enum EventKind {
         /// `blocked`, `redacted` or `bypassed`.
         action: &'static str,
         /// What it found, in words; never the text itself.
+        detail: String,
+    },
+    /// A gateway-side session was expired, or a provider got only its newest
+    /// turns (`trimmed`), or an answer could not be written back to it
+    /// (`not_recorded`).
+    Session {
+        /// The session id.
+        session: Box<str>,
+        /// `expired`, `trimmed` or `not_recorded`.
+        action: &'static str,
+        /// The numbers behind it, in words.
         detail: String,
     },
     /// A request finished.

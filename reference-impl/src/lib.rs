@@ -73,6 +73,10 @@ pub struct Gateway<D = Standard> {
     drills: drills::Drills,
     /// Failover episodes, when a store is configured.
     analytics: Option<analytics::Analytics>,
+    /// Gateway-side sessions, when configured.
+    sessions: Option<Arc<proxy::session::Sessions>>,
+    /// Recent successful answers, the end of every chain, when configured.
+    cache: Option<proxy::tail::Cache>,
     /// One fallback activation rate per model, when watched.
     activation: Vec<Mutex<ActivationRate>>,
     idempotency: proxy::idempotency::Store,
@@ -140,12 +144,17 @@ impl<D: Decide> Gateway<D> {
             Some(config) => settings.routes.iter().map(|_| Mutex::new(ActivationRate::new(config))).collect(),
             None => Vec::new(),
         };
-        let analytics = match &config.store {
+        let store = config.store.as_ref().map(store::Store::open).transpose()?.map(Arc::new);
+        let analytics = match &store {
             Some(store) => Some(
-                analytics::Analytics::open(&settings, store::Store::open(store)?)
+                analytics::Analytics::open(&settings, store.clone())
                     .map_err(|message| ConfigError { path: "store.path".into(), message })?,
             ),
             None => None,
+        };
+        let sessions = match (&config.sessions, &store) {
+            (Some(sessions), Some(store)) => Some(proxy::session::Sessions::new(sessions, store.clone())),
+            _ => None,
         };
         let placement = proxy::regions::Placement::new(&settings, &decide);
         let admission = settings
@@ -159,6 +168,8 @@ impl<D: Decide> Gateway<D> {
             slots,
             decide,
             analytics,
+            sessions,
+            cache: config.cache.as_ref().map(proxy::tail::Cache::new),
             budget,
             settings,
             breakers,
@@ -363,6 +374,7 @@ async fn background<D: Decide>(gateway: Arc<Gateway<D>>) {
         probes::drive(gateway.clone()),
         prewarm::drive(gateway.clone()),
         monitoring::drive(gateway.clone()),
+        proxy::session::drive(gateway.clone()),
         drills::schedule(gateway),
     );
 }

@@ -28,12 +28,14 @@ type Labels = Vec<(&'static str, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// Every outcome a request can end with, as metrics name them.
-const OUTCOMES: [Outcome; 11] = [
+const OUTCOMES: [Outcome; 13] = [
     Outcome::Served,
     Outcome::ClientError,
     Outcome::Withheld,
     Outcome::NotRetried,
     Outcome::Exhausted,
+    Outcome::FromCache,
+    Outcome::DefaultAnswer,
     Outcome::ClientDisconnected,
     Outcome::StreamFailed(StreamFailure::Interrupted),
     Outcome::StreamFailed(StreamFailure::Truncated),

@@ -60,6 +60,9 @@ pub struct Route {
     /// The hops of its content-policy chain (`content_policy_chain`), which
     /// follow the chain's own in `hops`: empty when it has none.
     pub content_policy: Tried,
+    /// The answer's content when no provider serves and no cached answer is
+    /// fresh, if configured.
+    pub default_answer: Option<Arc<str>>,
 }
 
 /// Timeouts and the policy knobs.
@@ -279,7 +282,8 @@ impl Settings {
             let mut content_policy = Tried::default();
             (own..entries.len()).for_each(|hop| content_policy.insert(hop));
             let (model, idempotent) = (Arc::from(m.name.as_str()), m.idempotent);
-            routes.push(Route { model, hops, windows, priority, regions, idempotent, content_policy });
+            let default_answer = m.default_answer.as_deref().map(Arc::from);
+            routes.push(Route { model, hops, windows, priority, regions, idempotent, content_policy, default_answer });
         }
         let by_model = config.models.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
         let p = &config.policy;

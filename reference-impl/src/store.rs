@@ -1,7 +1,7 @@
 //! The gateway's one embedded store (redb: one file, crash-safe
-//! transactions, no server): what must outlive the process. Today that is
-//! the failover episodes of `/admin/analytics`, one JSON record per key in
-//! the order they ended.
+//! transactions, no server): what must outlive the process: the failover
+//! episodes of `/admin/analytics`, one JSON record per key in the order
+//! they ended, and gateway-side sessions, one JSON record per session id.
 //!
 //! A store that cannot be opened stops the gateway at start with an error
 //! naming the file and what to do: a missing file is created only when
@@ -17,6 +17,8 @@ use serde::de::DeserializeOwned;
 
 /// Failover episodes: sequence number → JSON record.
 const EPISODES: TableDefinition<u64, &[u8]> = TableDefinition::new("episodes");
+/// Sessions: session id → JSON record.
+const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 
 /// An open store.
 pub(crate) struct Store {
@@ -55,6 +57,7 @@ impl Store {
     fn ensure_tables(&self) -> Result<(), redb::Error> {
         let tx = self.db.begin_write()?;
         tx.open_table(EPISODES)?;
+        tx.open_table(SESSIONS)?;
         tx.commit()?;
         Ok(())
     }
@@ -93,6 +96,55 @@ impl Store {
             }
             tx.commit()?;
             Ok(())
+        };
+        write().map_err(|e| format!("cannot write to the store {}: {e}", self.path))
+    }
+
+    /// The record of session `id`, if the store has one.
+    pub fn session(&self, id: &str) -> Result<Option<Vec<u8>>, String> {
+        let read = || -> Result<Option<Vec<u8>>, redb::Error> {
+            let tx = self.db.begin_read()?;
+            let table = tx.open_table(SESSIONS)?;
+            Ok(table.get(id)?.map(|v| v.value().to_vec()))
+        };
+        read().map_err(|e| format!("the store {} cannot be read: {e}", self.path))
+    }
+
+    /// Writes session `id`'s record, durably, before returning.
+    pub fn put_session(&self, id: &str, record: &[u8]) -> Result<(), String> {
+        let write = || -> Result<(), redb::Error> {
+            let tx = self.db.begin_write()?;
+            tx.open_table(SESSIONS)?.insert(id, record)?;
+            tx.commit()?;
+            Ok(())
+        };
+        write().map_err(|e| format!("cannot write to the store {}: {e}", self.path))
+    }
+
+    /// Rewrites or removes every session record: `keep` gets each id and
+    /// record and says what to keep in its place (`None`: remove it).
+    pub fn sweep_sessions(&self, mut keep: impl FnMut(&str, &[u8]) -> Option<Vec<u8>>) -> Result<usize, String> {
+        let mut write = || -> Result<usize, redb::Error> {
+            let tx = self.db.begin_write()?;
+            let mut updates = Vec::new();
+            {
+                let mut table = tx.open_table(SESSIONS)?;
+                for row in table.iter()? {
+                    let (id, record) = row?;
+                    let kept = keep(id.value(), record.value());
+                    if kept.as_deref() != Some(record.value()) {
+                        updates.push((id.value().to_owned(), kept));
+                    }
+                }
+                for (id, kept) in &updates {
+                    match kept {
+                        Some(record) => table.insert(id.as_str(), record.as_slice()).map(drop)?,
+                        None => table.remove(id.as_str()).map(drop)?,
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(updates.len())
         };
         write().map_err(|e| format!("cannot write to the store {}: {e}", self.path))
     }

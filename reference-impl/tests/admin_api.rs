@@ -7,6 +7,8 @@ use reference_gateway::{Gateway, Options, serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+mod common;
+
 const TOKEN: &str = "s3cret-admin-token";
 
 fn config(admin: &str) -> GatewayConfig {
@@ -21,17 +23,10 @@ fn config(admin: &str) -> GatewayConfig {
     GatewayConfig::from_json(&text).expect("a valid config")
 }
 
-/// One request over a fresh connection: the status and the body.
+/// One GET over a fresh connection: the status and the body.
 async fn get(addr: std::net::SocketAddr, path: &str, token: Option<&str>) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).await.expect("connects");
     let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.expect("writes");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.expect("reads");
-    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
-    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    (status, body)
+    common::exchange(addr, &format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n")).await
 }
 
 #[tokio::test]

@@ -308,9 +308,11 @@ pub mod load;
 pub mod metrics;
 pub mod regions;
 pub mod routing;
+pub mod session;
 pub mod sla;
 pub mod soft;
 pub mod stream;
+pub mod tail;
 
 /// The median latency of the exchanges in `batch` (of the scenario's `all`)
 /// that did not reach `provider` (by its journal) is within `bound`; returns

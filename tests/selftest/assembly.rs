@@ -63,6 +63,16 @@ impl Assembly for Variant {
                     guardrails.prompt_injection.get_or_insert_with(Default::default);
                     guardrails.pii.get_or_insert(failover_contract::PiiGuardConfig { action: block, kinds: all });
                 }
+                Some(Defect::NoSessions) => config.sessions = None,
+                Some(Defect::NoFallbackTail) => {
+                    config.cache = None;
+                    config.models.iter_mut().for_each(|m| m.default_answer = None);
+                }
+                Some(Defect::WaitsOnBusySession) => {
+                    if let Some(sessions) = &mut config.sessions {
+                        sessions.concurrent = failover_contract::ConcurrentConfig::Wait;
+                    }
+                }
                 Some(Defect::NoStore) => (config.store, config.policy.learning) = (None, None),
                 Some(Defect::FreshStoreEachStart) => {
                     if let Some(store) = &mut config.store {

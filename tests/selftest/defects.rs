@@ -17,8 +17,10 @@ use std::time::{Duration, Instant};
 use reference_gateway::policy::episode::{Current, Record};
 use reference_gateway::policy::guard::{Author, Found, Injection, PiiConfig, PiiKind, Text};
 use reference_gateway::policy::learning::{Adjustment, Bounds};
+use reference_gateway::policy::session::{ContextPolicy, Fit, Overflow, Sizes};
 use reference_gateway::policy::soft::{Asked, Finding, Reading as SoftReading, SoftClass, SoftConfig, Why};
 use reference_gateway::policy::stream::{Read, Step};
+use reference_gateway::policy::tail::{self, CacheRule, Tail};
 use reference_gateway::policy::{
     Assessment, Breaker, BreakerConfig, Class, ClassThresholds, Decide, Failure, MoveOn, Nearest, NearestConfig, Next,
     Order, Overdue, RampConfig, Regions, Replay, RetryBudget, RetryConfig, Selection, Stall, Standard, Suspect, Tried,
@@ -196,6 +198,24 @@ pub enum Defect {
     IgnoresJudge,
     /// Flags an answer its judge scored at the minimum, not only below it.
     JudgesAtMinimum,
+    /// Keeps no sessions: `sessions` is left out of its config.
+    NoSessions,
+    /// Sends every provider a session's whole context, whatever its window.
+    IgnoresContextWindows,
+    /// Leaves out one more old turn than a window needs.
+    DropsOneTurnTooMany,
+    /// Never lets a session expire.
+    SessionsNeverExpire,
+    /// Makes a second turn on a busy session wait, though its config says refuse.
+    WaitsOnBusySession,
+    /// Has no end of the chain: neither `cache` nor any default answer.
+    NoFallbackTail,
+    /// Gives back a cached answer however old.
+    StaleCache,
+    /// Keeps the answer to every request, whatever its temperature.
+    CachesEverything,
+    /// Gives the default answer even when a cached one is fresh.
+    DefaultBeforeCache,
 }
 
 impl Defect {
@@ -472,6 +492,37 @@ impl Decide for Wrong {
 
     fn output_pii(&self, config: &PiiConfig, text: &str) -> Vec<Found> {
         if self.has(Defect::NoGuardrails) { Vec::new() } else { Standard.output_pii(config, text) }
+    }
+
+    fn fit_context(&self, sizes: &Sizes, window: Option<u64>, policy: ContextPolicy) -> Result<Fit, Overflow> {
+        match self.defect {
+            Some(Defect::IgnoresContextWindows) => Standard.fit_context(sizes, None, policy),
+            Some(Defect::DropsOneTurnTooMany) => {
+                let fit = Standard.fit_context(sizes, window, policy)?;
+                if fit.dropped == 0 || fit.dropped + 1 >= sizes.turns.len() {
+                    return Ok(fit);
+                }
+                let tokens = fit.tokens - sizes.turns[fit.dropped];
+                Ok(Fit { dropped: fit.dropped + 1, tokens })
+            }
+            _ => Standard.fit_context(sizes, window, policy),
+        }
+    }
+
+    fn cacheable(&self, rule: &CacheRule, asked: &tail::Asked) -> bool {
+        self.has(Defect::CachesEverything) || Standard.cacheable(rule, asked)
+    }
+
+    fn tail(&self, rule: Option<&CacheRule>, age: Option<Duration>, has_default: bool) -> Tail {
+        match self.defect {
+            Some(Defect::StaleCache) => Standard.tail(rule, age.map(|_| Duration::ZERO), has_default),
+            Some(Defect::DefaultBeforeCache) if has_default => Tail::Default,
+            _ => Standard.tail(rule, age, has_default),
+        }
+    }
+
+    fn session_expired(&self, last_used_ms: u64, now_ms: u64, idle_ms: u64) -> bool {
+        !self.has(Defect::SessionsNeverExpire) && Standard.session_expired(last_used_ms, now_ms, idle_ms)
     }
 
     fn stream_step(&self, read: Read, finished_seen: bool) -> Step {

@@ -135,6 +135,48 @@ const CHAOS_INJECTIONS: &[&str] = &[
     "CHAOS_EXPERIMENTS: the known injection chat-template is blocked",
 ];
 
+/// The scenarios of gateway-side sessions (TC_R752_FAILOVER_014).
+const SESSION_FAILOVER: &str =
+    "TC_R752_FAILOVER_014: a session continues on the secondary with its whole context, in the secondary's model name";
+const SESSION_BACK_AND_FORTH: &str =
+    "TC_R752_FAILOVER_014: a session goes through several failovers and failbacks with every turn intact";
+const SESSION_TOOLS: &str =
+    "TC_R752_FAILOVER_014: tool calls and tool results in a session's turns reach the secondary unchanged";
+const SESSION_STREAMED: &str = "TC_R752_FAILOVER_014: streamed answers join the session's context as their text";
+const SESSION_RESTART: &str =
+    "TC_R752_FAILOVER_014: a restarted gateway continues the session with every turn from before the restart";
+const SESSION_DROPPED: &str = "TC_R752_FAILOVER_014: a context larger than the secondary's window loses its oldest turns there, never its system prompt or newest turn";
+const SESSION_OVERFLOW: &str = "TC_R752_FAILOVER_014: configured to refuse, a context larger than every window is a context overflow naming the sizes";
+const SESSION_BUSY: &str =
+    "TC_R752_FAILOVER_014: a second turn sent while the first is still answered is refused with 409";
+const SESSION_WAITS: &str = "TC_R752_FAILOVER_014: configured to wait, a second turn sent while the first is answered follows it, with its answer in context";
+const SESSION_EXPIRED: &str =
+    "TC_R752_FAILOVER_014: a session idle for twice its expiry is gone, and says so (300 ms of tolerance either way)";
+const SESSION_ALL: &[&str] = &[
+    SESSION_FAILOVER,
+    SESSION_BACK_AND_FORTH,
+    SESSION_TOOLS,
+    SESSION_STREAMED,
+    SESSION_RESTART,
+    SESSION_DROPPED,
+    SESSION_OVERFLOW,
+    SESSION_BUSY,
+    SESSION_WAITS,
+    SESSION_EXPIRED,
+];
+/// The session scenarios in which the secondary takes over.
+const SESSION_FAILED_OVER: &[&str] =
+    &[SESSION_FAILOVER, SESSION_BACK_AND_FORTH, SESSION_TOOLS, SESSION_STREAMED, SESSION_DROPPED];
+
+/// The scenarios of the end of the fallback chain.
+const TAIL_CACHED: &str = "FALLBACK_TAIL: with every provider failing, a request answered before gets the same answer from the cache, marked with its age";
+const TAIL_DEFAULT: &str = "FALLBACK_TAIL: with every provider failing, a request never answered before gets the model's default answer, marked as such";
+const TAIL_STALE: &str =
+    "FALLBACK_TAIL: a cached answer past its age limit is not given back (200 ms limit, 500 ms later)";
+const TAIL_VARIETY: &str =
+    "FALLBACK_TAIL: the answer to a request asking for variety is not kept, and the default answer serves instead";
+const TAIL_COUNTED: &str = "FALLBACK_TAIL: answers from the end of the chain are counted as such";
+
 pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NeverFailOver,
@@ -1063,6 +1105,38 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             GUARD_BYPASS,
         ],
     ),
+    // Sessions: kept in the store, the whole context to whichever provider
+    // serves, fitted to its window, one request at a time, expiring.
+    (Defect::NoSessions, SESSION_ALL),
+    // Sessions need the store: the gateway refuses a config without one.
+    (Defect::NoStore, SESSION_ALL),
+    (Defect::FreshStoreEachStart, &[SESSION_RESTART]),
+    (Defect::IgnoresContextWindows, &[SESSION_DROPPED, SESSION_OVERFLOW]),
+    (Defect::DropsOneTurnTooMany, &[SESSION_DROPPED]),
+    (Defect::SessionsNeverExpire, &[SESSION_EXPIRED]),
+    (Defect::WaitsOnBusySession, &[SESSION_BUSY]),
+    (Defect::NeverFailOver, SESSION_FAILED_OVER),
+    (Defect::DropsHistoryOnFailover, SESSION_FAILED_OVER),
+    // Each error must carry its code.
+    (Defect::BareErrors, &[SESSION_OVERFLOW, SESSION_BUSY, SESSION_EXPIRED]),
+    // Opening on the first failure, or on a provider retried until its
+    // breaker opens, keeps the session on the secondary after the primary
+    // recovers: no failback.
+    (Defect::HairTrigger, &[SESSION_BACK_AND_FORTH]),
+    (Defect::HammersProvider, &[SESSION_BACK_AND_FORTH]),
+    // The end of the chain: the cached answer first, while fresh, for a
+    // request whose answer may be kept; then the default answer.
+    (Defect::NoFallbackTail, &[TAIL_CACHED, TAIL_DEFAULT, TAIL_VARIETY, TAIL_COUNTED]),
+    (Defect::StaleCache, &[TAIL_STALE]),
+    (Defect::CachesEverything, &[TAIL_VARIETY]),
+    (Defect::DefaultBeforeCache, &[TAIL_CACHED, TAIL_COUNTED]),
+    (Defect::MetricsStandStill, &[TAIL_COUNTED]),
+    // The end of the chain answers once every provider was tried, once each.
+    (Defect::NeverFailOver, &[TAIL_CACHED, TAIL_DEFAULT]),
+    (Defect::HammersProvider, &[TAIL_CACHED, TAIL_DEFAULT]),
+    (Defect::HesitantFailover, &[TAIL_CACHED, TAIL_DEFAULT]),
+    // Past the cache's age limit, the client gets the exhausted 503.
+    (Defect::ExhaustedAs500, &[TAIL_STALE]),
 ];
 
 /// The variants that run the `@requires-load` scenarios, which take the

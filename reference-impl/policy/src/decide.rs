@@ -21,9 +21,11 @@ use super::regions::{Regions, Suspect};
 use super::replay::{self, Replay};
 use super::retry::{self, Next, RetryConfig};
 use super::routing::{self, Order, Selection, Tried};
+use super::session::{self, ContextPolicy, Fit, Overflow, Sizes};
 use super::soft::{self, Asked, Finding, Reading, SoftClass, SoftConfig};
 use super::stall::{Overdue, Stall};
 use super::stream::{self, Read, Step};
+use super::tail::{self, CacheRule, Tail};
 use super::thresholds::Kind;
 
 /// Every decision the gateway takes, with the standard policy as defaults.
@@ -207,6 +209,34 @@ pub trait Decide: Send + Sync + 'static {
     /// The personal data in an answer's text.
     fn output_pii(&self, config: &PiiConfig, text: &str) -> Vec<Found> {
         guard::find_pii(text, &config.kinds)
+    }
+
+    /// How much of a session's context of `sizes` a provider with `window`
+    /// is sent (see [`session::fit`]).
+    fn fit_context(&self, sizes: &Sizes, window: Option<u64>, policy: ContextPolicy) -> Result<Fit, Overflow> {
+        session::fit(sizes, window, policy)
+    }
+
+    /// Whether the answer to a request asking `asked` may be kept and given
+    /// back (see [`tail::cacheable`]).
+    fn cacheable(&self, rule: &CacheRule, asked: &tail::Asked) -> bool {
+        tail::cacheable(rule, asked)
+    }
+
+    /// What ends a request no provider served, given a kept answer of `age`
+    /// (if any) and whether the model has a default answer (see [`tail::choose`]).
+    fn tail(&self, rule: Option<&CacheRule>, age: Option<Duration>, has_default: bool) -> Tail {
+        let fresh = match (rule, age) {
+            (Some(rule), Some(age)) => tail::fresh(rule, age),
+            _ => false,
+        };
+        tail::choose(fresh, has_default)
+    }
+
+    /// Whether a session last used at `last_used_ms` has expired by `now_ms`
+    /// (see [`session::expired`]).
+    fn session_expired(&self, last_used_ms: u64, now_ms: u64, idle_ms: u64) -> bool {
+        session::expired(last_used_ms, now_ms, idle_ms)
     }
 }
 

@@ -23,6 +23,9 @@
 //!   streamed answer ends; [`soft`]: answers that arrive as a success but
 //!   are wrong (refusals, broken JSON, drift, degradation, ungrounded
 //!   citations);
+//! - [`session`]: how much of a gateway-side session a provider's window
+//!   takes, and when a session expires;
+//! - [`tail`]: the end of the fallback chain (a cached answer, a default one);
 //! - [`guard`]: guardrails, what the gateway will not carry (prompts
 //!   too long, injection phrasings, personal data);
 //! - [`activation`]: the share of a model's requests its first provider
@@ -54,9 +57,11 @@ pub mod regions;
 pub mod replay;
 pub mod retry;
 pub mod routing;
+pub mod session;
 pub mod soft;
 pub mod stall;
 pub mod stream;
+pub mod tail;
 pub mod thresholds;
 
 pub use activation::{ActivationConfig, ActivationRate, Level};

@@ -41,6 +41,8 @@ mod rate;
 mod retry;
 #[path = "properties/routing.rs"]
 mod routing;
+#[path = "properties/session.rs"]
+mod session;
 #[path = "properties/sim.rs"]
 mod sim;
 #[path = "properties/soft.rs"]
@@ -718,4 +720,19 @@ proptest! {
 #[test]
 fn p45_bites() {
     bites(rate::cases(), |case| rate::slow_exactly_below_the_share_of_the_usual(&case, rate::follows));
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p46_a_session_is_sent_whole_or_with_the_fewest_oldest_turns_dropped(case in session::cases()) {
+        session::fits_with_the_fewest_oldest_turns_dropped(&case, session::standard).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p46_bites() {
+    bites(session::cases(), |case| {
+        session::fits_with_the_fewest_oldest_turns_dropped(&case, session::drops_one_too_many)
+    });
 }

@@ -202,6 +202,77 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "permission_error", "guardrail_bypass_denied", message.into())
     }
 
+    /// 400: `x-session-id` on a gateway that keeps no sessions.
+    pub fn sessions_off() -> Self {
+        let message =
+            "this gateway keeps no sessions (config \"sessions\"); drop x-session-id and send the whole conversation"
+                .into();
+        Self {
+            param: Some("x-session-id"),
+            ..Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", "sessions_disabled", message)
+        }
+    }
+
+    /// 409: a session still answering another request.
+    pub fn session_busy(id: &str, waited: Option<std::time::Duration>) -> Self {
+        let message = match waited {
+            Some(d) => format!(
+                "session \"{id}\" was still answering another request after {} ms; send this turn again when that one has its answer",
+                d.as_millis()
+            ),
+            None => format!(
+                "session \"{id}\" is answering another request; send one turn at a time, after the previous one has its answer"
+            ),
+        };
+        Self {
+            param: Some("x-session-id"),
+            ..Self::new(StatusCode::CONFLICT, "invalid_request_error", "session_busy", message)
+        }
+    }
+
+    /// 410: a session idle for longer than the gateway keeps one.
+    pub fn session_expired(id: &str, idle_ms: u64) -> Self {
+        let message = format!(
+            "session \"{id}\" expired after more than {idle_ms} ms without a request, and its turns are gone; start a new session with a new x-session-id"
+        );
+        Self {
+            param: Some("x-session-id"),
+            ..Self::new(StatusCode::GONE, "invalid_request_error", "session_expired", message)
+        }
+    }
+
+    /// 500: the store failed the session; nothing of it was changed.
+    pub fn session_store(id: &str, why: &str) -> Self {
+        let message = format!(
+            "session \"{id}\" cannot be used: {why}; nothing of the session was changed, so this turn may be sent again once the store is mended"
+        );
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "session_store_error", message)
+    }
+
+    /// 400: a session's context larger than any window of the model's chain.
+    pub fn session_overflow(
+        id: &str,
+        model: &str,
+        overflow: failover_policy::session::Overflow,
+        policy: failover_policy::session::ContextPolicy,
+    ) -> Self {
+        use failover_policy::session::ContextPolicy;
+        let least = match policy {
+            ContextPolicy::Error => String::new(),
+            ContextPolicy::DropOldest => {
+                format!(", and {} with only its system prompt and this turn", overflow.minimum)
+            }
+        };
+        let message = format!(
+            "context overflow: session \"{id}\" holds {} tokens with this turn{least}, over the largest context window of model \"{model}\"'s chain, {} tokens; start a new session or send a shorter turn",
+            overflow.tokens, overflow.window
+        );
+        Self {
+            param: Some("messages"),
+            ..Self::new(StatusCode::BAD_REQUEST, "invalid_request_error", "context_length_exceeded", message)
+        }
+    }
+
     /// The status this error is answered with.
     pub fn status(&self) -> StatusCode {
         self.status

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use failover_policy::soft::{Finding, SoftClass};
 use failover_policy::stream::{Read, Step};
+use failover_policy::tail::Tail;
 use failover_policy::{Action, Class, Decide, Failure, Journey, Kind, Permit, TransportFailure, Tried, Verdict};
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -164,8 +165,9 @@ pub async fn forward<D: Decide>(
                             transcript: Transcript::default(),
                             counted: None,
                         });
-                        let watch =
-                            StreamWatch { trail, route, hop, permit, attempts: journey.attempts(), judge, _slot: slot };
+                        let session = inbound.session.clone().map(|turn| (turn, Transcript::default()));
+                        let attempts = journey.attempts();
+                        let watch = StreamWatch { trail, route, hop, permit, attempts, judge, session, _slot: slot };
                         return stream(watch, opened);
                     }
                     Attempted::Failed(failure, status) => {
@@ -203,6 +205,23 @@ pub async fn forward<D: Decide>(
                 trail.finish(Outcome::NotRetried, error.status().as_u16(), None, journey.attempts(), now);
                 return error.into_response();
             }
+            // The end of the chain: a cached answer, then a default one.
+            Action::Exhausted { retry_at } if tail_may_answer(gateway, route, &inbound, endpoint) => {
+                let key = cache_key(gateway, &inbound, endpoint);
+                match super::tail::answer(gateway, route, &key, journey.attempts(), now) {
+                    Some((response, tail)) => {
+                        let outcome = if tail == Tail::Cached { Outcome::FromCache } else { Outcome::DefaultAnswer };
+                        trail.finish(outcome, 200, None, journey.attempts(), now);
+                        return response;
+                    }
+                    None if saturated => {
+                        let error = ApiError::saturated(&trail.model(), journey.attempts());
+                        trail.finish(Outcome::Exhausted, error.status().as_u16(), None, journey.attempts(), now);
+                        return error.into_response();
+                    }
+                    None => return exhausted(trail, &journey, retry_at, now),
+                }
+            }
             Action::Exhausted { .. } if saturated => {
                 let error = ApiError::saturated(&trail.model(), journey.attempts());
                 trail.finish(Outcome::Exhausted, error.status().as_u16(), None, journey.attempts(), now);
@@ -232,7 +251,15 @@ async fn attempt<D: Decide>(
         Endpoint::Chat => &upstream.chat_uri,
         Endpoint::Embeddings => &upstream.embeddings_uri,
     };
-    let body = inbound.body_for(settings.routes[route].hops[hop].model.as_deref());
+    let model = settings.routes[route].hops[hop].model.as_deref();
+    let body = match &inbound.session {
+        None => inbound.body_for(model),
+        Some(turn) => match super::session::fitted(gateway, turn, inbound, (route, hop), model) {
+            Some(body) => body,
+            // Not sent: the provider's window cannot take the session's context.
+            None => return (Attempted::Failed(Failure::answered(Class::ContextOverflow, None), None), None),
+        },
+    };
     let limit = if inbound.stream { settings.policy.first_byte_timeout } else { settings.policy.attempt_timeout };
     let attempt_deadline = deadline.min(now + limit);
     let exchange = async {
@@ -371,10 +398,22 @@ fn deliver<D: Decide>(
         }
         None => false,
     };
+    if served
+        && kept.finding.is_none()
+        && let Some(cache) = &gateway.cache
+    {
+        let key = cache_key(gateway, inbound, endpoint);
+        if let AnswerBody::Complete(bytes) = &kept.answer.body {
+            cache.keep(&key, bytes, now);
+        }
+    }
     let outcome = if served { Outcome::Served } else { Outcome::ClientError };
     trail.finish(outcome, kept.answer.status.as_u16(), Some(kept.hop), attempts, now);
     let served_by = &gateway.settings.provider_of(trail.route(), kept.hop).id_header;
     let mut response = relay_whole(kept.answer, served_by, attempts);
+    if let Some(turn) = &inbound.session {
+        turn.mark(&gateway.decide, gateway.settings.routes[trail.route()].windows[kept.hop], &mut response);
+    }
     if let Some(finding) = kept.finding {
         response.headers_mut().insert(SOFT_FAILURE, HeaderValue::from_static(finding.class.name()));
     }
@@ -382,6 +421,23 @@ fn deliver<D: Decide>(
         response = super::guard::named(response, failover_policy::guard::Guardrail::OutputPii);
     }
     response
+}
+
+/// Whether the end of the chain may answer a request no provider served:
+/// a whole chat completion, with a cache or a default answer configured.
+fn tail_may_answer<D: Decide>(gateway: &Gateway<D>, route: usize, inbound: &Inbound, endpoint: Endpoint) -> bool {
+    endpoint == Endpoint::Chat
+        && !inbound.stream
+        && (gateway.cache.is_some() || gateway.settings.routes[route].default_answer.is_some())
+}
+
+/// The request's key in the cache of answers (none without a cache, or for
+/// a request whose answer is not kept).
+fn cache_key<D: Decide>(gateway: &Gateway<D>, inbound: &Inbound, endpoint: Endpoint) -> super::tail::Key {
+    match &gateway.cache {
+        Some(cache) if endpoint == Endpoint::Chat => cache.key(&gateway.decide, &inbound.model, &inbound.body),
+        _ => super::tail::Key::none(),
+    }
 }
 
 fn is_json(body: &[u8]) -> bool {
@@ -427,6 +483,9 @@ struct StreamWatch<D> {
     permit: Permit,
     attempts: u32,
     judge: Option<StreamJudge>,
+    /// The request's session and the answer as relayed, to write back when
+    /// the stream is complete.
+    session: Option<(Arc<super::session::Turn>, Transcript)>,
     /// The provider's place, while it streams (`providers[].max_in_flight`).
     _slot: Option<OwnedSemaphorePermit>,
 }
@@ -439,6 +498,9 @@ impl<D: Decide> Watch for StreamWatch<D> {
     fn relayed(&mut self, data: &[u8]) {
         if let Some(judge) = &mut self.judge {
             judge.transcript.add(data, Instant::now());
+        }
+        if let Some((_, transcript)) = &mut self.session {
+            transcript.add(data, Instant::now());
         }
     }
 
@@ -481,6 +543,9 @@ impl<D: Decide> Watch for StreamWatch<D> {
         if let Ending::Failed(failure) = ending {
             self.trail.failed(self.hop, failure.class(), None);
         }
+        if let (Ending::Complete, Some((turn, transcript))) = (&ending, self.session.take()) {
+            super::session::record_stream(&gateway, turn, &transcript);
+        }
         self.trail.finish(outcome, 200, Some(self.hop), self.attempts, now);
     }
 }
@@ -491,8 +556,13 @@ fn stream<D: Decide>(watch: StreamWatch<D>, opened: Opened) -> Response {
     let upstream = gateway.settings.provider_of(watch.route, watch.hop);
     let idle = gateway.settings.policy.stream_idle_timeout;
     let attempts = watch.attempts;
+    let session = watch.session.as_ref().map(|(turn, _)| turn.clone());
+    let window = gateway.settings.routes[watch.route].windows[watch.hop];
     let body = relay::relay(opened, idle, &upstream.id, watch);
     let mut response = Response::new(body);
+    if let Some(turn) = session {
+        turn.mark(&gateway.decide, window, &mut response);
+    }
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));

@@ -14,6 +14,9 @@ use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Response header on an answer replayed for a repeated `Idempotency-Key`.
+pub const REPLAYED: &str = "idempotent-replayed";
+
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 

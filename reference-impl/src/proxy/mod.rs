@@ -11,9 +11,11 @@ pub mod relay;
 pub mod request;
 pub(crate) mod schemas;
 mod server;
+pub(crate) mod session;
 pub(crate) mod soft;
 pub mod sse;
 pub(crate) mod stall;
+pub(crate) mod tail;
 pub(crate) mod trail;
 pub mod upstream;
 

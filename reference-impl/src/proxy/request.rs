@@ -27,6 +27,9 @@ pub struct Inbound {
     pub unguarded: bool,
     /// Whether the `pii` guardrail redacted it.
     pub redacted: bool,
+    /// Its gateway-side session, when it names one (`x-session-id`): then
+    /// `body` is the session's whole context.
+    pub(crate) session: Option<std::sync::Arc<super::session::Turn>>,
     model_span: Range<usize>,
 }
 
@@ -66,7 +69,17 @@ impl Inbound {
         let model_span = start..start + raw.get().len();
         let store = head.store.unwrap_or(false);
         let stream = head.stream.unwrap_or(false);
-        Ok(Self { model, stream, store, idempotent: !store, unguarded: false, redacted: false, model_span, body })
+        Ok(Self {
+            model,
+            stream,
+            store,
+            idempotent: !store,
+            unguarded: false,
+            redacted: false,
+            session: None,
+            model_span,
+            body,
+        })
     }
 
     /// Why the request must not be sent twice, in words for the client.

@@ -79,6 +79,11 @@ async fn serve<D: Decide>(gateway: &Arc<Gateway<D>>, request: Request, endpoint:
     {
         return *refused;
     }
+    if let Err(refused) = super::session::open(gateway, &parts.headers, route, endpoint, &mut inbound).await {
+        return refused;
+    }
+    // A whole answer's turn is written back here; a stream's, as it ends.
+    let session = inbound.session.clone().filter(|_| !inbound.stream);
     let redacted = inbound.redacted;
     let place = match &gateway.admission {
         None => None,
@@ -90,6 +95,12 @@ async fn serve<D: Decide>(gateway: &Arc<Gateway<D>>, request: Request, endpoint:
     let response = match parts.headers.get(IDEMPOTENCY_KEY) {
         None => forward(gateway, route, inbound, endpoint).await,
         Some(key) => with_idempotency_key(gateway, key, route, inbound, endpoint).await,
+    };
+    let response = match session {
+        Some(turn) if !response.headers().contains_key(idempotency::REPLAYED) => {
+            super::session::recorded(turn, response).await
+        }
+        _ => response,
     };
     let response = if redacted { super::guard::named(response, Guardrail::Pii) } else { response };
     match place {
@@ -133,7 +144,7 @@ async fn with_idempotency_key<D: Decide>(
             let mut response = Response::new(Body::from(kept.body));
             *response.status_mut() = kept.status;
             *response.headers_mut() = kept.headers;
-            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            response.headers_mut().insert(idempotency::REPLAYED, HeaderValue::from_static("true"));
             return response;
         }
         Begin::BodyMismatch => return ApiError::idempotency_mismatch(&key).into_response(),

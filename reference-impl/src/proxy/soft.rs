@@ -90,6 +90,7 @@ struct ToolCall {
 
 #[derive(Deserialize)]
 struct Function {
+    name: Option<String>,
     arguments: Option<String>,
 }
 
@@ -311,6 +312,8 @@ pub(crate) struct Transcript {
     finish_reason: Option<String>,
     /// Each tool call's arguments, by the call's index.
     arguments: Vec<String>,
+    /// Each tool call's id and function name, by the call's index.
+    calls: Vec<(Option<String>, String)>,
     /// Chunks carrying text, and when the first and the last arrived: the
     /// stream's generation rate.
     tokens: u32,
@@ -348,6 +351,7 @@ struct Delta {
 struct DeltaCall {
     #[serde(default)]
     index: usize,
+    id: Option<String>,
     function: Option<Function>,
 }
 
@@ -382,8 +386,13 @@ impl Transcript {
             for call in delta.tool_calls.into_iter().filter(|c| c.index < MAX_TOOL_CALLS) {
                 if self.arguments.len() <= call.index {
                     self.arguments.resize(call.index + 1, String::new());
+                    self.calls.resize(call.index + 1, (None, String::new()));
                 }
-                if let Some(arguments) = call.function.and_then(|f| f.arguments) {
+                let (id, name) = &mut self.calls[call.index];
+                *id = id.take().or(call.id);
+                let function = call.function.unwrap_or(Function { name: None, arguments: None });
+                name.push_str(function.name.as_deref().unwrap_or_default());
+                if let Some(arguments) = function.arguments {
                     self.arguments[call.index].push_str(&arguments);
                 }
             }
@@ -413,6 +422,24 @@ impl Transcript {
             arguments: self.arguments.iter().map(String::as_str).collect(),
         };
         judge_said(decide, config, question, &said, rate)
+    }
+
+    /// The assistant's message the stream added up to, as a whole answer
+    /// would have carried it.
+    pub(crate) fn message(&self) -> serde_json::Value {
+        let mut message = serde_json::Map::new();
+        message.insert("role".into(), "assistant".into());
+        message.insert("content".into(), self.content.clone().map_or(serde_json::Value::Null, Into::into));
+        if !self.calls.is_empty() {
+            let calls = self.calls.iter().zip(&self.arguments).map(|((id, name), arguments)| {
+                json!({"id": id, "type": "function", "function": {"name": name, "arguments": arguments}})
+            });
+            message.insert("tool_calls".into(), calls.collect());
+        }
+        if let Some(refusal) = &self.refusal {
+            message.insert("refusal".into(), refusal.clone().into());
+        }
+        serde_json::Value::Object(message)
     }
 
     /// The `data` of the chunk that ends a stream judged a soft failure,
