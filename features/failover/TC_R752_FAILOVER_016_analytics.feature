@@ -39,7 +39,8 @@ Feature: TC_R752_FAILOVER_016 Failover episodes are recorded, summarised and kep
     And the analytics suggest changing open_ms of "primary" for "gpt-4o" to between 350 and 1500
 
   Scenario: episodes survive a restart of the gateway
-    Given provider "primary" fails every request with status 503 for 400 ms out of every 60000 ms
+    Given the breaker opens when 50% of at least 4 calls in 10000 ms fail, for 80 ms
+    And provider "primary" fails the next 4 requests with status 503
     When the client keeps sending chat completions for "gpt-4o" every 20 ms until the analytics list 1 episode of "primary", within 3000 ms
     And the gateway restarts
     Then the analytics list the same episodes of "primary" for "gpt-4o" as before the restart

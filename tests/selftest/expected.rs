@@ -1216,7 +1216,7 @@ pub const RACY: &[(Defect, &str, &str)] = &[
     (
         Defect::HesitantFailover,
         "TC_R752_FAILOVER_016: episodes survive a restart of the gateway",
-        "each failed call hesitates 150 ms, so whether four calls of the 400 ms outage fall in one 200 ms window, opening the breaker that starts an episode, depends on the machine's load",
+        "each failed call hesitates 150 ms and tries the primary again, so when the four failures that open the breaker come, and how long the episode lasts, depends on the machine's load",
     ),
     (
         Defect::HesitantFailover,
