@@ -111,6 +111,14 @@ pub const KNOWN: &[(&str, &str)] = &[
         "sessions",
         "keeps gateway-side sessions named by x-session-id in its store (sessions): replays the whole context to whichever provider serves, fitted to its context_window, across failovers and restarts; 409 session_busy, 410 session_expired",
     ),
+    (
+        "budgets",
+        "holds spend budgets per client API key and model (budgets), in tokens or US dollars by each chain entry's price, counting every attempt; a spent budget answers 429 budget_exceeded naming it and its reset (Retry-After, x-failover-budget, x-failover-budget-reset-ms) and sends nothing more, within one answer of the limit however many requests arrive at once",
+    ),
+    (
+        "budget-listing",
+        "lists every spend budget's limit, spend by the providers' usage and reset at GET /admin/budgets",
+    ),
 ];
 
 /// The capabilities of the bundled reference gateway.
@@ -147,6 +155,8 @@ pub const BUNDLED: &[&str] = &[
     "token-rate",
     "soft-judge",
     "sessions",
+    "budgets",
+    "budget-listing",
     "fallback-tail",
 ];
 

@@ -262,6 +262,8 @@ pub struct Exchange {
     pub latency: Duration,
     /// For a streamed answer (`text/event-stream`): its events as they came.
     pub stream: Option<StreamRecord>,
+    /// The client API key it carried (`Authorization: Bearer <key>`), if any.
+    pub api_key: Option<String>,
 }
 
 impl Exchange {
@@ -309,6 +311,11 @@ pub async fn send(
     body: Bytes,
     headers: &[(String, String)],
 ) -> Result<Exchange, String> {
+    let api_key = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, value)| value.strip_prefix("Bearer "))
+        .map(str::to_owned);
     let started = Instant::now();
     let mut request = http.request(method.clone(), format!("{base_url}{path}"));
     if !body.is_empty() {
@@ -330,6 +337,7 @@ pub async fn send(
         (bytes, None)
     };
     Ok(Exchange {
+        api_key,
         path: path.to_owned(),
         sent: body,
         status,

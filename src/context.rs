@@ -35,8 +35,15 @@ impl Assembly for Reference {
         listener: TcpListener,
     ) -> Pin<Box<dyn Future<Output = Result<Started, String>> + Send + 'a>> {
         Box::pin(async move {
-            let options = reference_gateway::Options::default();
-            let gateway = reference_gateway::Gateway::new(config, options)
+            // Building the gateway reads its store and loads tokenizers:
+            // blocking work, kept off the runtime that drives other scenarios.
+            let config = config.clone();
+            let built = tokio::task::spawn_blocking(move || {
+                reference_gateway::Gateway::new(&config, reference_gateway::Options::default())
+            });
+            let gateway = built
+                .await
+                .map_err(|e| format!("building the gateway failed: {e}"))?
                 .map_err(|e| format!("the gateway refused its config: {e}"))?;
             let running = reference_gateway::serve(gateway, listener).map_err(|e| format!("cannot serve: {e}"))?;
             Ok(Box::new(running) as Started)

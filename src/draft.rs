@@ -42,7 +42,13 @@ impl FromStr for Chain {
                     false => None,
                 };
                 let priority = leveled.then_some(priority as u32);
-                entries.push(ChainEntry { provider: provider.to_owned(), model, context_window: None, priority });
+                entries.push(ChainEntry {
+                    provider: provider.to_owned(),
+                    model,
+                    context_window: None,
+                    priority,
+                    price: None,
+                });
             }
         }
         Ok(Chain(entries))
@@ -81,6 +87,8 @@ pub struct Draft {
     pub sessions: Option<failover_contract::SessionsConfig>,
     /// The cache at the end of every chain, when the scenario keeps one.
     pub cache: Option<failover_contract::CacheConfig>,
+    /// The spend budgets.
+    pub budgets: Vec<failover_contract::SpendBudgetConfig>,
     /// Each provider's region, where the scenario names one.
     pub regions: BTreeMap<String, String>,
     /// Each provider's bound on requests at once, where the scenario sets one.
@@ -132,6 +140,7 @@ impl Default for Draft {
             guardrails: Default::default(),
             sessions: None,
             cache: None,
+            budgets: Vec::new(),
             regions: BTreeMap::new(),
             provider_limits: BTreeMap::new(),
             admin: AdminConfig {
@@ -181,6 +190,7 @@ impl Draft {
             guardrails: self.guardrails.clone(),
             sessions: self.sessions.clone(),
             cache: self.cache,
+            budgets: self.budgets.clone(),
         }
     }
 }

@@ -14,6 +14,9 @@ use crate::draft::{Chain, Draft};
 use crate::gateway::GatewayUnderTest;
 use crate::mock::MockProvider;
 
+mod budgets;
+pub use budgets::Limit;
+
 /// A number a scenario measured, kept for the report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measurement {
@@ -199,6 +202,7 @@ impl Scene {
             model: None,
             context_window: None,
             priority: None,
+            price: None,
         });
         Ok(())
     }
@@ -672,11 +676,14 @@ impl Scene {
     }
 
     /// When traffic moved away from `provider` and back, read from which of
-    /// the scenario's requests reached it.
+    /// the scenario's requests reached it, each switch at the time its first
+    /// request reached a provider (its send time if none did).
     pub fn switches(&self, provider: &str) -> Result<crate::trace::Switches, String> {
         let journal = self.existing_provider(provider)?.journal();
         let reached = crate::trace::reached(&self.exchanges, &journal, provider)?;
-        Ok(crate::trace::Switches::of(&self.exchanges, &reached))
+        let journals: Vec<_> = self.providers.values().map(MockProvider::journal).collect();
+        let arrivals = crate::trace::arrivals(&self.exchanges, &journals);
+        Ok(crate::trace::Switches::timed(&reached, |i| arrivals[i].unwrap_or(self.exchanges[i].started)))
     }
 
     /// Checks that the gateway answers `GET /healthz` with 200.

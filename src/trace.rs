@@ -39,22 +39,29 @@ pub fn reached(exchanges: &[Exchange], journal: &[Received], provider: &str) -> 
 /// When traffic moved away from a provider and when it came back.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Switches {
-    /// Send times of the first request of each run that skipped the provider.
+    /// Times of the first request of each run that skipped the provider.
     pub away: Vec<Instant>,
-    /// Send times of the first request of each run that reached it again.
+    /// Times of the first request of each run that reached it again.
     pub back: Vec<Instant>,
     /// Requests the switches were read from.
     pub requests: usize,
 }
 
 impl Switches {
-    /// Reads the switches from `reached` (one entry per exchange, in order).
+    /// Reads the switches from `reached` (one entry per exchange, in order),
+    /// each at its request's send time.
     pub fn of(exchanges: &[Exchange], reached: &[bool]) -> Self {
+        Self::timed(reached, |i| exchanges[i].started)
+    }
+
+    /// Reads the switches from `reached`, each at the time `at` gives its
+    /// request (by its position).
+    pub fn timed(reached: &[bool], at: impl Fn(usize) -> Instant) -> Self {
         let mut switches = Switches { requests: reached.len(), ..Switches::default() };
         for (i, pair) in reached.windows(2).enumerate() {
             match (pair[0], pair[1]) {
-                (true, false) => switches.away.push(exchanges[i + 1].started),
-                (false, true) => switches.back.push(exchanges[i + 1].started),
+                (true, false) => switches.away.push(at(i + 1)),
+                (false, true) => switches.back.push(at(i + 1)),
                 _ => {}
             }
         }
@@ -65,4 +72,17 @@ impl Switches {
     pub fn count(&self) -> usize {
         self.away.len() + self.back.len()
     }
+}
+
+/// When each exchange's request first reached any provider of `journals`,
+/// if one did: the time the gateway routed it, free of the client's own
+/// delays in sending it.
+pub fn arrivals(exchanges: &[Exchange], journals: &[Vec<Received>]) -> Vec<Option<Instant>> {
+    let mut first: std::collections::HashMap<usize, Instant> = std::collections::HashMap::new();
+    for received in journals.iter().flatten() {
+        if let Some(tag) = attribution::latest(&received.body) {
+            first.entry(tag).and_modify(|at| *at = (*at).min(received.at)).or_insert(received.at);
+        }
+    }
+    exchanges.iter().map(|e| e.reference().and_then(|tag| first.get(&tag).copied())).collect()
 }

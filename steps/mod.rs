@@ -3,6 +3,7 @@
 //! binary that runs the features, which is where cucumber collects them.
 mod admin;
 mod analytics;
+mod budgets;
 mod config;
 mod dashboard;
 mod drills;

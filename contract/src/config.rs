@@ -58,6 +58,75 @@ pub struct GatewayConfig {
     /// means nothing is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheConfig>,
+    /// Spend budgets per client API key and model (capability `budgets`),
+    /// in tokens or US dollars (by each chain entry's `price`) per window.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<SpendBudgetConfig>,
+}
+
+/// A spend budget: what one client API key (or every client together) may
+/// spend on one model (or on every model) in a window.
+///
+/// Before each attempt (a retry or a failover included) the gateway holds
+/// what it may cost: its prompt's tokens, counted with `o200k_base`, and its
+/// answer's limit (`max_completion_tokens` or `max_tokens`, else
+/// `answer_reserve_tokens`). The attempt is sent only while what is spent and
+/// held is below the limit, so that the spend exceeds the limit by at most
+/// the attempt admitted last, as long as answers stay within what was held.
+/// When the attempt ends it is charged the provider's `usage`; an answer
+/// without one, what was held; a failed attempt, its prompt; one that never
+/// reached the provider (a refused connection), nothing. A streamed answer
+/// is charged what was held for it.
+///
+/// A request that finds a budget spent gets 429 `budget_exceeded` naming the
+/// budget, what it counts and when it resets (`Retry-After`,
+/// `x-failover-budget`, `x-failover-budget-reset-ms`), and reaches no
+/// provider. Windows are aligned to the Unix epoch: a budget resets at the
+/// next multiple of `window_ms`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpendBudgetConfig {
+    /// Unique name, in errors, events, metrics and `/admin/budgets`.
+    pub id: String,
+    /// The client API key it applies to (the client's
+    /// `Authorization: Bearer <key>`); absent, with `api_key_env` absent
+    /// too: every client's requests together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// The name of an environment variable holding the key, instead of
+    /// writing it in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key_env: Option<String>,
+    /// A model name of `models`; absent: every model together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The limit in tokens (request and answer alike); give this or `usd`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<u64>,
+    /// The limit in US dollars, by the `price` of the chain entry each
+    /// attempt went to; every entry of the models it covers needs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usd: Option<f64>,
+    /// The window the limit is for.
+    pub window_ms: u64,
+    /// Tokens held for the answer of a request that sets no limit of its own.
+    #[serde(default = "answer_reserve")]
+    pub answer_reserve_tokens: u64,
+}
+
+fn answer_reserve() -> u64 {
+    1_024
+}
+
+/// What a provider charges for a chain entry's model, in US dollars per
+/// million tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceConfig {
+    /// Per million tokens of the request.
+    pub input_usd_per_mtok: f64,
+    /// Per million tokens of the answer.
+    pub output_usd_per_mtok: f64,
 }
 
 /// An exact-match cache of recent successful answers, the end of every
@@ -469,6 +538,10 @@ pub struct ChainEntry {
     /// priority, or none (then the chain's order is the priority).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<u32>,
+    /// What this entry's provider charges for its model: what money
+    /// budgets count (capability `budgets`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<PriceConfig>,
 }
 
 /// The resilience policy, shared by every model.

@@ -17,9 +17,10 @@ pub use config::{
     ContextPolicyConfig, DRILL_CLASSES, DrillConfig, ENCODINGS, FailbackConfig, FallbackRateConfig, GatewayConfig,
     GuardrailsConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig,
     JudgeConfig, LatencyRoutingConfig, LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PiiAction,
-    PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig, ProbesConfig, PromptInjectionConfig, PromptLengthConfig,
-    ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig, SCHEMA, SessionsConfig, SoftFailureClass,
-    SoftFailuresConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig, TokenRateConfig,
+    PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig, PriceConfig, ProbesConfig, PromptInjectionConfig,
+    PromptLengthConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig, SCHEMA, SessionsConfig,
+    SoftFailureClass, SoftFailuresConfig, SpendBudgetConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig,
+    TokenRateConfig,
 };
 pub use validate::ConfigError;
 

@@ -138,6 +138,7 @@ impl GatewayConfig {
                 ),
             )?;
         }
+        self.validate_budgets()?;
         if let Some(cache) = &self.cache {
             check(cache.max_entries > 0, "cache.max_entries", "must be at least 1")?;
             check(cache.max_age_ms > 0, "cache.max_age_ms", "must be greater than 0")?;
@@ -224,6 +225,67 @@ impl GatewayConfig {
         Ok(())
     }
 
+    fn validate_budgets(&self) -> Result<(), ConfigError> {
+        let mut ids = HashSet::new();
+        for (i, b) in self.budgets.iter().enumerate() {
+            let at = |field: &str| format!("budgets[{i}].{field}");
+            check(!b.id.trim().is_empty(), &at("id"), "must name the budget")?;
+            check(ids.insert(b.id.as_str()), &at("id"), format!("duplicate budget id \"{}\"", b.id))?;
+            check(b.window_ms > 0, &at("window_ms"), "must be greater than 0")?;
+            check(
+                b.api_key.is_none() || b.api_key_env.is_none(),
+                &at("api_key_env"),
+                "give the key or the environment variable holding it, not both",
+            )?;
+            check(b.api_key.as_ref().is_none_or(|k| !k.is_empty()), &at("api_key"), "must not be empty when given")?;
+            check(
+                b.api_key_env.as_ref().is_none_or(|n| !n.is_empty()),
+                &at("api_key_env"),
+                "must name an environment variable",
+            )?;
+            let covered: Vec<(usize, &ModelConfig)> = match &b.model {
+                None => self.models.iter().enumerate().collect(),
+                Some(name) => {
+                    let known = self.models.iter().enumerate().filter(|(_, m)| m.name == *name).collect::<Vec<_>>();
+                    let names = self.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ");
+                    check(!known.is_empty(), &at("model"), format!("unknown model \"{name}\"; known models: {names}"))?;
+                    known
+                }
+            };
+            match (b.tokens, b.usd) {
+                (Some(tokens), None) => check(tokens > 0, &at("tokens"), "must be a number of tokens greater than 0")?,
+                (None, Some(usd)) => {
+                    check(
+                        usd.is_finite() && usd > 0.0 && usd < 1e7,
+                        &at("usd"),
+                        format!("must be an amount of US dollars above 0 and below 10,000,000, found {usd}"),
+                    )?;
+                    for (m, model) in covered {
+                        let chains = [
+                            ("backend_map", &model.backend_map),
+                            ("content_policy_chain", &model.content_policy_chain),
+                        ];
+                        for (name, chain) in chains {
+                            for (j, entry) in chain.iter().enumerate() {
+                                check(
+                                    entry.price.is_some(),
+                                    &format!("models[{m}].{name}[{j}].price"),
+                                    format!(
+                                        "budget \"{}\" counts US dollars: give this entry the price of its model",
+                                        b.id
+                                    ),
+                                )?;
+                            }
+                        }
+                    }
+                }
+                (Some(_), Some(_)) => check(false, &at("usd"), "give the limit in tokens or in usd, not both")?,
+                (None, None) => check(false, &at("tokens"), "give the limit in tokens or in usd")?,
+            }
+        }
+        Ok(())
+    }
+
     fn validate_models(&self) -> Result<(), ConfigError> {
         check(!self.models.is_empty(), "models", "at least one model is required")?;
         let mut names = HashSet::new();
@@ -294,6 +356,17 @@ impl GatewayConfig {
         }
         if let Some(window) = entry.context_window {
             check(window > 0, &format!("{chain}[{j}].context_window"), "must be a number of tokens greater than 0")?;
+        }
+        if let Some(price) = entry.price {
+            for (field, usd) in
+                [("input_usd_per_mtok", price.input_usd_per_mtok), ("output_usd_per_mtok", price.output_usd_per_mtok)]
+            {
+                check(
+                    usd.is_finite() && (0.0..1e6).contains(&usd),
+                    &format!("{chain}[{j}].price.{field}"),
+                    format!("must be US dollars per million tokens, from 0 to 1,000,000, found {usd}"),
+                )?;
+            }
         }
         Ok(())
     }
@@ -853,6 +926,46 @@ mod tests {
                 ),
                 "drills[0].class",
                 "not a drill class",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""budgets": [{"id": "x", "tokens": 10, "window_ms": 0}], "models""#),
+                "budgets[0].window_ms",
+                "greater than 0",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""budgets": [{"id": "x", "window_ms": 10}], "models""#),
+                "budgets[0].tokens",
+                "in tokens or in usd",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""budgets": [{"id": "x", "tokens": 1, "usd": 1, "window_ms": 10}], "models""#),
+                "budgets[0].usd",
+                "not both",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""budgets": [{"id": "x", "tokens": 1, "window_ms": 10}, {"id": "x", "tokens": 1, "window_ms": 10}], "models""#),
+                "budgets[1].id",
+                "duplicate budget id",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""budgets": [{"id": "x", "tokens": 1, "window_ms": 10, "model": "n"}], "models""#),
+                "budgets[0].model",
+                "unknown model \"n\"; known models: m",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""budgets": [{"id": "x", "usd": 1, "window_ms": 10}], "models""#),
+                "models[0].backend_map[0].price",
+                "counts US dollars",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""budgets": [{"id": "x", "tokens": 1, "window_ms": 10, "api_key": "k", "api_key_env": "K"}], "models""#),
+                "budgets[0].api_key_env",
+                "not both",
+            ),
+            (
+                GOOD.replace(r#"{"provider": "a"}"#, r#"{"provider": "a", "price": {"input_usd_per_mtok": -1, "output_usd_per_mtok": 1}}"#),
+                "models[0].backend_map[0].price.input_usd_per_mtok",
+                "found -1",
             ),
             (
                 GOOD.replace(r#""models""#, r#""admin": {"token": "a b"}, "models""#),

@@ -9,7 +9,7 @@ Feature: Chaos experiments: the five faults the seed says to inject on purpose
   answer, which only validating the answer catches), prompt injection
   (known adversarial inputs, which the input guardrail blocks before any
   provider sees them) and cost explosion (a hundred times the usual volume,
-  which a budget stops: it comes with the budgets, and is not here yet).
+  which the key's spend budget stops within one answer of its limit).
 
   Background:
     Given model "gpt-4o" is served by "primary" then "secondary"
@@ -88,3 +88,17 @@ Feature: Chaos experiments: the five faults the seed says to inject on purpose
         | developer-mode              |
         | no-restrictions             |
         | chat-template               |
+
+  @requires-budgets
+  Rule: cost explosion: a hundred times a key's usual volume, all at once, is stopped by its budget, whose spend stays within one answer of its limit
+
+    Scenario: 200 requests at once where the key usually sends 2, against a budget of 20 answers
+      # Each answer is billed 17 tokens: 340 tokens are 20 answers. The
+      # providers answer after 50 ms, so the requests are all in flight
+      # together and a budget that counts only what has ended lets them all through.
+      Given budget "team-a-gpt-4o" lets API key "sk-team-a" spend 340 tokens on "gpt-4o" per 3600000 ms
+      And provider "primary" answers after 50 ms
+      When the client sends 200 chat completions for "gpt-4o" at once with API key "sk-team-a"
+      Then the providers billed API key "sk-team-a" at most 340 tokens and one answer
+      And at most 21 of the requests for "gpt-4o" with API key "sk-team-a" were served, and the rest refused
+      And no request with API key "sk-team-a" that was refused reached a provider

@@ -4,8 +4,9 @@ Feature: TC_R752_FAILOVER_006 No flapping between providers
   failover threshold do not make traffic switch back and forth. The switches are
   read black-box from which client requests reached the primary: traffic moves
   away when requests stop reaching it and back when they reach it again. Switch
-  times are the client's send times, only as precise as its pace (a request every
-  10 ms, slower on a loaded machine), hence the stated tolerance; the quiet period
+  times are when the first request after each switch reached a provider, only as
+  precise as the client's pace (a request every 10 ms, slower on a loaded
+  machine), hence the stated tolerance; the quiet period
   before a failback is measured at the provider, to the millisecond. Under the
   threshold there is no switch at all; over it, traffic moves away at most once and
   back at most once per open period (the stable period), and comes back only after
@@ -29,7 +30,7 @@ Feature: TC_R752_FAILOVER_006 No flapping between providers
     Given provider "primary" fails in the pattern "....xxxxxx" with status 503
     When the client keeps sending chat completions for "gpt-4o" every 10 ms for 2000 ms
     Then every response has status 200
-    And traffic moved away from "primary" and back at most once each per 400 ms, with 60 ms of tolerance
+    And traffic moved away from "primary" and back at most once each per 400 ms, with 100 ms of tolerance
     And traffic came back to "primary" only after 400 ms without a request it failed
     # 2000 ms hold at most 5 stable periods of 400 ms: at most 5 switches away and 5 back.
     And traffic switched away from and back to "primary" at most 10 times
@@ -38,7 +39,7 @@ Feature: TC_R752_FAILOVER_006 No flapping between providers
     Given provider "primary" fails every request with status 503 for 300 ms out of every 900 ms
     When the client keeps sending chat completions for "gpt-4o" every 10 ms for 2700 ms
     Then every response has status 200
-    And traffic moved away from "primary" and back at most once each per 400 ms, with 60 ms of tolerance
+    And traffic moved away from "primary" and back at most once each per 400 ms, with 100 ms of tolerance
     And traffic came back to "primary" only after 400 ms without a request it failed
     # 2700 ms hold at most 7 stable periods of 400 ms (rounded up): at most 7 switches each way.
     And traffic switched away from and back to "primary" at most 14 times

@@ -51,6 +51,8 @@ pub enum Outcome {
     NotRetried,
     /// No provider could serve it.
     Exhausted,
+    /// A spend budget it counts against was spent: nothing more was sent.
+    BudgetExceeded,
     /// No provider could serve it, and the answer kept for the same request did.
     FromCache,
     /// No provider could serve it, and the model's default answer did.
@@ -69,6 +71,7 @@ impl From<Outcome> for &'static str {
             Outcome::Withheld => "withheld",
             Outcome::NotRetried => "not_retried",
             Outcome::Exhausted => "exhausted",
+            Outcome::BudgetExceeded => "budget_exceeded",
             Outcome::FromCache => "served_from_cache",
             Outcome::DefaultAnswer => "default_answer",
             Outcome::ClientDisconnected => "client_disconnected",
@@ -357,6 +360,20 @@ pub enum EventKind {
         action: &'static str,
         /// The numbers behind it, in words.
         detail: String,
+    },
+    /// A spend budget was found spent for the first time in its window:
+    /// until it resets, what counts against it reaches no provider.
+    BudgetExhausted {
+        /// The budget's id.
+        budget: Arc<str>,
+        /// `tokens` or `usd`.
+        unit: &'static str,
+        /// Its limit, in its unit.
+        limit: f64,
+        /// What was spent in the window, in its unit.
+        spent: f64,
+        /// When it resets (Unix ms).
+        resets_at_ms: u64,
     },
     /// A request finished.
     Request {

@@ -77,6 +77,8 @@ pub struct Gateway<D = Standard> {
     sessions: Option<Arc<proxy::session::Sessions>>,
     /// Recent successful answers, the end of every chain, when configured.
     cache: Option<proxy::tail::Cache>,
+    /// Spend budgets, when configured.
+    budgets: Option<proxy::spend::Budgets>,
     /// One fallback activation rate per model, when watched.
     activation: Vec<Mutex<ActivationRate>>,
     idempotency: proxy::idempotency::Store,
@@ -139,12 +141,14 @@ impl<D: Decide> Gateway<D> {
         let seed = settings.policy.random_seed.unwrap_or_else(|| fastrand::u64(..));
         let rate_limits = settings.policy.health.is_some();
         let guards = proxy::guard::Guards::new(&config.guardrails)?;
-        let metrics = metrics::Metrics::new(&settings, guards.as_ref().map(|g| g.on()).unwrap_or_default());
+        let store = config.store.as_ref().map(store::Store::open).transpose()?.map(Arc::new);
+        let budgets = proxy::spend::Budgets::new(config, &settings, store.clone())?;
+        let metered: Vec<Arc<str>> = budgets.iter().flat_map(|b| b.all().iter().map(|b| b.id.clone())).collect();
+        let metrics = metrics::Metrics::new(&settings, guards.as_ref().map(|g| g.on()).unwrap_or_default(), &metered);
         let activation = match settings.fallback_rate {
             Some(config) => settings.routes.iter().map(|_| Mutex::new(ActivationRate::new(config))).collect(),
             None => Vec::new(),
         };
-        let store = config.store.as_ref().map(store::Store::open).transpose()?.map(Arc::new);
         let analytics = match &store {
             Some(store) => Some(
                 analytics::Analytics::open(&settings, store.clone())
@@ -170,6 +174,7 @@ impl<D: Decide> Gateway<D> {
             analytics,
             sessions,
             cache: config.cache.as_ref().map(proxy::tail::Cache::new),
+            budgets,
             budget,
             settings,
             breakers,
@@ -375,6 +380,7 @@ async fn background<D: Decide>(gateway: Arc<Gateway<D>>) {
         prewarm::drive(gateway.clone()),
         monitoring::drive(gateway.clone()),
         proxy::session::drive(gateway.clone()),
+        proxy::spend::drive(gateway.clone()),
         drills::schedule(gateway),
     );
 }

@@ -28,12 +28,13 @@ type Labels = Vec<(&'static str, String)>;
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// Every outcome a request can end with, as metrics name them.
-const OUTCOMES: [Outcome; 13] = [
+const OUTCOMES: [Outcome; 14] = [
     Outcome::Served,
     Outcome::ClientError,
     Outcome::Withheld,
     Outcome::NotRetried,
     Outcome::Exhausted,
+    Outcome::BudgetExceeded,
     Outcome::FromCache,
     Outcome::DefaultAnswer,
     Outcome::ClientDisconnected,
@@ -66,6 +67,10 @@ pub(crate) struct Metrics {
     guardrails: Vec<(Guardrail, Histogram, [Counter; 3])>,
     /// Answers the judge provider did not score, when one is configured.
     judge_failures: Option<Counter>,
+    /// Per budget, in config order: requests it refused.
+    budget_refusals: Vec<Counter>,
+    budget_spent: Family<Labels, FloatGauge>,
+    budget_limit: Family<Labels, FloatGauge>,
 }
 
 /// What a guardrail did, as counted.
@@ -89,7 +94,7 @@ fn latency_histogram() -> Histogram {
 
 impl Metrics {
     /// Every metric of a gateway configured with `settings`, at zero.
-    pub fn new(settings: &Settings, guardrails: Vec<Guardrail>) -> Self {
+    pub fn new(settings: &Settings, guardrails: Vec<Guardrail>, budgets: &[Arc<str>]) -> Self {
         let mut registry = Registry::with_prefix("failover");
         let requests = Family::<Labels, Counter>::default();
         let failovers = Family::<Labels, Counter>::default();
@@ -203,7 +208,27 @@ impl Metrics {
                 (g, guard_time.get_or_create(&vec![name()]).clone(), GUARDRAIL_ACTIONS.map(action))
             })
             .collect();
+        let (refusals, budget_spent, budget_limit) =
+            (Family::<Labels, Counter>::default(), Family::default(), Family::default());
+        if !budgets.is_empty() {
+            registry.register(
+                "budget_refusals",
+                "Requests refused because a spend budget was spent, by budget",
+                refusals.clone(),
+            );
+            registry.register(
+                "budget_spent",
+                "What a spend budget has spent in its current window, in its unit",
+                budget_spent.clone(),
+            );
+            registry.register("budget_limit", "A spend budget's limit per window, in its unit", budget_limit.clone());
+        }
+        let budget_refusals =
+            budgets.iter().map(|b| refusals.get_or_create(&vec![("budget", b.to_string())]).clone()).collect();
         Self {
+            budget_refusals,
+            budget_spent,
+            budget_limit,
             guardrails,
             judge_failures,
             registry,
@@ -250,6 +275,13 @@ impl Metrics {
         }
     }
 
+    /// Counts a request refused by budget `budget` (its position in the config).
+    pub fn budget_refused(&self, budget: usize) {
+        if let Some(counter) = self.budget_refusals.get(budget) {
+            counter.inc();
+        }
+    }
+
     /// Records that `guardrail` took `seconds` to check a request or answer.
     pub fn guardrail(&self, guardrail: Guardrail, seconds: f64) {
         if let Some((_, time, _)) = self.guardrails.iter().find(|(g, _, _)| *g == guardrail) {
@@ -289,6 +321,11 @@ impl Metrics {
                 self.fallback_level.get_or_create(&labels).set(i64::from(*level == l));
             }
         }
+        for (budget, unit, spent, limit) in &state.budgets {
+            let labels = vec![("budget", budget.to_string()), ("unit", (*unit).to_owned())];
+            self.budget_spent.get_or_create(&labels).set(*spent);
+            self.budget_limit.get_or_create(&labels).set(*limit);
+        }
         let mut text = String::new();
         // Writing to a String cannot fail.
         let _ = encode(&mut text, &self.registry);
@@ -311,6 +348,8 @@ pub(crate) struct Scraped {
     pub providers: Vec<ProviderState>,
     /// (model, fallback activation ratio, level), for models whose rate is watched.
     pub fallback_rates: Vec<(Arc<str>, f64, Level)>,
+    /// (budget, unit, spent in the current window, limit), for every budget.
+    pub budgets: Vec<(Arc<str>, &'static str, f64, f64)>,
 }
 
 #[cfg(test)]

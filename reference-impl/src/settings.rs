@@ -40,6 +40,8 @@ pub struct Hop {
     pub upstream: usize,
     /// Model name to send instead of the client's, if the chain maps it.
     pub model: Option<Arc<str>>,
+    /// What its provider charges, in picodollars per token.
+    pub price: failover_policy::spend::Price,
 }
 
 /// A model and its chain.
@@ -270,7 +272,11 @@ impl Settings {
             }
             let hops = entries
                 .iter()
-                .map(|e| Hop { upstream: index[e.provider.as_str()], model: e.model.as_deref().map(Arc::from) })
+                .map(|e| Hop {
+                    upstream: index[e.provider.as_str()],
+                    model: e.model.as_deref().map(Arc::from),
+                    price: e.price.map(picodollars).unwrap_or_default(),
+                })
                 .collect();
             let windows = entries.iter().map(|e| e.context_window).collect();
             let own = m.backend_map.len();
@@ -427,6 +433,17 @@ impl Settings {
     /// The provider at chain position `hop` of `route`.
     pub fn provider_of(&self, route: usize, hop: usize) -> &Upstream {
         &self.upstreams[self.routes[route].hops[hop].upstream]
+    }
+}
+
+/// A price in US dollars per million tokens, in picodollars per token.
+fn picodollars(price: failover_contract::PriceConfig) -> failover_policy::spend::Price {
+    // Validated to below 1,000,000 dollars per million tokens: at most 1e12
+    // picodollars a token, well within u64.
+    let per_token = |usd_per_mtok: f64| (usd_per_mtok * 1e6).round() as u64;
+    failover_policy::spend::Price {
+        input: per_token(price.input_usd_per_mtok),
+        output: per_token(price.output_usd_per_mtok),
     }
 }
 

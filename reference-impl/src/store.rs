@@ -19,6 +19,8 @@ use serde::de::DeserializeOwned;
 const EPISODES: TableDefinition<u64, &[u8]> = TableDefinition::new("episodes");
 /// Sessions: session id → JSON record.
 const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+/// Each spend budget's window and spend, by budget id.
+const BUDGETS: TableDefinition<&str, &[u8]> = TableDefinition::new("budgets");
 
 /// An open store.
 pub(crate) struct Store {
@@ -58,6 +60,7 @@ impl Store {
         let tx = self.db.begin_write()?;
         tx.open_table(EPISODES)?;
         tx.open_table(SESSIONS)?;
+        tx.open_table(BUDGETS)?;
         tx.commit()?;
         Ok(())
     }
@@ -115,6 +118,37 @@ impl Store {
         let write = || -> Result<(), redb::Error> {
             let tx = self.db.begin_write()?;
             tx.open_table(SESSIONS)?.insert(id, record)?;
+            tx.commit()?;
+            Ok(())
+        };
+        write().map_err(|e| format!("cannot write to the store {}: {e}", self.path))
+    }
+
+    /// Every spend budget's record, by id.
+    pub fn budgets(&self) -> Result<Vec<(String, Vec<u8>)>, String> {
+        let read = || -> Result<Vec<(String, Vec<u8>)>, redb::Error> {
+            let tx = self.db.begin_read()?;
+            let table = tx.open_table(BUDGETS)?;
+            let mut rows = Vec::new();
+            for row in table.iter()? {
+                let (id, record) = row?;
+                rows.push((id.value().to_owned(), record.value().to_vec()));
+            }
+            Ok(rows)
+        };
+        read().map_err(|e| format!("the store {} cannot be read: {e}", self.path))
+    }
+
+    /// Writes every spend budget's record in one transaction, durably.
+    pub fn put_budgets(&self, rows: &[(&str, Vec<u8>)]) -> Result<(), String> {
+        let write = || -> Result<(), redb::Error> {
+            let tx = self.db.begin_write()?;
+            {
+                let mut table = tx.open_table(BUDGETS)?;
+                for (id, record) in rows {
+                    table.insert(*id, record.as_slice())?;
+                }
+            }
             tx.commit()?;
             Ok(())
         };

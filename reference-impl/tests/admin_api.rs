@@ -78,6 +78,18 @@ fn a_token_variable_that_is_not_set_is_a_config_error_naming_it() {
     assert!(error.contains("admin.token_env") && error.contains("FAILOVER_TEST_ADMIN_TOKEN_NEVER_SET"), "{error}");
 }
 
+#[test]
+fn a_budget_key_variable_that_is_not_set_is_a_config_error_naming_it() {
+    let mut config = config("{}");
+    let budget = r#"{"id": "b", "api_key_env": "FAILOVER_TEST_BUDGET_KEY_NEVER_SET", "tokens": 10, "window_ms": 1000}"#;
+    config.budgets = vec![serde_json::from_str(budget).expect("a budget")];
+    let error = Gateway::new(&config, Options::default()).err().expect("refused").to_string();
+    assert!(
+        error.contains("budgets[0].api_key_env") && error.contains("FAILOVER_TEST_BUDGET_KEY_NEVER_SET"),
+        "{error}"
+    );
+}
+
 /// `POST path` with `body` and the token: the status and the answer.
 async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).await.expect("connects");

@@ -298,6 +298,7 @@ pub fn relayed_unchanged(exchange: &Exchange, provider: &MockProvider) -> Result
 
 pub mod admin;
 pub mod analytics;
+pub mod budget;
 pub mod drills;
 pub mod events;
 pub mod failback;

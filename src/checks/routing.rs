@@ -12,9 +12,9 @@ fn ms(d: Duration) -> f64 {
 
 /// Consecutive switches the same way are at least `period` apart (less
 /// `tolerance`): traffic left the provider at most once, and came back at most
-/// once, per period. Switch times are the client's send times, so they are only
-/// as precise as the pace of its requests: the tolerance covers one pacing
-/// interval and more.
+/// once, per period. Switch times are when the first request of each run
+/// reached a provider, so they are only as precise as the pace of the
+/// requests: the tolerance covers one pacing interval and more.
 pub fn at_most_one_switch_each_way_per(
     switches: &Switches,
     provider: &str,

@@ -99,7 +99,15 @@ impl Assembly for Variant {
                 None => interposer::Interposers::default(),
             };
             let policy = Wrong::new(defect);
-            let gateway = Gateway::with_policy(&config, Options::default(), policy)
+            // Building the gateway reads its store and loads tokenizers:
+            // blocking work, kept off the runtime that drives other scenarios.
+            let built = {
+                let config = config.clone();
+                tokio::task::spawn_blocking(move || Gateway::with_policy(&config, Options::default(), policy))
+            };
+            let gateway = built
+                .await
+                .map_err(|e| format!("building the gateway failed: {e}"))?
                 .map_err(|e| format!("the gateway refused its config: {e}"))?;
             let app = self.layers(proxy::app(gateway.clone()), &config);
             let running = serve_app(gateway, app, listener).map_err(|e| format!("cannot serve: {e}"))?;

@@ -19,6 +19,7 @@ use reference_gateway::policy::guard::{Author, Found, Injection, PiiConfig, PiiK
 use reference_gateway::policy::learning::{Adjustment, Bounds};
 use reference_gateway::policy::session::{ContextPolicy, Fit, Overflow, Sizes};
 use reference_gateway::policy::soft::{Asked, Finding, Reading as SoftReading, SoftClass, SoftConfig, Why};
+use reference_gateway::policy::spend::{Allowance, Ended, Hold, Ledger, Spent, Usage};
 use reference_gateway::policy::stream::{Read, Step};
 use reference_gateway::policy::tail::{self, CacheRule, Tail};
 use reference_gateway::policy::{
@@ -216,6 +217,18 @@ pub enum Defect {
     CachesEverything,
     /// Gives the default answer even when a cached one is fresh.
     DefaultBeforeCache,
+    /// Counts what budgets spend but never refuses a request.
+    IgnoresBudgets,
+    /// Looks only at what has been spent before sending: attempts in flight
+    /// hold nothing of their budgets.
+    HoldsNothing,
+    /// Charges a failed attempt nothing: retries and failovers are free.
+    FreeRetries,
+    /// Never starts a new window: a spent budget stays spent.
+    BudgetsNeverReset,
+    /// Charges every answer what was held for it, never the usage its
+    /// provider reported.
+    IgnoresUsage,
 }
 
 impl Defect {
@@ -231,6 +244,11 @@ impl Defect {
         }
         name
     }
+}
+
+/// `allowance` with one window that never ends.
+fn forever(allowance: &Allowance) -> Allowance {
+    Allowance { window_ms: u64::MAX, ..*allowance }
 }
 
 /// The most digits in `text` in a row, single spaces and dashes between
@@ -523,6 +541,34 @@ impl Decide for Wrong {
 
     fn session_expired(&self, last_used_ms: u64, now_ms: u64, idle_ms: u64) -> bool {
         !self.has(Defect::SessionsNeverExpire) && Standard.session_expired(last_used_ms, now_ms, idle_ms)
+    }
+
+    fn reserve(&self, ledger: &mut Ledger, allowance: &Allowance, estimate: u64, now_ms: u64) -> Result<Hold, Spent> {
+        match self.defect {
+            Some(Defect::IgnoresBudgets) => Ok(Hold::NONE),
+            Some(Defect::HoldsNothing) => Standard.reserve(ledger, allowance, 0, now_ms),
+            // It says when the window ends, as the standard policy does, but
+            // never starts the next one.
+            Some(Defect::BudgetsNeverReset) => Standard
+                .reserve(ledger, &forever(allowance), estimate, now_ms)
+                .map_err(|spent| Spent { resets_at_ms: allowance.resets_at(now_ms), ..spent }),
+            _ => Standard.reserve(ledger, allowance, estimate, now_ms),
+        }
+    }
+
+    fn settle(&self, ledger: &mut Ledger, allowance: &Allowance, hold: Hold, cost: u64, now_ms: u64) {
+        match self.defect {
+            Some(Defect::BudgetsNeverReset) => Standard.settle(ledger, &forever(allowance), hold, cost, now_ms),
+            _ => Standard.settle(ledger, allowance, hold, cost, now_ms),
+        }
+    }
+
+    fn charge(&self, estimate: Usage, ended: Ended) -> Usage {
+        match ended {
+            Ended::Failed if self.has(Defect::FreeRetries) => Usage::default(),
+            Ended::Answered(_) if self.has(Defect::IgnoresUsage) => estimate,
+            _ => Standard.charge(estimate, ended),
+        }
     }
 
     fn stream_step(&self, read: Read, finished_seen: bool) -> Step {

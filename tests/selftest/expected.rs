@@ -177,6 +177,20 @@ const TAIL_VARIETY: &str =
     "FALLBACK_TAIL: the answer to a request asking for variety is not kept, and the default answer serves instead";
 const TAIL_COUNTED: &str = "FALLBACK_TAIL: answers from the end of the chain are counted as such";
 
+/// The scenarios of spend budgets.
+const BUDGET_SPENT: &str = "SPEND_BUDGETS: a key's token budget serves until it is spent, then refuses with 429 naming the budget and its reset, and nothing more reaches a provider";
+const BUDGET_OWN: &str = "SPEND_BUDGETS: a spent budget holds only its own key and model";
+const BUDGET_RETRIES: &str = "SPEND_BUDGETS: retries and failovers count against the budget: with the primary failing, fewer requests are served than the same budget serves without failures";
+const BUDGET_USD: &str =
+    "SPEND_BUDGETS: a budget in US dollars counts each answer at the price of the provider and model that gave it";
+const BUDGET_REFILL: &str = "SPEND_BUDGETS: a spent budget refills when its window ends, at the reset its refusal stated (a 1000 ms window, 100 ms of tolerance)";
+const BUDGET_LISTED: &str = "SPEND_BUDGETS: the gateway lists what a budget has spent, by the providers' usage";
+const BUDGET_COUNTED: &str =
+    "SPEND_BUDGETS: requests a budget refuses are counted per budget, and its first refusal is logged";
+const BUDGET_RESTART: &str = "SPEND_BUDGETS: a spent budget stays spent across a restart of the gateway";
+const BUDGET_BURST: &str =
+    "CHAOS_EXPERIMENTS: 200 requests at once where the key usually sends 2, against a budget of 20 answers";
+
 pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NeverFailOver,
@@ -1130,6 +1144,39 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (Defect::StaleCache, &[TAIL_STALE]),
     (Defect::CachesEverything, &[TAIL_VARIETY]),
     (Defect::DefaultBeforeCache, &[TAIL_CACHED, TAIL_COUNTED]),
+    // Budgets: without refusals every budget scenario but the listing fails
+    // (the spend is still counted); holding nothing lets a burst through;
+    // free retries serve more with a failing primary; a budget that never
+    // resets never refills; charging what was held, not the provider's
+    // usage, spends a budget long before the providers billed it.
+    (
+        Defect::IgnoresBudgets,
+        &[
+            BUDGET_SPENT,
+            BUDGET_OWN,
+            BUDGET_RETRIES,
+            BUDGET_USD,
+            BUDGET_REFILL,
+            BUDGET_COUNTED,
+            BUDGET_BURST,
+            BUDGET_RESTART,
+        ],
+    ),
+    (Defect::HoldsNothing, &[BUDGET_BURST]),
+    (Defect::FreeRetries, &[BUDGET_RETRIES]),
+    // Its ledger keeps its first window for good: the listing, which reads
+    // the current window, shows nothing spent.
+    (Defect::BudgetsNeverReset, &[BUDGET_REFILL, BUDGET_LISTED]),
+    // A spent budget's refusal is a 429 like any other error of the gateway.
+    (Defect::BareErrors, &[BUDGET_SPENT, BUDGET_OWN, BUDGET_USD, BUDGET_REFILL, BUDGET_RESTART]),
+    // Without failover the failing primary's requests get 503.
+    (Defect::NeverFailOver, &[BUDGET_RETRIES]),
+    (Defect::MetricsStandStill, &[BUDGET_COUNTED]),
+    // Without its store, or with a new one each start, a restart hands the
+    // spent budget back.
+    (Defect::NoStore, &[BUDGET_RESTART]),
+    (Defect::FreshStoreEachStart, &[BUDGET_RESTART]),
+    (Defect::IgnoresUsage, &[BUDGET_SPENT, BUDGET_USD, BUDGET_LISTED, BUDGET_COUNTED]),
     (Defect::MetricsStandStill, &[TAIL_COUNTED]),
     // The end of the chain answers once every provider was tried, once each.
     (Defect::NeverFailOver, &[TAIL_CACHED, TAIL_DEFAULT]),

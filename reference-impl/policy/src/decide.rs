@@ -23,6 +23,7 @@ use super::retry::{self, Next, RetryConfig};
 use super::routing::{self, Order, Selection, Tried};
 use super::session::{self, ContextPolicy, Fit, Overflow, Sizes};
 use super::soft::{self, Asked, Finding, Reading, SoftClass, SoftConfig};
+use super::spend::{self, Allowance, Ended, Hold, Ledger, Spent, Usage};
 use super::stall::{Overdue, Stall};
 use super::stream::{self, Read, Step};
 use super::tail::{self, CacheRule, Tail};
@@ -238,6 +239,23 @@ pub trait Decide: Send + Sync + 'static {
     fn session_expired(&self, last_used_ms: u64, now_ms: u64, idle_ms: u64) -> bool {
         session::expired(last_used_ms, now_ms, idle_ms)
     }
+
+    /// Holds `estimate` of a budget for an attempt at `now_ms`, unless the
+    /// budget is spent (see [`Ledger::reserve`]).
+    fn reserve(&self, ledger: &mut Ledger, allowance: &Allowance, estimate: u64, now_ms: u64) -> Result<Hold, Spent> {
+        ledger.reserve(allowance, estimate, now_ms)
+    }
+
+    /// Turns an ended attempt's hold into what it cost (see [`Ledger::settle`]).
+    fn settle(&self, ledger: &mut Ledger, allowance: &Allowance, hold: Hold, cost: u64, now_ms: u64) {
+        ledger.settle(allowance, hold, cost, now_ms);
+    }
+
+    /// What an attempt counted as `estimate` is charged once it `ended` (see
+    /// [`spend::charge`]).
+    fn charge(&self, estimate: Usage, ended: Ended) -> Usage {
+        spend::charge(estimate, ended)
+    }
 }
 
 /// The standard policy: every default of [`Decide`].
@@ -305,5 +323,12 @@ mod tests {
         assert!(Standard.drains(&failing) && Standard.warns(&failing), "{failing:?}");
         let mut stall = Stall::new(crate::StallConfig { after: Duration::from_millis(5), attempts: 1 });
         assert_eq!(Standard.overdue(&mut stall, now + Duration::from_millis(5), true), Overdue::Stalled);
+        let (allowance, mut ledger) = (Allowance { limit: 10, window_ms: 1_000 }, Ledger::default());
+        let hold = Standard.reserve(&mut ledger, &allowance, 4, 0).expect("unspent");
+        Standard.settle(&mut ledger, &allowance, hold, 10, 1);
+        assert_eq!(ledger.read(&allowance, 1), (10, 0));
+        assert!(Standard.reserve(&mut ledger, &allowance, 1, 2).is_err());
+        let estimate = Usage { prompt: 3, completion: 8 };
+        assert_eq!(Standard.charge(estimate, Ended::Failed), Usage { prompt: 3, completion: 0 });
     }
 }

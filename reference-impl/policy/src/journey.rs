@@ -322,6 +322,17 @@ impl<'a> Journey<'a> {
         self.route(decide, chain, now, draw)
     }
 
+    /// The attempt the journey gave leave for is not made, and no other will
+    /// be (its budget is spent): the permit goes back unjudged, so that a
+    /// half-open breaker's probe is not lost with it.
+    pub fn withdraw(&mut self, chain: &mut [Breaker], permit: Permit, now: Instant) {
+        let Some((hop, _)) = self.current.take() else { return };
+        if let Some(transition) = chain[hop].record(permit, Verdict::Ignored, now) {
+            self.decisions.push(Decision::Transition { hop, transition });
+        }
+        self.attempts = self.attempts.saturating_sub(1);
+    }
+
     /// A backoff ended at `now`: the same provider again, if its breaker still
     /// admits the call, else the next one.
     pub fn resume<D: Decide>(&mut self, decide: &D, chain: &mut [Breaker], now: Instant, draw: f64) -> Action {
@@ -507,6 +518,22 @@ mod tests {
         let end = journey.saturated(&Standard, &mut chain, permit, t0, 0.0);
         assert_eq!(end, Action::Exhausted { retry_at: None });
         assert_eq!(journey.attempts(), 0);
+    }
+
+    #[test]
+    fn a_withdrawn_attempt_is_uncounted_and_its_breaker_hears_nothing() {
+        let t0 = Instant::now();
+        let mut chain = breakers(2);
+        let mut journey = Journey::new(RETRY, t0 + 1_000 * MS, true, &[]);
+        let (_, permit) = attempt(journey.start(&Standard, &mut chain, t0, 0.0));
+        journey.withdraw(&mut chain, permit, t0);
+        assert_eq!(journey.attempts(), 0);
+        assert_eq!(chain[0].window_counts(t0), (0, 0));
+        assert_eq!(journey.drain().count(), 0, "no transition, no decision");
+        let (_, again) = attempt(journey.resume(&Standard, &mut chain, t0, 0.0));
+        journey.withdraw(&mut chain, again, t0);
+        journey.withdraw(&mut chain, again, t0);
+        assert_eq!(journey.attempts(), 0, "a second withdrawal of nothing changes nothing");
     }
 
     #[test]

@@ -26,6 +26,8 @@
 //! - [`session`]: how much of a gateway-side session a provider's window
 //!   takes, and when a session expires;
 //! - [`tail`]: the end of the fallback chain (a cached answer, a default one);
+//! - [`spend`]: spend budgets per API key and model, held before each
+//!   attempt so that a burst cannot overspend them;
 //! - [`guard`]: guardrails, what the gateway will not carry (prompts
 //!   too long, injection phrasings, personal data);
 //! - [`activation`]: the share of a model's requests its first provider
@@ -59,6 +61,7 @@ pub mod retry;
 pub mod routing;
 pub mod session;
 pub mod soft;
+pub mod spend;
 pub mod stall;
 pub mod stream;
 pub mod tail;

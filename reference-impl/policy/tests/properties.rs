@@ -47,6 +47,8 @@ mod session;
 mod sim;
 #[path = "properties/soft.rs"]
 mod soft;
+#[path = "properties/spend.rs"]
+mod spend;
 #[path = "properties/stall.rs"]
 mod stall;
 #[path = "properties/subjects.rs"]
@@ -735,4 +737,17 @@ fn p46_bites() {
     bites(session::cases(), |case| {
         session::fits_with_the_fewest_oldest_turns_dropped(&case, session::drops_one_too_many)
     });
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p47_a_budget_is_overspent_by_at_most_the_one_attempt_admitted_last(case in spend::cases()) {
+        spend::never_overshoots_by_more_than_one_attempt(&case, spend::standard).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p47_bites() {
+    bites(spend::cases(), |case| spend::never_overshoots_by_more_than_one_attempt(&case, spend::looks_only_at_spend));
 }

@@ -28,6 +28,12 @@ pub(crate) async fn metrics<D: Decide>(State(gateway): State<Arc<Gateway<D>>>) -
     for (route, reading) in crate::monitoring::readings(&gateway, now) {
         scraped.fallback_rates.push((gateway.settings.routes[route].model.clone(), reading.rate, reading.level));
     }
+    let now_ms = crate::proxy::tokens::unix_ms();
+    for budget in gateway.budgets.iter().flat_map(|b| b.all()) {
+        let (spent, _) = budget.read(now_ms);
+        let (spent, limit) = (budget.amount(spent), budget.amount(budget.allowance.limit));
+        scraped.budgets.push((budget.id.clone(), budget.unit_name(), spent, limit));
+    }
     let mut response = gateway.metrics.render(&scraped).into_response();
     response
         .headers_mut()

@@ -3,6 +3,7 @@
 //! dashboard's page and script hold no data and are open).
 pub(crate) mod analytics;
 pub(crate) mod auth;
+pub(crate) mod budgets;
 pub(crate) mod dashboard;
 pub(crate) mod drills;
 pub mod events;

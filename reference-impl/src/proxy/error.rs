@@ -202,6 +202,24 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "permission_error", "guardrail_bypass_denied", message.into())
     }
 
+    /// 429: a spend budget the request counts against is spent until it
+    /// resets, `resets_in_ms` from now; `limit` and `used` in words. When
+    /// requests in flight hold the rest (`held`), some may come back sooner,
+    /// and the client is told to retry in a second.
+    pub fn budget_exceeded(budget: &str, limit: &str, used: &str, resets_in_ms: u64, held: bool) -> Self {
+        let (secs, until) = match held {
+            false => (resets_in_ms.div_ceil(1_000).max(1), "it resets".to_owned()),
+            true => (1, "the requests in flight end and give back what they do not use, or it resets".to_owned()),
+        };
+        let message = format!(
+            "budget \"{budget}\" ({limit}) is spent: {used} in this window; nothing more is sent to a provider until {until} in {resets_in_ms} ms; retry after {secs} s"
+        );
+        Self {
+            retry_after_secs: Some(secs),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "insufficient_quota", "budget_exceeded", message)
+        }
+    }
+
     /// 400: `x-session-id` on a gateway that keeps no sessions.
     pub fn sessions_off() -> Self {
         let message =

@@ -104,7 +104,31 @@ pub async fn forward<D: Decide>(
                     let draw = rng.f64();
                     break 'attempt journey.saturated(&gateway.decide, &mut gateway.breakers(route), permit, now, draw);
                 };
-                let (attempted, utilisation) = match gateway.drills.hit(&gateway.decide, upstream, now, || rng.f64()) {
+                let holds = match &inbound.spending {
+                    None => None,
+                    Some(spending) => match spending.reserve(gateway, (route, hop), super::tokens::unix_ms()) {
+                        Ok(holds) => Some(holds),
+                        Err(refusal) => {
+                            journey.withdraw(&mut gateway.breakers(route), permit, now);
+                            trail.decided(journey.drain(), now);
+                            if let Some(kept) = kept.take() {
+                                return deliver(gateway, &inbound, endpoint, &mut trail, kept, journey.attempts(), now);
+                            }
+                            let response = refusal.answer(gateway, super::tokens::unix_ms(), now);
+                            trail.finish(
+                                Outcome::BudgetExceeded,
+                                response.status().as_u16(),
+                                None,
+                                journey.attempts(),
+                                now,
+                            );
+                            return response;
+                        }
+                    },
+                };
+                let drill = gateway.drills.hit(&gateway.decide, upstream, now, || rng.f64());
+                let sent = drill.is_none();
+                let (attempted, utilisation) = match drill {
                     Some(drill) => (drilled(gateway, &drill, now, journey.deadline()).await, None),
                     None => {
                         let closed_to = journey.excluded();
@@ -112,6 +136,10 @@ pub async fn forward<D: Decide>(
                     }
                 };
                 now = Instant::now();
+                if let (Some(spending), Some(holds)) = (&inbound.spending, holds) {
+                    let ended = spent(&attempted, sent);
+                    spending.settle(gateway, (route, hop), holds, ended, super::tokens::unix_ms());
+                }
                 let mut soft = judge_soft(gateway, endpoint, &inbound, &attempted, journey.deadline()).await;
                 if let Some(finding) = &soft {
                     trail.soft(hop, finding, now);
@@ -301,6 +329,23 @@ async fn drilled<D: Decide>(
         tokio::time::sleep_until(deadline.min(now + gateway.settings.policy.attempt_timeout).into()).await;
     }
     Attempted::Failed(drill.failure(), None)
+}
+
+/// How an attempt ended, for what its budgets charge it: an attempt a
+/// drill failed (not `sent`) or whose connection was refused reached no
+/// provider; a stream is charged what was held for it.
+fn spent(attempted: &Attempted, sent: bool) -> failover_policy::spend::Ended {
+    use failover_policy::spend::Ended;
+    match attempted {
+        Attempted::Failed(..) if !sent => Ended::NotSent,
+        Attempted::Failed(failure, _) if failure.cause == failover_policy::Cause::Refused => Ended::NotSent,
+        Attempted::Failed(..) => Ended::Failed,
+        Attempted::Stream(_) => Ended::Answered(None),
+        Attempted::Answer(answer, _) => match &answer.body {
+            AnswerBody::Complete(bytes) => super::spend::answered(bytes),
+            AnswerBody::Streaming(_) => Ended::Answered(None),
+        },
+    }
 }
 
 /// What a whole answer (`bytes`, its body) is: `Ok` with its class for one

@@ -62,13 +62,7 @@ impl Guards {
     /// tokenizer is loaded here, once per process, so that no request waits
     /// for it.
     pub fn new(config: &GuardrailsConfig) -> Result<Option<Self>, failover_contract::ConfigError> {
-        let prompt_length = config.prompt_length.as_ref().map(|l| {
-            let bpe = match l.encoding.as_str() {
-                "cl100k_base" => tiktoken_rs::cl100k_base_singleton(),
-                _ => tiktoken_rs::o200k_base_singleton(),
-            };
-            (l.max_tokens, bpe)
-        });
+        let prompt_length = config.prompt_length.as_ref().map(|l| (l.max_tokens, super::tokens::encoding(&l.encoding)));
         let injection = match &config.prompt_injection {
             None => None,
             Some(i) => Some(Injection::new(&i.patterns).map_err(|(at, e)| {

@@ -13,9 +13,11 @@ pub(crate) mod schemas;
 mod server;
 pub(crate) mod session;
 pub(crate) mod soft;
+pub(crate) mod spend;
 pub mod sse;
 pub(crate) mod stall;
 pub(crate) mod tail;
+pub(crate) mod tokens;
 pub(crate) mod trail;
 pub mod upstream;
 

@@ -30,6 +30,8 @@ pub struct Inbound {
     /// Its gateway-side session, when it names one (`x-session-id`): then
     /// `body` is the session's whole context.
     pub(crate) session: Option<std::sync::Arc<super::session::Turn>>,
+    /// The spend budgets it counts against, if any applies.
+    pub(crate) spending: Option<super::spend::Spending>,
     model_span: Range<usize>,
 }
 
@@ -77,6 +79,7 @@ impl Inbound {
             unguarded: false,
             redacted: false,
             session: None,
+            spending: None,
             model_span,
             body,
         })

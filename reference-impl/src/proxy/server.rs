@@ -26,6 +26,7 @@ pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
         .route("/admin/events", get(admin::events::events::<D>))
         .route("/admin/providers", get(admin::providers::providers::<D>))
         .route("/admin/analytics", get(admin::analytics::analytics::<D>))
+        .route("/admin/budgets", get(admin::budgets::budgets::<D>))
         .route("/admin/drills", post(admin::drills::create::<D>).get(admin::drills::list::<D>))
         .route("/admin/drills/{id}", get(admin::drills::one::<D>))
         .route("/admin/dashboard/stream", get(admin::dashboard::stream::<D>));
@@ -82,6 +83,7 @@ async fn serve<D: Decide>(gateway: &Arc<Gateway<D>>, request: Request, endpoint:
     if let Err(refused) = super::session::open(gateway, &parts.headers, route, endpoint, &mut inbound).await {
         return refused;
     }
+    inbound.spending = super::spend::open(gateway, &parts.headers, route, endpoint, &inbound.body);
     // A whole answer's turn is written back here; a stream's, as it ends.
     let session = inbound.session.clone().filter(|_| !inbound.stream);
     let redacted = inbound.redacted;

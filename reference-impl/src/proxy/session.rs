@@ -11,7 +11,7 @@
 //! session, never an empty history.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -42,8 +42,6 @@ pub const TURNS: &str = "x-failover-session-turns";
 /// Response header: the oldest turns left out to fit the serving provider's window.
 pub const DROPPED: &str = "x-failover-session-dropped-turns";
 
-/// Tokens a message costs beyond its texts (role and framing).
-const PER_MESSAGE: u64 = 4;
 /// The longest session id.
 const MAX_ID: usize = 128;
 
@@ -102,10 +100,7 @@ pub(crate) struct Turn {
 impl Sessions {
     /// The sessions `config` keeps in `store`.
     pub fn new(config: &SessionsConfig, store: Arc<Store>) -> Arc<Self> {
-        let bpe = match config.encoding.as_str() {
-            "cl100k_base" => tiktoken_rs::cl100k_base_singleton(),
-            _ => tiktoken_rs::o200k_base_singleton(),
-        };
+        let bpe = super::tokens::encoding(&config.encoding);
         Arc::new(Self {
             idle_ms: config.idle_timeout_ms,
             kept_ms: config.expired_kept_ms,
@@ -166,23 +161,7 @@ impl Sessions {
     }
 
     fn tokens(&self, message: &Value) -> u64 {
-        let mut tokens = PER_MESSAGE;
-        let mut count = |text: &str| tokens += self.bpe.encode_ordinary(text).len() as u64;
-        match &message["content"] {
-            Value::String(text) => count(text),
-            Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).for_each(&mut count),
-            _ => {}
-        }
-        if let Some(refusal) = message["refusal"].as_str() {
-            count(refusal);
-        }
-        for call in message["tool_calls"].as_array().into_iter().flatten() {
-            [&call["function"]["name"], &call["function"]["arguments"]]
-                .into_iter()
-                .filter_map(Value::as_str)
-                .for_each(&mut count);
-        }
-        tokens
+        super::tokens::message(self.bpe, message)
     }
 }
 
@@ -192,9 +171,7 @@ impl Record {
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
+use super::tokens::unix_ms as now_ms;
 
 /// Opens the session the request names in `x-session-id`, if it names one:
 /// the request's body becomes the whole context, and its turn holds the
