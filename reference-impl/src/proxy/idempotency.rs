@@ -5,7 +5,8 @@
 //! A key is claimed when its first request starts. While it runs, a repeat gets
 //! 409; once it has an answer worth keeping (2xx, or the client's own 4xx), a
 //! repeat with the same body gets that answer for `window`, and a repeat with a
-//! different body gets 422. An answer not worth keeping (the gateway's 5xx)
+//! different body gets 422. An answer not worth keeping (the gateway's 5xx, or a
+//! 429: a spent budget, to try again after it resets)
 //! releases the key, so the client may try again. At most `capacity` keys are
 //! kept; the oldest go first.
 use std::collections::hash_map::DefaultHasher;

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use http::{HeaderValue, Method, Uri};
+use http::{HeaderValue, Method, StatusCode, Uri};
 use http_body_util::LengthLimitError;
 use serde_json::json;
 use std::time::Instant;
@@ -155,7 +155,8 @@ async fn with_idempotency_key<D: Decide>(
     }
     let response = forward(gateway, route, inbound, endpoint).await;
     let status = response.status();
-    if !(status.is_success() || status.is_client_error()) {
+    // A 429 (a spent budget) says to come back later: not an answer to keep.
+    if !(status.is_success() || status.is_client_error()) || status == StatusCode::TOO_MANY_REQUESTS {
         gateway.idempotency.release(&key);
         return response;
     }
