@@ -326,10 +326,6 @@ impl Scene {
         self.send_many_shaped(count, kind, model, &RequestOptions::default()).await
     }
 
-    async fn send_one(&mut self, kind: RequestKind, model: &str) -> Result<&Exchange, String> {
-        self.send_shaped(kind, model, &RequestOptions::default()).await
-    }
-
     /// Sends one request of `kind` for `model`, shaped by `options`.
     pub async fn send_shaped(
         &mut self,
@@ -440,6 +436,17 @@ impl Scene {
         model: &str,
         every: Duration,
         within: Duration,
+        done: impl AsyncFnMut(&Scene) -> Result<bool, String>,
+    ) -> Result<(), String> {
+        self.send_shaped_until((kind, model, &RequestOptions::default()), every, within, done).await
+    }
+
+    /// [`Scene::send_until_checked`] with requests shaped by `options`.
+    pub async fn send_shaped_until(
+        &mut self,
+        (kind, model, options): (RequestKind, &str, &RequestOptions),
+        every: Duration,
+        within: Duration,
         mut done: impl AsyncFnMut(&Scene) -> Result<bool, String>,
     ) -> Result<(), String> {
         let first = self.exchanges.len();
@@ -448,7 +455,7 @@ impl Scene {
         pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             pace.tick().await;
-            self.send_one(kind, model).await?;
+            self.send_shaped(kind, model, options).await?;
             self.batch = first..self.exchanges.len();
             if done(self).await? {
                 return Ok(());

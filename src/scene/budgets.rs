@@ -114,26 +114,8 @@ impl Scene {
         status: u16,
     ) -> Result<(), String> {
         let options = super::RequestOptions { headers: vec![bearer(key)], ..Default::default() };
-        let first = self.exchanges.len();
-        let deadline = std::time::Instant::now() + within;
-        let mut pace = tokio::time::interval(every);
-        pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            pace.tick().await;
-            let got = self.send_shaped(kind, model, &options).await?.status;
-            self.batch = first..self.exchanges.len();
-            if got == status {
-                return Ok(());
-            }
-            if std::time::Instant::now() >= deadline {
-                let last = self.exchanges.last().map(client::Exchange::describe).unwrap_or_default();
-                return Err(format!(
-                    "no request got status {status} within {} ms; {} sent, the last: {last}",
-                    within.as_millis(),
-                    self.batch.len()
-                ));
-            }
-        }
+        let got = async |s: &Scene| Ok(s.last()?.status == status);
+        self.send_shaped_until((kind, model, &options), every, within, got).await
     }
 
     /// The journal of every provider, by id.

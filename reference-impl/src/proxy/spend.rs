@@ -270,7 +270,7 @@ impl Spending {
         (route, hop): (usize, usize),
         now_ms: u64,
     ) -> Result<Holds, Refusal> {
-        let budgets = &gateway.budgets.as_ref().expect("spending comes from budgets").budgets;
+        let budgets = all(gateway);
         let price = gateway.settings.routes[route].hops[hop].price;
         let mut holds = Vec::with_capacity(self.budgets.len());
         for &i in &self.budgets {
@@ -293,7 +293,7 @@ impl Spending {
 
     /// Gives back what `holds` held, nothing spent: the attempt was not made.
     fn release<D: Decide>(&self, gateway: &Gateway<D>, holds: Holds, now_ms: u64) {
-        let budgets = &gateway.budgets.as_ref().expect("spending comes from budgets").budgets;
+        let budgets = all(gateway);
         for (i, hold) in holds.0 {
             let budget = &budgets[i];
             let mut ledger = budget.ledger.lock().unwrap_or_else(|e| e.into_inner());
@@ -324,6 +324,12 @@ impl Spending {
     }
 }
 
+/// Every budget of `gateway`, which has some: a request's spending and a
+/// refusal come from them.
+fn all<D: Decide>(gateway: &Gateway<D>) -> &[Budget] {
+    &gateway.budgets.as_ref().expect("spending comes from budgets").budgets
+}
+
 /// How an attempt whose answer body is `body` ended, for what it is
 /// charged: with the provider's `usage`, if it gave one.
 pub(crate) fn answered(body: &[u8]) -> Ended {
@@ -334,7 +340,7 @@ pub(crate) fn answered(body: &[u8]) -> Ended {
 impl Refusal {
     /// The 429 the client gets, and the budget's event once a window.
     pub fn answer<D: Decide>(&self, gateway: &Gateway<D>, now_ms: u64, now: std::time::Instant) -> Response {
-        let budget = &gateway.budgets.as_ref().expect("a refusal comes from budgets").budgets[self.budget];
+        let budget = &all(gateway)[self.budget];
         gateway.metrics.budget_refused(self.budget);
         let window = budget.allowance.window(now_ms) + 1;
         if budget.announced.swap(window, Ordering::Relaxed) != window {
