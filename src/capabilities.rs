@@ -119,6 +119,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "budget-listing",
         "lists every spend budget's limit, spend by the providers' usage and reset at GET /admin/budgets",
     ),
+    (
+        "slos",
+        "tracks service level objectives per model over sliding windows (slos): availability, goodput, time-to-first-token p95, soft-failure rate and cost per useful answer, each with its target, current value and error-budget burn rate at GET /admin/slo, an slo_breach event when one is breached and slo_recovered when it no longer is",
+    ),
 ];
 
 /// The capabilities of the bundled reference gateway.
@@ -158,6 +162,7 @@ pub const BUNDLED: &[&str] = &[
     "budgets",
     "budget-listing",
     "fallback-tail",
+    "slos",
 ];
 
 /// The tag prefix that names a required capability.

@@ -89,6 +89,8 @@ pub struct Draft {
     pub cache: Option<failover_contract::CacheConfig>,
     /// The spend budgets.
     pub budgets: Vec<failover_contract::SpendBudgetConfig>,
+    /// The service level objectives.
+    pub slos: Vec<failover_contract::SloConfig>,
     /// Each provider's region, where the scenario names one.
     pub regions: BTreeMap<String, String>,
     /// Each provider's bound on requests at once, where the scenario sets one.
@@ -141,6 +143,7 @@ impl Default for Draft {
             sessions: None,
             cache: None,
             budgets: Vec::new(),
+            slos: Vec::new(),
             regions: BTreeMap::new(),
             provider_limits: BTreeMap::new(),
             admin: AdminConfig {
@@ -191,6 +194,7 @@ impl Draft {
             sessions: self.sessions.clone(),
             cache: self.cache,
             budgets: self.budgets.clone(),
+            slos: self.slos.clone(),
         }
     }
 }

@@ -15,7 +15,9 @@ use crate::gateway::GatewayUnderTest;
 use crate::mock::MockProvider;
 
 mod budgets;
+mod slos;
 pub use budgets::Limit;
+pub use slos::Targets as SloTargets;
 
 /// A number a scenario measured, kept for the report.
 #[derive(Clone, Debug, PartialEq)]

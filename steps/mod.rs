@@ -21,6 +21,7 @@ mod requests;
 mod responses;
 mod sessions;
 mod sla;
+mod slos;
 mod soft;
 mod tail;
 mod world;

@@ -165,3 +165,30 @@ impl FromStr for Numbers {
             .map(Numbers)
     }
 }
+
+/// An SLO's targets: `availability 0.9 and a time-to-first-token p95 of 150 ms`.
+#[derive(Debug, Parameter)]
+#[param(
+    name = "slo_targets",
+    regex = r"(?:availability |goodput |a soft-failure rate |a time-to-first-token p95 |a cost per useful answer )[^,]*?(?:(?:, | and )(?:availability |goodput |a soft-failure rate |a time-to-first-token p95 |a cost per useful answer )[^,]*?)*"
+)]
+pub struct SloTargets(pub failover_conformance::scene::SloTargets);
+
+impl FromStr for SloTargets {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.parse().map(SloTargets)
+    }
+}
+
+/// Whether an SLO objective is breached: `breached` or `not breached`.
+#[derive(Debug, Parameter)]
+#[param(name = "breach", regex = r"breached|not breached")]
+pub struct Breach(pub bool);
+
+impl FromStr for Breach {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(Breach(s == "breached"))
+    }
+}

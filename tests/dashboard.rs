@@ -4,7 +4,7 @@
 //! address bar at once; it shows the primary closed; a fault is injected and
 //! the page shows the primary open, the breaker's decision and the fallback
 //! rate at its alert level, within a bound and without a reload, then a
-//! drill that was started; a screenshot goes to
+//! drill that was started and the availability SLO it breaches; a screenshot goes to
 //! `target/conformance/dashboard.png`. Without the token the page says so
 //! and asks for it.
 //!
@@ -38,6 +38,7 @@ fn config(primary: &MockProvider, secondary: &MockProvider) -> failover_contract
             "health": {"min_samples": 2}
         },
         "monitoring": {"fallback_rate": {"window_ms": 60000, "min_requests": 1}},
+        "slos": [{"id": "chat", "model": "gpt-4o", "window_ms": 60000, "min_requests": 1, "availability": 0.9}],
         "admin": {"token": TOKEN}
     });
     failover_contract::GatewayConfig::from_json(&text.to_string()).expect("a valid config")
@@ -54,6 +55,7 @@ const READ_PAGE: &str = r#"
         decisions: [...document.querySelectorAll('#decisions li')].map(li => li.dataset.type),
         level: (document.querySelector('#rates tr[data-model="gpt-4o"]') || {dataset: {}}).dataset.level || null,
         drills: [...document.querySelectorAll('#drills tr')].map(tr => tr.dataset.state),
+        slo: (document.querySelector('#slos tr[data-slo="chat"][data-objective="availability"]') || {dataset: {}}).dataset.state || null,
         url: location.href,
     };
 "#;
@@ -81,8 +83,11 @@ async fn the_dashboard_shows_a_provider_failing_live() {
 
     // With it, in the fragment: live, the primary closed, the token gone from the address.
     browser.client.goto(&format!("{base}/admin/dashboard#token={TOKEN}")).await.unwrap();
-    let page =
-        browser.until(READ_PAGE, Duration::from_secs(10), |p| p["status"] == "live" && p["primary"] == "closed").await;
+    let page = browser
+        .until(READ_PAGE, Duration::from_secs(10), |p| {
+            p["status"] == "live" && p["primary"] == "closed" && p["slo"] == "met"
+        })
+        .await;
     assert!(!page["url"].as_str().unwrap_or_default().contains(TOKEN), "the token left the address bar: {page}");
 
     primary.fail(Fault::Status { code: 503, headers: Vec::new(), body: None }, Schedule::Always).await.unwrap();
@@ -92,11 +97,19 @@ async fn the_dashboard_shows_a_provider_failing_live() {
     let opened = Instant::now();
     let page = browser.until(READ_PAGE, SHOWN_WITHIN, |p| p["primary"] == "open" && p["level"] == "alert").await;
     let shown = opened.elapsed();
+    // Every request fails on the drilled secondary while the primary is open:
+    // two failures among six answers breach availability's 90 %.
     let drill =
-        serde_json::json!({"provider": "secondary", "class": "server_error", "share": 0.5, "duration_ms": 60000});
+        serde_json::json!({"provider": "secondary", "class": "server_error", "share": 1.0, "duration_ms": 60000});
     let started = client.post(format!("{base}/admin/drills")).bearer_auth(TOKEN).json(&drill).send().await.unwrap();
     assert_eq!(started.status(), 201, "the drill starts");
     browser.until(READ_PAGE, SHOWN_WITHIN, |p| p["drills"] == serde_json::json!(["running"])).await;
+    for _ in 0..2 {
+        let body = serde_json::json!({"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]});
+        let answer = client.post(format!("{base}/api/v1/chat/completions")).json(&body).send().await.unwrap();
+        assert_eq!(answer.status(), 503, "no provider serves during the drill");
+    }
+    browser.until(READ_PAGE, SHOWN_WITHIN, |p| p["slo"] == "breached").await;
     assert!(
         page["decisions"].as_array().is_some_and(|d| d.iter().any(|t| t == "breaker_transition")),
         "the breaker's decision is listed: {page}"

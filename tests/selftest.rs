@@ -127,9 +127,14 @@ fn key(s: &ScenarioRecord) -> String {
     format!("{}: {}", s.case_id(), s.name)
 }
 
-/// Variants run at once: the runs mostly wait on timeouts, and a process-wide
-/// lock keeps `@serial` scenarios alone across runs.
+/// Variants run at once (`SELFTEST_AT_ONCE` overrides it): the runs mostly
+/// wait on timeouts, and a process-wide lock keeps `@serial` scenarios alone
+/// across runs.
 const AT_ONCE: usize = 2;
+
+fn at_once() -> usize {
+    std::env::var("SELFTEST_AT_ONCE").ok().and_then(|n| n.parse().ok()).filter(|n| *n > 0).unwrap_or(AT_ONCE)
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -153,15 +158,21 @@ async fn main() -> ExitCode {
         .await;
         (defect, expected, record, started.elapsed())
     }))
-    .buffered(AT_ONCE)
+    .buffered(at_once())
     .collect::<Vec<_>>()
     .await;
     let mut runs = runs;
     for (defect, _, record, took) in &mut runs {
-        let Some((_, tags)) = expected::LOAD_RUNNERS.iter().find(|(d, _)| d == defect) else { continue };
+        let Some((_, tags, name)) = expected::LOAD_RUNNERS.iter().find(|(d, _, _)| d == defect) else { continue };
         let tags: TagOperation = tags.parse().expect("a valid tag expression");
+        let name = name.map(|start| Regex::new(&format!("^{}", regex_escape(start))).expect("a valid pattern"));
         let started = std::time::Instant::now();
-        record.take_ran(&against(Variant::Defective(*defect), None, |s| s.tags = Some(tags)).await);
+        let ran = against(Variant::Defective(*defect), None, |s| {
+            s.tags = Some(tags);
+            s.name = name;
+        })
+        .await;
+        record.take_ran(&ran);
         *took += started.elapsed();
     }
     let mut caught_by: BTreeMap<String, Vec<Defect>> = BTreeMap::new();

@@ -62,6 +62,70 @@ pub struct GatewayConfig {
     /// in tokens or US dollars (by each chain entry's `price`) per window.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub budgets: Vec<SpendBudgetConfig>,
+    /// Service level objectives per model (capability `slos`), each over a
+    /// sliding window, shown by `GET /admin/slo`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slos: Vec<SloConfig>,
+}
+
+/// Service level objectives for one model over one sliding window; a model
+/// may have several (a short window and a long one). Set at least one
+/// objective.
+///
+/// A request counts unless it is not the service's doing: the client's own
+/// error relayed from a provider (4xx), a spent spend budget, a client gone
+/// before the end, a request refused before any provider (a guardrail, a
+/// bad request). Availability is the share answered (by a provider, the
+/// cache or the default answer); goodput the share answered usefully (by a
+/// provider with no soft failure found, or by the cache). Time to first
+/// token is a stream's time from the request reaching the gateway to its
+/// first event leaving it. The soft-failure rate is the share of providers'
+/// answers relayed to clients with a soft failure found (needs
+/// `policy.soft_failures`). The cost per useful answer is what providers
+/// billed in the window (each answer's `usage` at its chain entry's `price`;
+/// answers failed over for being wrong included; a stream without a usage
+/// chunk counts nothing) over the useful answers in it.
+///
+/// Each objective's error budget is what its target allows to go wrong:
+/// `1 - target` of requests for availability and goodput, 5 % of streams
+/// for the p95, the target itself for the soft-failure rate and the cost.
+/// Its burn rate is how fast the window spends it (1: exactly the budget).
+/// An objective is breached while its burn rate is above 1 and the window
+/// holds at least `min_requests` of what it counts (requests; streams for
+/// the p95; answers for the soft-failure rate): an `slo_breach` event, and
+/// an `slo_recovered` one when it is no longer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloConfig {
+    /// Unique name, in `/admin/slo`, events and metrics.
+    pub id: String,
+    /// A model name of `models`.
+    pub model: String,
+    /// The sliding window it is judged over.
+    pub window_ms: u64,
+    /// What the window must hold before an objective can be breached.
+    #[serde(default = "slo_min_requests")]
+    pub min_requests: u32,
+    /// Lowest share of requests answered, in (0, 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<f64>,
+    /// Lowest share of requests answered usefully, in (0, 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goodput: Option<f64>,
+    /// Longest 95th-percentile time to first token of streams, in ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttft_p95_ms: Option<u64>,
+    /// Highest share of answers with a soft failure found, in (0, 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soft_failure_rate: Option<f64>,
+    /// Highest cost per useful answer, in US dollars; every chain entry of
+    /// the model needs a `price`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_useful_answer_usd: Option<f64>,
+}
+
+fn slo_min_requests() -> u32 {
+    20
 }
 
 /// A spend budget: what one client API key (or every client together) may

@@ -19,8 +19,8 @@ pub use config::{
     JudgeConfig, LatencyRoutingConfig, LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PiiAction,
     PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig, PriceConfig, ProbesConfig, PromptInjectionConfig,
     PromptLengthConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig, SCHEMA, SessionsConfig,
-    SoftFailureClass, SoftFailuresConfig, SpendBudgetConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig,
-    TokenRateConfig,
+    SloConfig, SoftFailureClass, SoftFailuresConfig, SpendBudgetConfig, StallConfig, StepValidation, StoreConfig,
+    StreamingConfig, TokenRateConfig,
 };
 pub use validate::ConfigError;
 

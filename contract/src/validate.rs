@@ -32,6 +32,19 @@ impl ConfigError {
     }
 }
 
+/// Checks that every chain entry of the `models` (index, model) has a price.
+fn priced(models: Vec<(usize, &ModelConfig)>, why: &str) -> Result<(), ConfigError> {
+    for (m, model) in models {
+        let chains = [("backend_map", &model.backend_map), ("content_policy_chain", &model.content_policy_chain)];
+        for (name, chain) in chains {
+            for (j, entry) in chain.iter().enumerate() {
+                check(entry.price.is_some(), &format!("models[{m}].{name}[{j}].price"), why)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check(ok: bool, path: &str, message: impl Into<String>) -> Result<(), ConfigError> {
     if ok { Ok(()) } else { Err(ConfigError::new(path, message)) }
 }
@@ -139,6 +152,7 @@ impl GatewayConfig {
             )?;
         }
         self.validate_budgets()?;
+        self.validate_slos()?;
         if let Some(cache) = &self.cache {
             check(cache.max_entries > 0, "cache.max_entries", "must be at least 1")?;
             check(cache.max_age_ms > 0, "cache.max_age_ms", "must be greater than 0")?;
@@ -260,28 +274,71 @@ impl GatewayConfig {
                         &at("usd"),
                         format!("must be an amount of US dollars above 0 and below 10,000,000, found {usd}"),
                     )?;
-                    for (m, model) in covered {
-                        let chains = [
-                            ("backend_map", &model.backend_map),
-                            ("content_policy_chain", &model.content_policy_chain),
-                        ];
-                        for (name, chain) in chains {
-                            for (j, entry) in chain.iter().enumerate() {
-                                check(
-                                    entry.price.is_some(),
-                                    &format!("models[{m}].{name}[{j}].price"),
-                                    format!(
-                                        "budget \"{}\" counts US dollars: give this entry the price of its model",
-                                        b.id
-                                    ),
-                                )?;
-                            }
-                        }
-                    }
+                    let why = format!("budget \"{}\" counts US dollars: give this entry the price of its model", b.id);
+                    priced(covered, &why)?;
                 }
                 (Some(_), Some(_)) => check(false, &at("usd"), "give the limit in tokens or in usd, not both")?,
                 (None, None) => check(false, &at("tokens"), "give the limit in tokens or in usd")?,
             }
+        }
+        Ok(())
+    }
+
+    fn validate_slos(&self) -> Result<(), ConfigError> {
+        let mut ids = HashSet::new();
+        for (i, slo) in self.slos.iter().enumerate() {
+            let at = |field: &str| format!("slos[{i}].{field}");
+            check(!slo.id.trim().is_empty(), &at("id"), "must name the SLO")?;
+            check(ids.insert(slo.id.as_str()), &at("id"), format!("duplicate SLO id \"{}\"", slo.id))?;
+            let model = self.models.iter().enumerate().filter(|(_, m)| m.name == slo.model).collect::<Vec<_>>();
+            let names = self.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ");
+            check(!model.is_empty(), &at("model"), format!("unknown model \"{}\"; known models: {names}", slo.model))?;
+            check(
+                (1..=31 * 24 * 3_600_000).contains(&slo.window_ms),
+                &at("window_ms"),
+                format!("must be from 1 ms to 31 days, found {}", slo.window_ms),
+            )?;
+            let shares = [
+                ("availability", slo.availability),
+                ("goodput", slo.goodput),
+                ("soft_failure_rate", slo.soft_failure_rate),
+            ];
+            for (field, share) in shares {
+                check(
+                    share.is_none_or(|s| s > 0.0 && s < 1.0),
+                    &at(field),
+                    format!(
+                        "must be a share above 0 and below 1 (1 would leave no error budget), found {}",
+                        share.unwrap_or_default()
+                    ),
+                )?;
+            }
+            check(slo.ttft_p95_ms.is_none_or(|ms| ms > 0), &at("ttft_p95_ms"), "must be greater than 0")?;
+            if let Some(usd) = slo.cost_per_useful_answer_usd {
+                check(
+                    usd.is_finite() && usd > 0.0 && usd < 1e6,
+                    &at("cost_per_useful_answer_usd"),
+                    format!("must be an amount of US dollars above 0 and below 1,000,000, found {usd}"),
+                )?;
+                priced(model, &format!("SLO \"{}\" sets a cost per useful answer: give this entry its price", slo.id))?;
+            }
+            check(
+                slo.soft_failure_rate.is_none() || self.policy.soft_failures.is_some(),
+                &at("soft_failure_rate"),
+                "no answer is judged for soft failures: configure policy.soft_failures",
+            )?;
+            let set = [
+                slo.availability.is_some(),
+                slo.goodput.is_some(),
+                slo.ttft_p95_ms.is_some(),
+                slo.soft_failure_rate.is_some(),
+                slo.cost_per_useful_answer_usd.is_some(),
+            ];
+            check(
+                set.contains(&true),
+                &format!("slos[{i}]"),
+                "set at least one objective: availability, goodput, ttft_p95_ms, soft_failure_rate or cost_per_useful_answer_usd",
+            )?;
         }
         Ok(())
     }
@@ -946,6 +1003,46 @@ mod tests {
                 GOOD.replace(r#""models""#, r#""budgets": [{"id": "x", "tokens": 1, "window_ms": 10}, {"id": "x", "tokens": 1, "window_ms": 10}], "models""#),
                 "budgets[1].id",
                 "duplicate budget id",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""slos": [{"id": "s", "model": "n", "window_ms": 10, "availability": 0.9}], "models""#),
+                "slos[0].model",
+                "unknown model \"n\"; known models: m",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""slos": [{"id": "s", "model": "m", "window_ms": 0, "availability": 0.9}], "models""#),
+                "slos[0].window_ms",
+                "from 1 ms to 31 days",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""slos": [{"id": "s", "model": "m", "window_ms": 10, "availability": 1.0}], "models""#),
+                "slos[0].availability",
+                "no error budget",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""slos": [{"id": "s", "model": "m", "window_ms": 10}], "models""#),
+                "slos[0]",
+                "at least one objective",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""slos": [{"id": "s", "model": "m", "window_ms": 10, "goodput": 0.5}, {"id": "s", "model": "m", "window_ms": 10, "goodput": 0.5}], "models""#),
+                "slos[1].id",
+                "duplicate SLO id",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""slos": [{"id": "s", "model": "m", "window_ms": 10, "cost_per_useful_answer_usd": 0.01}], "models""#),
+                "models[0].backend_map[0].price",
+                "cost per useful answer",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""slos": [{"id": "s", "model": "m", "window_ms": 10, "soft_failure_rate": 0.1}], "models""#),
+                "slos[0].soft_failure_rate",
+                "policy.soft_failures",
+            ),
+            (
+                GOOD.replace(r#""models""#, r#""slos": [{"id": "s", "model": "m", "window_ms": 10, "ttft_p95_ms": 0}], "models""#),
+                "slos[0].ttft_p95_ms",
+                "greater than 0",
             ),
             (
                 GOOD.replace(r#""models""#, r#""budgets": [{"id": "x", "tokens": 1, "window_ms": 10, "model": "n"}], "models""#),

@@ -95,6 +95,27 @@ pub struct MetricEvent {
     pub threshold: f64,
 }
 
+/// An SLO objective entering or leaving breach.
+#[derive(Clone, Debug, Serialize)]
+pub struct SloChange {
+    /// The SLO's id.
+    pub slo: Arc<str>,
+    /// Its model.
+    pub model: Arc<str>,
+    /// `availability`, `goodput`, `ttft_p95`, `soft_failure_rate` or
+    /// `cost_per_useful_answer`.
+    pub objective: &'static str,
+    /// Its target (ms for time to first token, US dollars for cost).
+    pub target: f64,
+    /// Its value over the window (`null`: nothing counted).
+    pub current: Option<f64>,
+    /// How fast the window spends the error budget (`null`: nothing
+    /// counted, or billed with no useful answer).
+    pub burn_rate: Option<f64>,
+    /// What the window holds of what the objective counts.
+    pub samples: u64,
+}
+
 /// A provider's health as events report it.
 #[derive(Clone, Debug, Serialize)]
 pub struct HealthNumbers {
@@ -375,6 +396,11 @@ pub enum EventKind {
         /// When it resets (Unix ms).
         resets_at_ms: u64,
     },
+    /// An objective of an SLO is breached: its error budget burns faster
+    /// than the window allows.
+    SloBreach(SloChange),
+    /// A breached objective of an SLO is no longer.
+    SloRecovered(SloChange),
     /// A request finished.
     Request {
         /// The request.

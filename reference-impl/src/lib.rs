@@ -22,6 +22,7 @@ mod prewarm;
 mod probes;
 pub mod proxy;
 pub mod settings;
+mod slo;
 mod store;
 
 use std::net::SocketAddr;
@@ -81,6 +82,8 @@ pub struct Gateway<D = Standard> {
     budgets: Option<proxy::spend::Budgets>,
     /// One fallback activation rate per model, when watched.
     activation: Vec<Mutex<ActivationRate>>,
+    /// The service level objectives' windows.
+    slos: slo::Slos,
     idempotency: proxy::idempotency::Store,
     /// The guardrails on, if any.
     guards: Option<proxy::guard::Guards>,
@@ -161,6 +164,7 @@ impl<D: Decide> Gateway<D> {
             _ => None,
         };
         let placement = proxy::regions::Placement::new(&settings, &decide);
+        let slos = slo::Slos::new(&settings, &decide);
         let admission = settings
             .admission
             .map(|(in_flight, queued, wait)| proxy::admission::Admission::new(in_flight, queued, wait));
@@ -185,6 +189,7 @@ impl<D: Decide> Gateway<D> {
             events: EventLog::new(options.event_capacity, options.event_lines),
             metrics,
             activation,
+            slos,
             drills: drills::Drills::default(),
             idempotency,
             guards,
@@ -381,6 +386,7 @@ async fn background<D: Decide>(gateway: Arc<Gateway<D>>) {
         monitoring::drive(gateway.clone()),
         proxy::session::drive(gateway.clone()),
         proxy::spend::drive(gateway.clone()),
+        slo::drive(gateway.clone()),
         drills::schedule(gateway),
     );
 }

@@ -71,6 +71,8 @@ pub(crate) struct Metrics {
     budget_refusals: Vec<Counter>,
     budget_spent: Family<Labels, FloatGauge>,
     budget_limit: Family<Labels, FloatGauge>,
+    /// Per SLO objective: target, current value, burn rate, breached.
+    slo: [Family<Labels, FloatGauge>; 4],
 }
 
 /// What a guardrail did, as counted.
@@ -225,7 +227,20 @@ impl Metrics {
         }
         let budget_refusals =
             budgets.iter().map(|b| refusals.get_or_create(&vec![("budget", b.to_string())]).clone()).collect();
+        let slo: [Family<Labels, FloatGauge>; 4] = Default::default();
+        if !settings.slos.is_empty() {
+            let help = [
+                ("slo_target", "An SLO objective's target (ms for ttft_p95, US dollars for cost)"),
+                ("slo_current", "An SLO objective's value over its window, in its target's unit"),
+                ("slo_burn_rate", "How fast an SLO objective's window spends its error budget (1: exactly)"),
+                ("slo_breached", "1 while an SLO objective is breached"),
+            ];
+            for ((name, help), family) in help.into_iter().zip(&slo) {
+                registry.register(name, help, family.clone());
+            }
+        }
         Self {
+            slo,
             budget_refusals,
             budget_spent,
             budget_limit,
@@ -326,6 +341,27 @@ impl Metrics {
             self.budget_spent.get_or_create(&labels).set(*spent);
             self.budget_limit.get_or_create(&labels).set(*limit);
         }
+        for (id, s) in &state.slos {
+            let labels = vec![("slo", id.to_string()), ("objective", s.objective.as_str().to_owned())];
+            let shown = |v: f64| crate::slo::shown(s.objective, v);
+            let values = [
+                Some(shown(s.target)),
+                s.current.map(shown),
+                s.burn_rate.map(|b| b.min(f64::MAX)),
+                Some(f64::from(u8::from(s.breached))),
+            ];
+            for (family, value) in self.slo.iter().zip(values) {
+                match value {
+                    Some(v) => {
+                        family.get_or_create(&labels).set(v);
+                    }
+                    // Nothing counted: no value, rather than a made-up one.
+                    None => {
+                        family.remove(&labels);
+                    }
+                }
+            }
+        }
         let mut text = String::new();
         // Writing to a String cannot fail.
         let _ = encode(&mut text, &self.registry);
@@ -350,6 +386,8 @@ pub(crate) struct Scraped {
     pub fallback_rates: Vec<(Arc<str>, f64, Level)>,
     /// (budget, unit, spent in the current window, limit), for every budget.
     pub budgets: Vec<(Arc<str>, &'static str, f64, f64)>,
+    /// (SLO id, one objective's status), for every SLO.
+    pub slos: Vec<(Arc<str>, failover_policy::slo::Status)>,
 }
 
 #[cfg(test)]

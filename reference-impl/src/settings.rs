@@ -134,6 +134,19 @@ pub struct Settings {
     pub soft: Option<failover_policy::soft::SoftConfig>,
     /// The provider asked to score whole chat answers, if any.
     pub judge: Option<Judge>,
+    /// Service level objectives, in config order.
+    pub slos: Vec<Objectives>,
+}
+
+/// One configured SLO (`slos[]`).
+#[derive(Debug)]
+pub struct Objectives {
+    /// Its id.
+    pub id: Arc<str>,
+    /// The model it watches (an index into `routes`).
+    pub route: usize,
+    /// Its window and targets.
+    pub config: failover_policy::slo::SloConfig,
 }
 
 /// The judge provider (`policy.soft_failures.judge`).
@@ -291,7 +304,8 @@ impl Settings {
             let default_answer = m.default_answer.as_deref().map(Arc::from);
             routes.push(Route { model, hops, windows, priority, regions, idempotent, content_policy, default_answer });
         }
-        let by_model = config.models.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
+        let by_model: HashMap<String, usize> =
+            config.models.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
         let p = &config.policy;
         let b = &p.breaker;
         let policy = Policy {
@@ -407,7 +421,27 @@ impl Settings {
             min_score: j.min_score,
             timeout: ms(j.timeout_ms),
         });
+        let slos = config
+            .slos
+            .iter()
+            .map(|o| Objectives {
+                id: o.id.as_str().into(),
+                route: by_model[o.model.as_str()],
+                config: failover_policy::slo::SloConfig {
+                    window: ms(o.window_ms),
+                    min_requests: o.min_requests,
+                    targets: failover_policy::slo::Targets {
+                        availability: o.availability,
+                        goodput: o.goodput,
+                        ttft_p95: o.ttft_p95_ms.map(ms),
+                        soft_failure_rate: o.soft_failure_rate,
+                        cost_per_useful_answer: o.cost_per_useful_answer_usd.map(|usd| (usd * 1e12).round() as u64),
+                    },
+                },
+            })
+            .collect();
         Ok(Self {
+            slos,
             upstreams,
             routes,
             by_model,

@@ -311,6 +311,7 @@ pub mod regions;
 pub mod routing;
 pub mod session;
 pub mod sla;
+pub mod slo;
 pub mod soft;
 pub mod stream;
 pub mod tail;

@@ -18,6 +18,7 @@ use reference_gateway::policy::episode::{Current, Record};
 use reference_gateway::policy::guard::{Author, Found, Injection, PiiConfig, PiiKind, Text};
 use reference_gateway::policy::learning::{Adjustment, Bounds};
 use reference_gateway::policy::session::{ContextPolicy, Fit, Overflow, Sizes};
+use reference_gateway::policy::slo::{self, Slo, SloConfig, Totals};
 use reference_gateway::policy::soft::{Asked, Finding, Reading as SoftReading, SoftClass, SoftConfig, Why};
 use reference_gateway::policy::spend::{Allowance, Ended, Hold, Ledger, Spent, Usage};
 use reference_gateway::policy::stream::{Read, Step};
@@ -229,6 +230,18 @@ pub enum Defect {
     /// Charges every answer what was held for it, never the usage its
     /// provider reported.
     IgnoresUsage,
+    /// Reads its SLOs but never finds one breached.
+    IgnoresSlos,
+    /// Counts a wrong answer as a useful one in its SLOs.
+    SoftAnswersAreGood,
+    /// Reads the median time to first token as its p95.
+    TtftMedian,
+    /// Divides the cost by every answer, not by the useful ones.
+    CostPerAnswer,
+    /// Judges an SLO from its first request.
+    SlosIgnoreMinRequests,
+    /// Keeps every request in its SLOs' windows for good.
+    SloWindowNeverSlides,
 }
 
 impl Defect {
@@ -560,6 +573,53 @@ impl Decide for Wrong {
         match self.defect {
             Some(Defect::BudgetsNeverReset) => Standard.settle(ledger, &forever(allowance), hold, cost, now_ms),
             _ => Standard.settle(ledger, allowance, hold, cost, now_ms),
+        }
+    }
+
+    fn slo(&self, config: SloConfig) -> Slo {
+        match self.defect {
+            Some(Defect::SloWindowNeverSlides) => {
+                Slo::new(SloConfig { window: Duration::from_secs(1 << 40), ..config })
+            }
+            _ => Standard.slo(config),
+        }
+    }
+
+    fn slo_request(&self, request: slo::Request) -> slo::Request {
+        match request.ended {
+            slo::Ended::Answered { soft: true } if self.has(Defect::SoftAnswersAreGood) => {
+                slo::Request { ended: slo::Ended::Answered { soft: false }, ..request }
+            }
+            _ => Standard.slo_request(request),
+        }
+    }
+
+    fn slo_status(&self, config: &SloConfig, totals: &Totals) -> Vec<slo::Status> {
+        match self.defect {
+            Some(Defect::IgnoresSlos) => {
+                Standard.slo_status(config, totals).into_iter().map(|s| slo::Status { breached: false, ..s }).collect()
+            }
+            // Every stream takes the median's time.
+            Some(Defect::TtftMedian) => {
+                let median = slo::quantile(&totals.ttfts, 0.5);
+                let ttfts = median.map(|m| vec![m; totals.ttfts.len()]).unwrap_or_default();
+                Standard.slo_status(config, &Totals { ttfts, ..totals.clone() })
+            }
+            // The cost objective as if every request answered were useful.
+            Some(Defect::CostPerAnswer) => {
+                let per_answer = Standard.slo_status(config, &Totals { useful: totals.answers, ..totals.clone() });
+                let mut statuses = Standard.slo_status(config, totals);
+                for (status, wrong) in statuses.iter_mut().zip(per_answer) {
+                    if status.objective == slo::Objective::CostPerUsefulAnswer {
+                        *status = wrong;
+                    }
+                }
+                statuses
+            }
+            Some(Defect::SlosIgnoreMinRequests) => {
+                Standard.slo_status(&SloConfig { min_requests: 0, ..*config }, totals)
+            }
+            _ => Standard.slo_status(config, totals),
         }
     }
 

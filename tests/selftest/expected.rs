@@ -88,6 +88,17 @@ const CONTENT_POLICY_JUDGED: &str = "TAXONOMY_CONTENT_POLICY: an answer its cont
 /// The scenario in which the breaker counts wrong answers.
 const SOFT_BREAKER: &str = "TAXONOMY_SOFT_FAILURES: a provider answering 200 with prose where JSON was asked for is taken out of rotation like one answering 500";
 
+/// The SLO scenarios, by what each shows.
+const SLO_AVAILABILITY: &str = "SERVICE_LEVEL_OBJECTIVES: availability is met while every request is answered, and breached when failed requests spend its error budget three times over";
+const SLO_MIN_REQUESTS: &str = "SERVICE_LEVEL_OBJECTIVES: too few requests to judge: nine failures of nine do not breach an SLO judged from ten, the tenth does";
+const SLO_GOODPUT: &str =
+    "SERVICE_LEVEL_OBJECTIVES: wrong answers keep availability but breach goodput and the soft-failure rate";
+const SLO_TTFT: &str = "SERVICE_LEVEL_OBJECTIVES: a p95 time to first token is breached when more than one stream in twenty starts late (150 ms target; late streams start after 300 ms)";
+const SLO_COST: &str = "SERVICE_LEVEL_OBJECTIVES: the cost per useful answer counts what wrong answers cost too";
+const SLO_RECOVERY: &str = "SERVICE_LEVEL_OBJECTIVES: a breach is logged once, and its recovery when its requests leave a 1000 ms window (100 ms of tolerance)";
+const SLO_METRICS: &str =
+    "SERVICE_LEVEL_OBJECTIVES: the metrics show each objective's burn rate and whether it is breached";
+
 /// For each defect, the scenarios that must fail, and no others. A defect
 /// may have several entries: [`grouped`] puts them together.
 /// The guardrail scenarios, by what each shows.
@@ -1177,6 +1188,26 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (Defect::NoStore, &[BUDGET_RESTART]),
     (Defect::FreshStoreEachStart, &[BUDGET_RESTART]),
     (Defect::IgnoresUsage, &[BUDGET_SPENT, BUDGET_USD, BUDGET_LISTED, BUDGET_COUNTED]),
+    // SLOs: never breached, every scenario that waits for a breach fails;
+    // a wrong answer counted as useful keeps goodput, the soft-failure rate
+    // and the cost per useful answer; the median time to first token is a
+    // fast stream's; the cost per answer is half the cost per useful one;
+    // judged from the first request, nine failures are a breach; a window
+    // that never slides never recovers.
+    (
+        Defect::IgnoresSlos,
+        &[SLO_AVAILABILITY, SLO_MIN_REQUESTS, SLO_GOODPUT, SLO_TTFT, SLO_COST, SLO_RECOVERY, SLO_METRICS],
+    ),
+    (Defect::SoftAnswersAreGood, &[SLO_GOODPUT, SLO_COST]),
+    (Defect::TtftMedian, &[SLO_TTFT]),
+    (Defect::CostPerAnswer, &[SLO_COST]),
+    (Defect::SlosIgnoreMinRequests, &[SLO_MIN_REQUESTS]),
+    (Defect::SloWindowNeverSlides, &[SLO_RECOVERY]),
+    (Defect::MetricsStandStill, &[SLO_METRICS]),
+    // Answers judged wrong by every answer, or by none, move goodput and
+    // the cost per useful answer off the figures stated.
+    (Defect::IgnoresSoftFailures, &[SLO_GOODPUT, SLO_COST]),
+    (Defect::FlagsEveryAnswer, &[SLO_GOODPUT, SLO_COST]),
     (Defect::MetricsStandStill, &[TAIL_COUNTED]),
     // The end of the chain answers once every provider was tried, once each.
     (Defect::NeverFailOver, &[TAIL_CACHED, TAIL_DEFAULT]),
@@ -1194,13 +1225,20 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
 /// Each runs the load scenarios its tag expression picks: the leak variants
 /// only the failover storm, the one about leaks, for their leak nears the
 /// open-file limit before 2,000 requests in flight are added to it.
-pub const LOAD_RUNNERS: &[(Defect, &str)] = &[
-    (Defect::NeverFailOver, "@requires-load"),
-    (Defect::LeaksDescriptors, "@requires-load and @TC_R752_FAILOVER_012"),
-    (Defect::LeaksMemory, "@requires-load and @TC_R752_FAILOVER_012"),
-    (Defect::NoShedding, "@requires-load"),
-    (Defect::IgnoresProviderBound, "@requires-load and @requires-provider-limits"),
-    (Defect::NoStallDetection, "@requires-load and @requires-stall-detection"),
+///
+/// No-shedding runs only the shedding scenario, picked by the start of its
+/// name: without an admission bound of its own, the other load scenarios'
+/// failover bursts land on the secondary all at once and, on a loaded
+/// machine, sometimes overran it (2,709 of 21,208 requests got 503 once in a
+/// clean-clone CI run), so its runs of them said nothing either way;
+/// never-fail-over catches each of them.
+pub const LOAD_RUNNERS: &[(Defect, &str, Option<&str>)] = &[
+    (Defect::NeverFailOver, "@requires-load", None),
+    (Defect::LeaksDescriptors, "@requires-load and @TC_R752_FAILOVER_012", None),
+    (Defect::LeaksMemory, "@requires-load and @TC_R752_FAILOVER_012", None),
+    (Defect::NoShedding, "@requires-load and @TC_R752_FAILOVER_011", Some("beyond what it takes on")),
+    (Defect::IgnoresProviderBound, "@requires-load and @requires-provider-limits", None),
+    (Defect::NoStallDetection, "@requires-load and @requires-stall-detection", None),
 ];
 
 /// Each defect once, in the order of its first entry in [`EXPECTED`], with
@@ -1220,26 +1258,6 @@ pub fn grouped() -> Vec<(Defect, Vec<&'static str>)> {
 /// concurrent things happen, each with why: not counted against the variant
 /// either way (every one is also caught by a variant that always fails it).
 pub const RACY: &[(Defect, &str, &str)] = &[
-    (
-        Defect::NoShedding,
-        "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with a reset before answering and recovers",
-        "with no bound of its own the gateway fails every request the resetting primary drops over to the secondary at once; on a loaded machine that burst can overrun the secondary, whose breaker opens too, and clients get 503 (seen once in a clean-clone CI run: 2,709 of 21,208 requests, passed in the run before); never-fail-over always fails it",
-    ),
-    (
-        Defect::NoShedding,
-        "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with a reset after headers and recovers",
-        "as with a reset before answering: the same burst onto the secondary (seen once in the same CI run: 1,211 of 21,962 requests got 503); never-fail-over always fails it",
-    ),
-    (
-        Defect::NoShedding,
-        "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary fails with status 500 and recovers",
-        "with no bound of its own the gateway takes all 2,000 requests at once; whether the p99 during the fault stays within three times the p99 before depends on how the two cores are shared at that moment (seen once in a clean-clone CI run: 3369 ms against 3 x 1096 ms, never in local runs); never-fail-over always fails it",
-    ),
-    (
-        Defect::NoShedding,
-        "TC_R752_FAILOVER_011: 2,000 requests in flight lose none while the primary stops answering and recovers",
-        "with no bound of its own, the gateway moves every request held by the hanging primary to the secondary at once: on a loaded machine that many connections at once can overrun the secondary's listen backlog, its breaker opens as well and clients get 503 (seen once in a full self-test run, not in two runs of this variant alone)",
-    ),
     (
         Defect::NeverFailOver,
         "TC_R752_FAILOVER_010: a provider that comes back is found out by probes, not by clients' requests",

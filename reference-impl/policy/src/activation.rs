@@ -4,13 +4,12 @@
 //! chain is healthy, from `warning` to `alert` it is worth a look, above
 //! `alert` something is wrong (by default 1 % and 5 %).
 //!
-//! The window is kept as counts in equal time buckets, so that memory stays
-//! bounded whatever the request rate: a request leaves the window when its
-//! bucket does, up to one bucket late. The level is computed only once the
+//! The window is kept as counts in equal time buckets ([`Window`]). The level is computed only once the
 //! window holds `min_requests` requests: one fallback among three requests
 //! is not a 33 % rate worth an alert.
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
+
+use crate::window::Window;
 
 /// The knobs, validated at the boundary.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -24,9 +23,6 @@ pub struct ActivationConfig {
     /// Requests the window must hold before the level leaves `Healthy`.
     pub min_requests: u32,
 }
-
-/// Buckets the window is divided into.
-const BUCKETS: u32 = 20;
 
 /// How the rate reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -79,8 +75,8 @@ pub struct Change {
 #[derive(Clone, Debug)]
 pub struct ActivationRate {
     config: ActivationConfig,
-    /// (bucket start, requests, fallbacks), oldest first.
-    buckets: VecDeque<(Instant, u64, u64)>,
+    /// (requests, fallbacks) per bucket.
+    window: Window<(u64, u64)>,
     level: Level,
 }
 
@@ -102,39 +98,22 @@ pub fn level(config: &ActivationConfig, requests: u64, fallbacks: u64) -> Level 
 impl ActivationRate {
     /// An empty window, at the healthy level.
     pub fn new(config: ActivationConfig) -> Self {
-        Self { config, buckets: VecDeque::new(), level: Level::Healthy }
-    }
-
-    fn bucket_len(&self) -> Duration {
-        (self.config.window / BUCKETS).max(Duration::from_micros(1))
-    }
-
-    fn prune(&mut self, now: Instant) {
-        let window = self.config.window;
-        while self.buckets.front().is_some_and(|&(start, _, _)| now.saturating_duration_since(start) >= window) {
-            self.buckets.pop_front();
-        }
+        Self { config, window: Window::new(config.window), level: Level::Healthy }
     }
 
     /// Counts a request that ended at `now`, served by the chain's first
     /// provider or not (`fell_back`); returns the change of level it made, if any.
     pub fn record(&mut self, now: Instant, fell_back: bool) -> Option<Change> {
-        self.prune(now);
-        let bucket = self.bucket_len();
-        match self.buckets.back_mut() {
-            Some((start, requests, fallbacks)) if now.saturating_duration_since(*start) < bucket => {
-                *requests += 1;
-                *fallbacks += u64::from(fell_back);
-            }
-            _ => self.buckets.push_back((now, 1, u64::from(fell_back))),
-        }
+        let (requests, fallbacks) = self.window.at(now);
+        *requests += 1;
+        *fallbacks += u64::from(fell_back);
         self.update(now)
     }
 
     /// Time buckets the window holds now (memory stays bounded: at most one
     /// per twentieth of the window).
     pub fn buckets_held(&self) -> usize {
-        self.buckets.len()
+        self.window.buckets_held()
     }
 
     /// The rate at `now`, and the change of level the passing of time made.
@@ -151,8 +130,7 @@ impl ActivationRate {
     }
 
     fn reading_at(&mut self, now: Instant) -> Reading {
-        self.prune(now);
-        let (requests, fallbacks) = self.buckets.iter().fold((0, 0), |(r, f), &(_, br, bf)| (r + br, f + bf));
+        let (requests, fallbacks) = self.window.held(now).fold((0, 0), |(r, f), &(br, bf)| (r + br, f + bf));
         let rate = if requests == 0 { 0.0 } else { fallbacks as f64 / requests as f64 };
         Reading { requests, fallbacks, rate, level: level(&self.config, requests, fallbacks) }
     }

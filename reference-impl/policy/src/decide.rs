@@ -22,6 +22,7 @@ use super::replay::{self, Replay};
 use super::retry::{self, Next, RetryConfig};
 use super::routing::{self, Order, Selection, Tried};
 use super::session::{self, ContextPolicy, Fit, Overflow, Sizes};
+use super::slo::{self, Slo, SloConfig, Status, Totals};
 use super::soft::{self, Asked, Finding, Reading, SoftClass, SoftConfig};
 use super::spend::{self, Allowance, Ended, Hold, Ledger, Spent, Usage};
 use super::stall::{Overdue, Stall};
@@ -255,6 +256,21 @@ pub trait Decide: Send + Sync + 'static {
     /// [`spend::charge`]).
     fn charge(&self, estimate: Usage, ended: Ended) -> Usage {
         spend::charge(estimate, ended)
+    }
+
+    /// A new SLO's window, configured by `config`.
+    fn slo(&self, config: SloConfig) -> Slo {
+        Slo::new(config)
+    }
+
+    /// What a finished request counts for in the SLOs (as it ended).
+    fn slo_request(&self, request: slo::Request) -> slo::Request {
+        request
+    }
+
+    /// Each objective of an SLO, given what its window holds (see [`slo::status`]).
+    fn slo_status(&self, config: &SloConfig, totals: &Totals) -> Vec<Status> {
+        slo::status(config, totals)
     }
 }
 

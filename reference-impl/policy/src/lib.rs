@@ -31,7 +31,9 @@
 //! - [`guard`]: guardrails, what the gateway will not carry (prompts
 //!   too long, injection phrasings, personal data);
 //! - [`activation`]: the share of a model's requests its first provider
-//!   did not serve, and its level;
+//!   did not serve, and its level; [`slo`]: service level objectives per
+//!   model and their error budgets' burn rates; both count in a sliding
+//!   [`window`];
 //! - [`drill`]: fire drills, a provider failed on purpose for a while;
 //! - [`episode`]: failover episodes, their summary and the settings their
 //!   history suggests; [`learning`]: those settings applied, within bounds;
@@ -60,12 +62,14 @@ pub mod replay;
 pub mod retry;
 pub mod routing;
 pub mod session;
+pub mod slo;
 pub mod soft;
 pub mod spend;
 pub mod stall;
 pub mod stream;
 pub mod tail;
 pub mod thresholds;
+pub mod window;
 
 pub use activation::{ActivationConfig, ActivationRate, Level};
 pub use breaker::{Admission, Breaker, BreakerConfig, Permit, Reason, Rejection, State, Status, Transition};

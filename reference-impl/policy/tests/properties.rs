@@ -45,6 +45,8 @@ mod routing;
 mod session;
 #[path = "properties/sim.rs"]
 mod sim;
+#[path = "properties/slo.rs"]
+mod slo;
 #[path = "properties/soft.rs"]
 mod soft;
 #[path = "properties/spend.rs"]
@@ -750,4 +752,17 @@ proptest! {
 #[test]
 fn p47_bites() {
     bites(spend::cases(), |case| spend::never_overshoots_by_more_than_one_attempt(&case, spend::looks_only_at_spend));
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p48_an_slo_counts_what_its_window_holds_and_is_breached_past_its_budget(case in slo::cases()) {
+        slo::counts_what_its_window_holds(&case, slo::standard).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p48_bites() {
+    bites(slo::cases(), |case| slo::counts_what_its_window_holds(&case, slo::never_slides));
 }

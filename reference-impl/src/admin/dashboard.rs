@@ -3,8 +3,8 @@
 //! the binary and holding no data, so they need no token; the page reads
 //! `GET /admin/dashboard/stream`, server-sent events behind the admin token,
 //! one `snapshot` every [`PERIOD`]: every provider's state and health (as
-//! `/admin/providers` shows it), the fallback activation rates, the drills,
-//! and the decisions logged since the previous snapshot (the last
+//! `/admin/providers` shows it), the fallback activation rates, the SLOs (as
+//! `/admin/slo` shows them), the drills, and the decisions logged since the previous snapshot (the last
 //! [`FIRST_DECISIONS`] in the first). A stream ends when the gateway stops,
 //! and after [`LIFETIME`] in any case (the page reconnects at once), so that
 //! no client holds one forever.
@@ -52,6 +52,7 @@ struct Snapshot {
     #[serde(flatten)]
     listing: Listing,
     fallback_rate: Vec<Rate>,
+    slos: Vec<super::slo::Entry>,
     drills: Vec<View>,
     decisions: Vec<Event>,
 }
@@ -71,7 +72,8 @@ fn snapshot<D: Decide>(gateway: &Gateway<D>, seen: &mut Option<u64>) -> Snapshot
     }
     *seen = Some(next.saturating_sub(1));
     let drills = gateway.drills.all().iter().map(|d| View::of(gateway, d, now)).collect();
-    Snapshot { listing: listing(gateway, now), fallback_rate: fallback_rates(gateway, now), drills, decisions }
+    let slos = super::slo::entries(gateway, now);
+    Snapshot { listing: listing(gateway, now), fallback_rate: fallback_rates(gateway, now), slos, drills, decisions }
 }
 
 pub(crate) async fn stream<D: Decide>(

@@ -34,6 +34,10 @@ pub(crate) async fn metrics<D: Decide>(State(gateway): State<Arc<Gateway<D>>>) -
         let (spent, limit) = (budget.amount(spent), budget.amount(budget.allowance.limit));
         scraped.budgets.push((budget.id.clone(), budget.unit_name(), spent, limit));
     }
+    for read in crate::slo::read(&gateway, now) {
+        let id = &gateway.settings.slos[read.index].id;
+        scraped.slos.extend(read.statuses.into_iter().map(|s| (id.clone(), s)));
+    }
     let mut response = gateway.metrics.render(&scraped).into_response();
     response
         .headers_mut()

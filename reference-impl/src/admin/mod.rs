@@ -9,3 +9,4 @@ pub(crate) mod drills;
 pub mod events;
 pub(crate) mod metrics;
 pub(crate) mod providers;
+pub(crate) mod slo;

@@ -136,6 +136,11 @@ pub async fn forward<D: Decide>(
                     }
                 };
                 now = Instant::now();
+                if let Attempted::Answer(Answer { body: AnswerBody::Complete(bytes), status, .. }, _) = &attempted
+                    && status.is_success()
+                {
+                    trail.billed(hop, bytes);
+                }
                 if let (Some(spending), Some(holds)) = (&inbound.spending, holds) {
                     let ended = spent(&attempted, sent);
                     spending.settle(gateway, (route, hop), holds, ended, super::tokens::unix_ms());
@@ -188,6 +193,7 @@ pub async fn forward<D: Decide>(
                     }
                     Attempted::Stream(opened) => {
                         super::regions::answered(gateway, route, hop, now - started, now);
+                        trail.first_event(now);
                         let judge = gateway.settings.soft.as_ref().map(|config| StreamJudge {
                             question: Question::read(config, &inbound.body, &gateway.schemas),
                             transcript: Transcript::default(),
@@ -453,6 +459,9 @@ fn deliver<D: Decide>(
         }
     }
     let outcome = if served { Outcome::Served } else { Outcome::ClientError };
+    if kept.finding.is_some() {
+        trail.relayed_wrong();
+    }
     trail.finish(outcome, kept.answer.status.as_u16(), Some(kept.hop), attempts, now);
     let served_by = &gateway.settings.provider_of(trail.route(), kept.hop).id_header;
     let mut response = relay_whole(kept.answer, served_by, attempts);
@@ -562,6 +571,7 @@ impl<D: Decide> Watch for StreamWatch<D> {
         judge.counted = counts.then_some(finding.class);
         let flag = judge.transcript.flag(&finding, &super::soft::describe(config, &finding.why));
         self.trail.soft(self.hop, &finding, Instant::now());
+        self.trail.relayed_wrong();
         Some(flag)
     }
 

@@ -27,6 +27,7 @@ pub fn app<D: Decide>(gateway: Arc<Gateway<D>>) -> Router {
         .route("/admin/providers", get(admin::providers::providers::<D>))
         .route("/admin/analytics", get(admin::analytics::analytics::<D>))
         .route("/admin/budgets", get(admin::budgets::budgets::<D>))
+        .route("/admin/slo", get(admin::slo::slo::<D>))
         .route("/admin/drills", post(admin::drills::create::<D>).get(admin::drills::list::<D>))
         .route("/admin/drills/{id}", get(admin::drills::one::<D>))
         .route("/admin/dashboard/stream", get(admin::dashboard::stream::<D>));

@@ -238,11 +238,7 @@ pub(crate) fn open<D: Decide>(
     body: &[u8],
 ) -> Option<Spending> {
     let budgets = gateway.budgets.as_ref()?;
-    let key = headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+    let key = crate::admin::auth::bearer(headers).and_then(|k| std::str::from_utf8(k).ok());
     let applies = |b: &Budget| b.route.is_none_or(|r| r == route) && b.key.as_deref().is_none_or(|k| Some(k) == key);
     let found: Vec<usize> = budgets.budgets.iter().enumerate().filter(|(_, b)| applies(b)).map(|(i, _)| i).collect();
     if found.is_empty() {

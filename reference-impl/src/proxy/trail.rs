@@ -2,7 +2,7 @@
 //! turned into decision events as they are taken, and the request's final
 //! event when it ends.
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use failover_policy::{Class, Decide, Decision, Reason, Transition};
 
@@ -18,6 +18,31 @@ pub struct Trail<D> {
     failures: Vec<FailedAttempt>,
     skipped: Vec<Arc<str>>,
     saturated: Vec<Arc<str>>,
+    /// What the SLOs learn of it beside its outcome.
+    slo: SloFacts,
+}
+
+/// What the SLOs count of a request beside how it ended.
+#[derive(Default)]
+struct SloFacts {
+    /// A stream's time from the request to its first event.
+    ttft: Option<Duration>,
+    /// What providers billed for its answers, in picodollars.
+    cost: u64,
+    /// The answer relayed had a soft failure found.
+    wrong: bool,
+}
+
+/// How a request that ended with `outcome` counts in the SLOs.
+fn slo_ended(outcome: Outcome, wrong: bool) -> failover_policy::slo::Ended {
+    use failover_policy::slo::Ended;
+    match outcome {
+        Outcome::Served => Ended::Answered { soft: wrong },
+        Outcome::FromCache => Ended::Cached,
+        Outcome::DefaultAnswer => Ended::Defaulted,
+        Outcome::Withheld | Outcome::NotRetried | Outcome::Exhausted | Outcome::StreamFailed(_) => Ended::Failed,
+        Outcome::ClientError | Outcome::BudgetExceeded | Outcome::ClientDisconnected => Ended::Excluded,
+    }
 }
 
 /// Logs a breaker transition of chain position `hop` of `route`; a half-open
@@ -60,7 +85,16 @@ pub(crate) fn log_transition<D: Decide>(gateway: &Gateway<D>, route: usize, hop:
 impl<D: Decide> Trail<D> {
     /// Starts the trail of request `request_id` for `route`, received at `started`.
     pub fn new(gateway: Arc<Gateway<D>>, route: usize, request_id: u64, started: Instant) -> Self {
-        Self { gateway, route, request_id, started, failures: Vec::new(), skipped: Vec::new(), saturated: Vec::new() }
+        Self {
+            gateway,
+            route,
+            request_id,
+            started,
+            failures: Vec::new(),
+            skipped: Vec::new(),
+            saturated: Vec::new(),
+            slo: SloFacts::default(),
+        }
     }
 
     /// The gateway serving the request.
@@ -141,6 +175,29 @@ impl<D: Decide> Trail<D> {
         self.gateway.events.push(kind, now);
     }
 
+    /// Notes that the stream relayed had its first event at `now`.
+    pub fn first_event(&mut self, now: Instant) {
+        self.slo.ttft = Some(now.saturating_duration_since(self.started));
+    }
+
+    /// Notes that the answer relayed had a soft failure found.
+    pub fn relayed_wrong(&mut self) {
+        self.slo.wrong = true;
+    }
+
+    /// Notes a whole answer of chain position `hop`, billed by its
+    /// provider, for the SLOs that count cost.
+    pub fn billed(&mut self, hop: usize, body: &[u8]) {
+        if !self.gateway.slos.costs(self.route) {
+            return;
+        }
+        if let failover_policy::spend::Ended::Answered(Some(usage)) = super::spend::answered(body) {
+            let price = self.gateway.settings.routes[self.route].hops[hop].price;
+            let cost = failover_policy::spend::cost(failover_policy::spend::Unit::Picodollars, usage, price);
+            self.slo.cost = self.slo.cost.saturating_add(cost);
+        }
+    }
+
     /// Notes a failed attempt on chain position `hop`.
     pub fn failed(&mut self, hop: usize, class: Class, status: Option<u16>) {
         self.failures.push(FailedAttempt { provider: self.provider(hop), class, status });
@@ -156,6 +213,11 @@ impl<D: Decide> Trail<D> {
         let latency = now.saturating_duration_since(self.started);
         self.gateway.metrics.request(self.route, served_by, outcome, latency.as_secs_f64());
         crate::monitoring::count(&self.gateway, self.route, served_by, now);
+        if self.gateway.slos.watches(self.route) {
+            let SloFacts { ttft, cost, wrong } = self.slo;
+            let request = failover_policy::slo::Request { ended: slo_ended(outcome, wrong), ttft, cost };
+            crate::slo::count(&self.gateway, self.route, request, now);
+        }
         if let (Some(analytics), Some(hop)) = (&self.gateway.analytics, served_by) {
             analytics.served(self.route, hop, now);
         }

@@ -98,6 +98,31 @@ function renderRates(rates) {
   });
 }
 
+// An objective's value in its unit: ms for time to first token, US
+// dollars for cost, a percentage for the shares.
+function objectiveValue(objective, value) {
+  if (value === null || value === undefined) return '–';
+  if (objective === 'ttft_p95') return fixed(value, 0, ' ms');
+  if (objective === 'cost_per_useful_answer') return '$' + value.toPrecision(3);
+  return fixed(value * 100, 2, ' %');
+}
+
+function renderSlos(slos) {
+  const objectives = slos.flatMap(s => s.objectives.map(o => ({slo: s, o})));
+  rows('slos', objectives, (row, {slo, o}) => {
+    const state = o.breached ? 'breached' : (o.current === null ? 'no_data' : 'met');
+    row.dataset.slo = slo.id;
+    row.dataset.objective = o.objective;
+    row.dataset.state = state;
+    for (const text of [slo.id, slo.model, fixed(slo.window_ms / 1000, 1, ' s'), o.objective]) cell(row, text);
+    cell(row, objectiveValue(o.objective, o.target));
+    cell(row, objectiveValue(o.objective, o.current));
+    cell(row, o.burn_rate === null ? (o.breached ? '∞' : '–') : fixed(o.burn_rate, 2, '×'));
+    cell(row, String(o.samples));
+    cell(row, state.replace('_', ' '), 'slo ' + state);
+  });
+}
+
 function renderDrills(drills) {
   rows('drills', drills, (row, d) => {
     row.dataset.id = d.id;
@@ -114,6 +139,8 @@ function describe(e) {
     case 'breaker_transition': return `${e.provider} (${e.model}): ${e.from} → ${e.to}, ${e.reason}`;
     case 'threshold_adjusted': return `${e.provider} (${e.model}): ${e.setting} ${e.before} → ${e.after}`;
     case 'fallback_rate': return `${e.model}: fallback rate ${e.from} → ${e.to}`;
+    case 'slo_breach': return `${e.slo} (${e.model}): ${e.objective} breached, burn rate ${e.burn_rate === null ? '∞' : e.burn_rate.toFixed(2)}`;
+    case 'slo_recovered': return `${e.slo} (${e.model}): ${e.objective} recovered`;
     case 'drill': return `drill ${e.id}: ${e.provider} fails with ${e.class} for ${e.duration_ms} ms`;
     default: return `${e.provider || e.model || ''} ${e.type}`;
   }
@@ -133,6 +160,7 @@ function renderDecisions(decisions) {
 function render(snapshot) {
   renderProviders(snapshot.providers, snapshot.at_ms);
   renderRates(snapshot.fallback_rate);
+  renderSlos(snapshot.slos);
   renderDrills(snapshot.drills);
   renderDecisions(snapshot.decisions);
 }
