@@ -17,6 +17,7 @@ use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use failover_policy::soft::{Finding, SoftClass};
+use failover_policy::spend::Ended;
 use failover_policy::stream::{Read, Step};
 use failover_policy::tail::Tail;
 use failover_policy::{Action, Class, Decide, Failure, Journey, Kind, Permit, TransportFailure, Tried, Verdict};
@@ -136,13 +137,14 @@ pub async fn forward<D: Decide>(
                     }
                 };
                 now = Instant::now();
-                if let Attempted::Answer(Answer { body: AnswerBody::Complete(bytes), status, .. }, _) = &attempted
-                    && status.is_success()
+                // The answer's usage is read once, for the budgets and the SLOs' cost alike.
+                let ended = (inbound.spending.is_some() || trail.counts_cost()).then(|| spent(&attempted, sent));
+                if let (Some(Ended::Answered(Some(usage))), Attempted::Answer(answer, _)) = (ended, &attempted)
+                    && answer.status.is_success()
                 {
-                    trail.billed(hop, bytes);
+                    trail.billed(hop, usage);
                 }
-                if let (Some(spending), Some(holds)) = (&inbound.spending, holds) {
-                    let ended = spent(&attempted, sent);
+                if let (Some(spending), Some(holds), Some(ended)) = (&inbound.spending, holds, ended) {
                     spending.settle(gateway, (route, hop), holds, ended, super::tokens::unix_ms());
                 }
                 let mut soft = judge_soft(gateway, endpoint, &inbound, &attempted, journey.deadline()).await;
@@ -340,8 +342,7 @@ async fn drilled<D: Decide>(
 /// How an attempt ended, for what its budgets charge it: an attempt a
 /// drill failed (not `sent`) or whose connection was refused reached no
 /// provider; a stream is charged what was held for it.
-fn spent(attempted: &Attempted, sent: bool) -> failover_policy::spend::Ended {
-    use failover_policy::spend::Ended;
+fn spent(attempted: &Attempted, sent: bool) -> Ended {
     match attempted {
         Attempted::Failed(..) if !sent => Ended::NotSent,
         Attempted::Failed(failure, _) if failure.cause == failover_policy::Cause::Refused => Ended::NotSent,

@@ -185,17 +185,20 @@ impl<D: Decide> Trail<D> {
         self.slo.wrong = true;
     }
 
-    /// Notes a whole answer of chain position `hop`, billed by its
-    /// provider, for the SLOs that count cost.
-    pub fn billed(&mut self, hop: usize, body: &[u8]) {
-        if !self.gateway.slos.costs(self.route) {
+    /// Whether an SLO of the request's model counts what its answers cost.
+    pub fn counts_cost(&self) -> bool {
+        self.gateway.slos.costs(self.route)
+    }
+
+    /// Notes the `usage` a whole answer of chain position `hop` was billed,
+    /// for the SLOs that count cost.
+    pub fn billed(&mut self, hop: usize, usage: failover_policy::spend::Usage) {
+        if !self.counts_cost() {
             return;
         }
-        if let failover_policy::spend::Ended::Answered(Some(usage)) = super::spend::answered(body) {
-            let price = self.gateway.settings.routes[self.route].hops[hop].price;
-            let cost = failover_policy::spend::cost(failover_policy::spend::Unit::Picodollars, usage, price);
-            self.slo.cost = self.slo.cost.saturating_add(cost);
-        }
+        let price = self.gateway.settings.routes[self.route].hops[hop].price;
+        let cost = failover_policy::spend::cost(failover_policy::spend::Unit::Picodollars, usage, price);
+        self.slo.cost = self.slo.cost.saturating_add(cost);
     }
 
     /// Notes a failed attempt on chain position `hop`.
