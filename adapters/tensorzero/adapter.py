@@ -33,44 +33,10 @@ import warnings
 import tomli_w
 from aiohttp import ClientSession, ClientTimeout, TCPConnector, web
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import conformance  # noqa: E402  (the checks shared by the Python adapters)
+
 NAME = "tensorzero adapter"
-
-
-def fail_config(path, message):
-    print(f"{NAME}: invalid config at `{path}`: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
-def validate(config):
-    """The checks a gateway makes of its config before it starts, naming the field."""
-    if not isinstance(config, dict):
-        fail_config("", "the config must be a JSON object")
-    if config.get("schema") != "conformance/v1":
-        fail_config("schema", f'expected "conformance/v1", found {json.dumps(config.get("schema"))}')
-    providers = config.get("providers")
-    if not isinstance(providers, list) or not providers:
-        fail_config("providers", "at least one provider is required")
-    for i, p in enumerate(providers):
-        for field in ("id", "base_url", "api_key"):
-            if not isinstance(p.get(field), str) or not p.get(field):
-                fail_config(f"providers[{i}].{field}", "must be a non-empty string")
-    known = [p["id"] for p in providers]
-    models = config.get("models")
-    if not isinstance(models, list) or not models:
-        fail_config("models", "at least one model is required")
-    for i, m in enumerate(models):
-        if not isinstance(m.get("name"), str) or not m.get("name"):
-            fail_config(f"models[{i}].name", "must be a non-empty string")
-        chain = m.get("backend_map")
-        if not isinstance(chain, list) or not chain:
-            fail_config(f"models[{i}].backend_map", "the provider chain must name at least one provider")
-        for j, entry in enumerate(chain):
-            if entry.get("provider") not in known:
-                fail_config(
-                    f"models[{i}].backend_map[{j}].provider",
-                    f'unknown provider "{entry.get("provider")}"; known providers: {", ".join(known)}',
-                )
-    return config
 
 
 def key_variable(index):
@@ -137,14 +103,13 @@ def tensorzero_config(config):
 
 
 def openai_error(status, code, message):
-    body = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}}
-    return web.json_response(body, status=status)
+    return web.json_response(conformance.error_body(code, message), status=status)
 
 
 class Front:
     def __init__(self, config):
         self.models = {m["name"] for m in config["models"]}
-        self.max_body = config.get("limits", {}).get("max_body_bytes", 4 * 1024 * 1024)
+        self.max_body = conformance.max_body(config)
         self.upstream = None  # TensorZero's base URL, once it is up
         self.session = None
 
@@ -161,24 +126,9 @@ class Front:
         async for chunk in request.content.iter_any():
             body += chunk
             if len(body) > self.max_body:
-                return None, openai_error(
-                    413, "request_too_large", f"request body exceeds the limit of {self.max_body} bytes"
-                )
-        try:
-            parsed = json.loads(body)
-        except ValueError as e:
-            return None, openai_error(400, "invalid_request", f"the request body is not a valid JSON object: {e}")
-        if not isinstance(parsed, dict):
-            return None, openai_error(400, "invalid_request", "the request body is not a valid JSON object")
-        if "model" not in parsed:
-            return None, openai_error(400, "invalid_request", 'the request body has no "model" field')
-        if not isinstance(parsed["model"], str):
-            return None, openai_error(400, "invalid_request", 'the "model" field must be a string')
-        if parsed["model"] not in self.models:
-            return None, openai_error(
-                404, "model_not_found", f'model "{parsed["model"]}" is not configured on this gateway'
-            )
-        return parsed, None
+                return None, openai_error(*conformance.too_large(self.max_body))
+        parsed, error = conformance.check_request(body, self.models)
+        return parsed, error and openai_error(*error)
 
     async def chat(self, request):
         return await self.relay(request, "/chat/completions", "function_name", "include_original_response")
@@ -280,12 +230,7 @@ async def main():
         print(f"{NAME}: could not bind port {args.port}: {e}", file=sys.stderr)
         sys.exit(1)
     listener.listen(1024)
-    try:
-        with open(args.config, encoding="utf-8") as f:
-            config = validate(json.load(f))
-    except (OSError, ValueError) as e:
-        print(f"{NAME}: cannot read the config {args.config}: {e}", file=sys.stderr)
-        sys.exit(2)
+    config = conformance.read_config(NAME, args.config)
 
     front = Front(config)
     app = web.Application(client_max_size=front.max_body + 1)

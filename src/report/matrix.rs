@@ -15,7 +15,8 @@ pub fn read_reports(dir: &Path) -> Result<Vec<(String, Report)>, String> {
         .filter(|e| e.path().join("report.json").is_file())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    names.sort();
+    // The bundled gateway's column first, then the vendors' by name.
+    names.sort_by_key(|name| (!name.starts_with("reference-gateway"), name.clone()));
     names
         .into_iter()
         .map(|name| {

@@ -1,9 +1,9 @@
 //! A vendor run: the whole suite against a real gateway behind its adapter,
 //! its reports written to `target/conformance/<name>/`, every case's outcome
 //! pinned in an insta snapshot, and (with `UPDATE_VENDOR_REPORT=1`) the
-//! published report in `docs/reports/<name>-<version>/` rewritten. Shared by
-//! the `vendor_*` tests, which only say how to check the set-up and how to
-//! start the gateway.
+//! published report in `docs/reports/<name>-<version>/` rewritten. Each
+//! gateway's module (`portkey`, `tensorzero`, `litellm`) only says how to
+//! check its set-up and how to start it.
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use failover_conformance::run::{self, Outcome, Plan, RunSettings, SuiteCli, Verd
 
 /// One vendor.
 pub struct Vendor {
-    /// Short name: `portkey`, `tensorzero`.
+    /// Short name: `portkey`, `tensorzero`, `litellm`.
     pub name: &'static str,
     /// The version the published report is for.
     pub version: &'static str,
@@ -115,15 +115,21 @@ impl Vendor {
 
 /// A vendor whose set-up was not done: said plainly, and a failure when
 /// `FAILOVER_REQUIRE_VENDORS` is set (as CI does), so that no run passes it
-/// by silence; otherwise `cargo test --workspace` goes on without it.
-pub fn not_set_up(test: &str, why: &str) -> std::process::ExitCode {
+/// by silence; otherwise the run goes on without it. Returns whether it failed.
+pub fn not_set_up(name: &str, why: &str) -> bool {
     if std::env::var_os("FAILOVER_REQUIRE_VENDORS").is_some() {
-        eprintln!("{test}: {why}");
-        eprintln!("{test}: FAILED: FAILOVER_REQUIRE_VENDORS is set, and this vendor's set-up was not done");
-        std::process::ExitCode::FAILURE
+        eprintln!("vendors: {name}: {why}");
+        eprintln!("vendors: {name}: FAILED: FAILOVER_REQUIRE_VENDORS is set, and this vendor's set-up was not done");
+        true
     } else {
-        println!("{test}: NOT RUN: {why}");
-        println!("{test}: (set FAILOVER_REQUIRE_VENDORS=1 to make a missing set-up fail the test)");
-        std::process::ExitCode::SUCCESS
+        println!("vendors: {name}: NOT RUN: {why}");
+        println!("vendors: {name}: (set FAILOVER_REQUIRE_VENDORS=1 to make a missing set-up fail the test)");
+        false
     }
 }
+
+pub mod litellm;
+pub mod portkey;
+pub mod python;
+pub mod tensorzero;
+pub mod zygote;
