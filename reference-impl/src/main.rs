@@ -29,6 +29,11 @@ struct Args {
     /// own (default: one per CPU).
     #[arg(long)]
     workers: Option<usize>,
+    /// On SIGTERM or Ctrl-C: how long requests in flight (streams included)
+    /// may take to finish before they are cut. New connections are refused
+    /// at once, and state is kept in the store either way.
+    #[arg(long, default_value_t = 10_000)]
+    drain_timeout_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -79,17 +84,32 @@ fn main() -> ExitCode {
     eprintln!("reference-gateway: listening on http://{} with {workers} workers", running.addr);
     // This thread only waits for Ctrl-C (or SIGTERM) and then stops the workers.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
-    runtime.block_on(async move {
+    let drain = std::time::Duration::from_millis(args.drain_timeout_ms);
+    let code = runtime.block_on(async move {
         stopped().await;
-        eprintln!("reference-gateway: stopping");
-        match running.stop().await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
+        eprintln!(
+            "reference-gateway: stopping: refusing new connections, waiting up to {} ms for requests in flight",
+            drain.as_millis()
+        );
+        match tokio::time::timeout(drain, running.stop()).await {
+            Ok(Ok(())) => ExitCode::SUCCESS,
+            Ok(Err(e)) => {
                 eprintln!("reference-gateway: {e}");
                 ExitCode::from(1)
             }
+            Err(_) => {
+                eprintln!(
+                    "reference-gateway: requests still in flight after the drain timeout ({} ms, --drain-timeout-ms) were cut",
+                    drain.as_millis()
+                );
+                ExitCode::SUCCESS
+            }
         }
-    })
+    });
+    // Not waiting for the worker threads a cut drain left behind (dropping the
+    // runtime would wait for the blocking task that joins them).
+    runtime.shutdown_background();
+    code
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
