@@ -451,6 +451,9 @@ impl Scene {
         within: Duration,
         mut done: impl AsyncFnMut(&Scene) -> Result<bool, String>,
     ) -> Result<(), String> {
+        // The bound counts from a running gateway: starting one (in external
+        // mode a process, seconds on a loaded machine) is not what it is about.
+        self.start_gateway().await?;
         let first = self.exchanges.len();
         let deadline = Instant::now() + within;
         let mut pace = tokio::time::interval(every);
@@ -481,6 +484,7 @@ impl Scene {
         every: Duration,
         duration: Duration,
     ) -> Result<(), String> {
+        self.start_gateway().await?; // the period counts from a running gateway
         let end = Instant::now() + duration;
         self.send_until(kind, model, every, duration + Duration::from_secs(1), |_| Instant::now() >= end).await
     }
