@@ -10,6 +10,9 @@
 //! Set-up: `adapters/common/setup-venv.sh clients/python openai` and
 //! `npm ci --prefix clients/node`. Without it the test says it was not run
 //! and passes, unless `FAILOVER_REQUIRE_SDKS=1` (as `.ci/run` sets).
+#[path = "vendor/python.rs"]
+mod python;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -147,11 +150,8 @@ fn judge(out: &Value, providers: &Providers) {
 }
 
 /// Whether the SDK is set up; says plainly when not, and fails when required.
-fn set_up(sdk: &str, found: Option<String>, pinned: &str, how: &str) -> bool {
-    if found.as_deref() == Some(pinned) {
-        return true;
-    }
-    let why = format!("the {sdk} SDK {pinned} is not installed (found {found:?}): run `{how}`");
+fn set_up(installed: Result<(), String>) -> bool {
+    let Err(why) = installed else { return true };
     assert!(std::env::var_os("FAILOVER_REQUIRE_SDKS").is_none(), "{why} (FAILOVER_REQUIRE_SDKS is set)");
     println!("sdk_clients: NOT RUN: {why}");
     false
@@ -160,12 +160,12 @@ fn set_up(sdk: &str, found: Option<String>, pinned: &str, how: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_sdk_works_unchanged_through_the_gateway() {
     let python = root().join("clients/python/.venv/bin/python");
-    let version = std::process::Command::new(&python)
-        .args(["-c", "import importlib.metadata as m; print(m.version('openai'))"])
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned());
-    if !set_up("Python", version, PYTHON_SDK, "adapters/common/setup-venv.sh clients/python openai") {
+    if !set_up(python::check_installed(
+        &python,
+        "openai",
+        PYTHON_SDK,
+        "adapters/common/setup-venv.sh clients/python openai",
+    )) {
         return;
     }
     let (out, providers) = drive(python.to_str().unwrap(), "clients/python/sdk_client.py").await;
@@ -180,7 +180,13 @@ async fn the_node_sdk_works_unchanged_through_the_gateway() {
         .ok()
         .and_then(|text| serde_json::from_str::<Value>(&text).ok())
         .and_then(|v| v["version"].as_str().map(str::to_owned));
-    if !set_up("Node", version, NODE_SDK, "npm ci --prefix clients/node") {
+    let installed = match version {
+        Some(found) if found == NODE_SDK => Ok(()),
+        found => Err(format!(
+            "the Node SDK {NODE_SDK} is not installed (found {found:?}): run `npm ci --prefix clients/node`"
+        )),
+    };
+    if !set_up(installed) {
         return;
     }
     let (out, providers) = drive("node", "clients/node/sdk_client.mjs").await;
