@@ -123,6 +123,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "slos",
         "tracks service level objectives per model over sliding windows (slos): availability, goodput, time-to-first-token p95, soft-failure rate and cost per useful answer, each with its target, current value and error-budget burn rate at GET /admin/slo, an slo_breach event when one is breached and slo_recovered when it no longer is",
     ),
+    (
+        "secret-hygiene",
+        "never shows a provider's API key or the admin token: not in answers (a provider's error that gives its key back is not relayed), headers, streams, admin API pages, metrics or its own output",
+    ),
 ];
 
 /// The capabilities of the bundled reference gateway.
@@ -163,6 +167,7 @@ pub const BUNDLED: &[&str] = &[
     "budget-listing",
     "fallback-tail",
     "slos",
+    "secret-hygiene",
 ];
 
 /// The tag prefix that names a required capability.

@@ -59,6 +59,9 @@ impl FromStr for Chain {
 /// a failing scenario can be run again decision for decision.
 pub const SEED: u64 = 0x5EED_F00D;
 
+/// How every scenario's admin token begins (`conformance-admin-<random>`).
+pub const ADMIN_TOKEN_PREFIX: &str = "conformance-admin-";
+
 /// Everything but the providers' addresses, which the mocks know.
 #[derive(Clone, Debug)]
 pub struct Draft {
@@ -147,7 +150,7 @@ impl Default for Draft {
             regions: BTreeMap::new(),
             provider_limits: BTreeMap::new(),
             admin: AdminConfig {
-                token: Some(format!("conformance-admin-{:016x}", fastrand::u64(..))),
+                token: Some(format!("{ADMIN_TOKEN_PREFIX}{:016x}", fastrand::u64(..))),
                 token_env: None,
             },
         }

@@ -31,6 +31,7 @@ pub mod resources;
 pub mod run;
 pub mod scene;
 pub mod session;
+pub mod soak;
 pub mod sse;
 pub mod store;
 pub mod trace;

@@ -19,6 +19,7 @@ mod providers;
 mod regions;
 mod requests;
 mod responses;
+mod secrets;
 mod sessions;
 mod sla;
 mod slos;

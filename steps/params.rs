@@ -12,7 +12,7 @@ use failover_conformance::mock::Fault;
 #[derive(Debug, Parameter)]
 #[param(
     name = "fault",
-    regex = r"status \d+(?: with [A-Za-z-]+ [^ ]+)*(?: and body `[^`]*`)?|context overflow|a content-filter rejection|a timeout|a hang after headers|a refused connection|a reset before answering|a reset after headers|a stream (?:cut|reset|stalled) after \d+ chunks?|a malformed chunk after \d+ chunks?|a first chunk delayed by \d+ ms|a stream without \[DONE\]|an answer cut short|an answer that is not JSON|an answer that stalls halfway|a refusal(?: in words)?|an answer stopped by its content filter|an answer that is not the JSON asked for|JSON that does not match the schema asked for|an answer off its instructions|an empty answer|a repetitive answer|an answer cut at its length limit|an answer citing a source it was not given|an answer giving out personal data|random text instead of the answer"
+    regex = r"status \d+ echoing its API key|status \d+(?: with [A-Za-z-]+ [^ ]+)*(?: and body `[^`]*`)?|context overflow|a content-filter rejection|a timeout|a hang after headers|a refused connection|a reset before answering|a reset after headers|a stream (?:cut|reset|stalled) after \d+ chunks?|a malformed chunk after \d+ chunks?|a first chunk delayed by \d+ ms|a stream without \[DONE\]|an answer cut short|an answer that is not JSON|an answer that stalls halfway|a refusal(?: in words)?|an answer stopped by its content filter|an answer that is not the JSON asked for|JSON that does not match the schema asked for|an answer off its instructions|an empty answer|a repetitive answer|an answer cut at its length limit|an answer citing a source it was not given|an answer giving out personal data|random text instead of the answer"
 )]
 pub struct FaultWords(pub Fault);
 

@@ -391,6 +391,12 @@ async fn background<D: Decide>(gateway: Arc<Gateway<D>>) {
     );
 }
 
+/// Connections each listener lets wait to be accepted: a burst of thousands
+/// of clients connecting at once on a busy machine would otherwise overflow
+/// it, and the kernel would drop their handshakes for a second's retry (the
+/// kernel caps it at `net.core.somaxconn`).
+const BACKLOG: i32 = 4096;
+
 /// A non-blocking listener on `addr` that other listeners may share.
 fn reuse_port_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     let socket = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
@@ -398,7 +404,7 @@ fn reuse_port_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListene
     socket.set_reuse_port(true)?;
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
-    socket.listen(1024)?;
+    socket.listen(BACKLOG)?;
     Ok(socket.into())
 }
 

@@ -309,6 +309,7 @@ pub mod load;
 pub mod metrics;
 pub mod regions;
 pub mod routing;
+pub mod secrets;
 pub mod session;
 pub mod sla;
 pub mod slo;

@@ -50,6 +50,12 @@ fn quoted(path: &Path) -> String {
 }
 
 impl Child {
+    /// Its log file's path and what is in it so far.
+    pub fn output(&self) -> (String, String) {
+        let text = std::fs::read(&self.log).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        (self.log.display().to_string(), text)
+    }
+
     /// Writes `config`, fills in the template and starts it.
     pub fn spawn(template: &str, config: &GatewayConfig, artifacts: &Path) -> Result<Self, String> {
         if !template.contains("{port}") {

@@ -16,7 +16,7 @@ pub use external::stop_all;
 
 enum Process {
     Bundled(Started),
-    External(#[allow(dead_code)] Box<external::Child>),
+    External(Box<external::Child>),
 }
 
 /// A running gateway.
@@ -29,6 +29,21 @@ impl std::fmt::Debug for GatewayUnderTest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GatewayUnderTest").field("base_url", &self.base_url).finish()
     }
+}
+
+/// How many connections may wait to be accepted: the load scenarios open
+/// 2,000 at once, and on a loaded machine the gateway accepts them late; past
+/// the backlog the kernel drops the handshake and the client retries a second
+/// later (tokio's default backlog is 1,024; the kernel caps it at somaxconn).
+const BACKLOG: i32 = 4096;
+
+/// A loopback listener on a free port with [`BACKLOG`].
+fn bound_listener() -> std::io::Result<tokio::net::TcpListener> {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())?;
+    socket.listen(BACKLOG)?;
+    tokio::net::TcpListener::from_std(socket.into())
 }
 
 /// Polls `GET /healthz` until it answers 200 or `within` passes. With
@@ -61,15 +76,22 @@ async fn healthy(
 }
 
 impl GatewayUnderTest {
+    /// What a gateway started as a command wrote to its output so far, with
+    /// where it is kept; `None` for one in-process.
+    pub fn output(&self) -> Option<(String, String)> {
+        match &self.process {
+            Process::Bundled(_) => None,
+            Process::External(child) => Some(child.output()),
+        }
+    }
+
     /// Starts the run's gateway with `config` and waits until it is healthy.
     pub async fn start(config: &GatewayConfig, http: &reqwest::Client) -> Result<Self, String> {
         let context = context::current();
         let within = context.timing.start_timeout;
         match &context.target {
             Target::Bundled(assembly) => {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .map_err(|e| format!("cannot bind a port for the gateway: {e}"))?;
+                let listener = bound_listener().map_err(|e| format!("cannot bind a port for the gateway: {e}"))?;
                 let addr = listener.local_addr().map_err(|e| format!("cannot read the gateway's address: {e}"))?;
                 let running = assembly.start(config, listener).await?;
                 let base_url = format!("http://{addr}");

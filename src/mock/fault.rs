@@ -26,6 +26,10 @@ pub enum Fault {
         /// The exact body to answer; `None` for the canned error body.
         body: Option<String>,
     },
+    /// Answers this HTTP status with an error that gives back the API key the
+    /// request carried, in the message and in a header, as careless
+    /// providers do ("Incorrect API key provided: sk-...").
+    EchoKey(u16),
     /// Answers 400 with the error code `context_length_exceeded`.
     ContextOverflow,
     /// Answers 400 with the error code `content_policy_violation`, the body
@@ -162,7 +166,7 @@ impl Fault {
     /// The words the features use for each fault, for error messages.
     pub const VOCABULARY: &'static str = "\"status <code>\", \"status <code> with <Header-Name> <value>\" \
          (headers may repeat: \"... with Retry-After 2 with x-extra 1\"), optionally followed by \
-         \" and body `<text>`\", \"context overflow\", \"a content-filter rejection\", \"a timeout\" (no status \
+         \" and body `<text>`\", \"status <code> echoing its API key\", \"context overflow\", \"a content-filter rejection\", \"a timeout\" (no status \
          line at all), \"a hang after headers\", \"a refused connection\", \
          \"a reset before answering\", \"a reset after headers\", \"a stream cut after <n> chunks\", \
          \"a stream reset after <n> chunks\", \"a stream stalled after <n> chunks\", \
@@ -181,7 +185,7 @@ impl Fault {
     /// Whether wiremock renders this fault as an ordinary HTTP answer; the
     /// others need control of the socket and are served by the provider's front.
     pub fn is_http_answer(&self) -> bool {
-        matches!(self, Fault::Status { .. } | Fault::ContextOverflow | Fault::ContentFilter)
+        matches!(self, Fault::Status { .. } | Fault::EchoKey(_) | Fault::ContextOverflow | Fault::ContentFilter)
     }
 
     /// The fault a streamed answer gets for this one: the answer-level faults
@@ -253,6 +257,13 @@ impl FromStr for Fault {
             return Ok(Fault::FirstChunkDelay(Duration::from_millis(ms)));
         }
         let rest = s.strip_prefix("status ").ok_or_else(unknown)?;
+        if let Some(code) = rest.strip_suffix(" echoing its API key") {
+            let code: u16 = code.parse().map_err(|_| unknown())?;
+            if !(400..=599).contains(&code) {
+                return Err(format!("status {code} in \"{s}\" is not an error status (400-599)"));
+            }
+            return Ok(Fault::EchoKey(code));
+        }
         let (rest, body) = match rest.split_once(" and body `") {
             Some((head, tail)) => {
                 let body =
@@ -295,6 +306,7 @@ impl fmt::Display for Fault {
                     None => Ok(()),
                 }
             }
+            Fault::EchoKey(code) => write!(f, "status {code} echoing its API key"),
             Fault::ContextOverflow => f.write_str("context overflow"),
             Fault::ContentFilter => f.write_str("a content-filter rejection"),
             Fault::Hang => f.write_str("a timeout"),
@@ -440,6 +452,7 @@ mod tests {
             "status 429 with Retry-After 2",
             "status 429 with retry-after-ms 20 with x-trace abc",
             "status 418 and body `{\"teapot\": true}`",
+            "status 401 echoing its API key",
             "context overflow",
             "a content-filter rejection",
             "a timeout",
@@ -465,6 +478,7 @@ mod tests {
             assert_eq!(words.parse::<Fault>(), Ok(Fault::Wrong(wrong)));
         }
         assert!("status 6000".parse::<Fault>().unwrap_err().contains("not an HTTP status"));
+        assert!("status 200 echoing its API key".parse::<Fault>().unwrap_err().contains("not an error status"));
         assert!("a hiccup".parse::<Fault>().unwrap_err().contains("say one of"));
         assert_eq!("status 429 with Retry-After 2".parse::<Fault>().unwrap().header("retry-after"), Some("2"));
     }

@@ -10,5 +10,8 @@ pub mod stream;
 
 pub use fault::{Fault, Schedule};
 pub use journal::Received;
+
+/// How every mock provider's API key begins (`sk-mock-<id>-<random>`).
+pub const KEY_PREFIX: &str = "sk-mock-";
 pub use provider::MockProvider;
 pub use state::StreamShape;

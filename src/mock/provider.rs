@@ -74,7 +74,7 @@ fn unbound_socket() -> std::io::Result<Socket> {
 impl MockProvider {
     /// Starts a healthy provider on a fresh loopback port, with a random key.
     pub async fn start(id: &str) -> std::io::Result<Self> {
-        let key = format!("sk-mock-{id}-{:08x}", fastrand::u32(..));
+        let key = format!("{}{id}-{:08x}", super::KEY_PREFIX, fastrand::u32(..));
         Self::start_on(id, SocketAddr::from(([127, 0, 0, 1], 0)), &key).await
     }
 
@@ -181,6 +181,14 @@ impl MockProvider {
     /// (see [`crate::attribution::is_probe`]).
     pub fn journal(&self) -> Vec<Received> {
         lock(&self.state).journal.iter().filter(|r| !crate::attribution::is_probe(r)).cloned().collect()
+    }
+
+    /// Forgets every request and connection so far: a long run (the soak)
+    /// keeps its memory flat.
+    pub fn forget(&self) {
+        let mut state = lock(&self.state);
+        state.journal.clear();
+        state.accepted.clear();
     }
 
     /// The gateway's own probes it received.

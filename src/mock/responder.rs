@@ -44,6 +44,10 @@ impl Respond for Responder {
                 let answer = body.clone().map(Bytes::from).unwrap_or_else(|| responses::error_json(&self.id, f));
                 (*code, answer, state.latency_now())
             }
+            Some(Fault::EchoKey(code)) => {
+                let answer = responses::echoing_key(&self.id, *code, authorization);
+                (*code, Bytes::from(answer.to_string()), state.latency_now())
+            }
             Some(Fault::Wrong(wrong)) => {
                 let body: Option<serde_json::Value> = serde_json::from_slice(&request.body).ok();
                 let model = body.as_ref().and_then(|b| b.get("model")).and_then(|m| m.as_str()).unwrap_or_default();
@@ -81,6 +85,9 @@ impl Respond for Responder {
             for (name, value) in headers {
                 template = template.insert_header(name.as_str(), value.as_str());
             }
+        }
+        if let (Some(Fault::EchoKey(_)), Some(authorization)) = (&fault, authorization) {
+            template = template.insert_header(responses::ECHO_HEADER, authorization);
         }
         template
     }

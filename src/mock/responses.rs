@@ -99,6 +99,20 @@ pub fn error_body(provider: &str, fault: &Fault) -> Value {
     json!({"error": {"message": format!("{message} (mock provider {provider})"), "type": kind, "param": null, "code": code}})
 }
 
+/// The header in which [`Fault::EchoKey`] gives the request's `Authorization` back.
+pub const ECHO_HEADER: &str = "x-request-authorization";
+
+/// The error of [`Fault::EchoKey`]: the key the request carried, given back
+/// as a real provider's 401 does ("Incorrect API key provided: sk-...").
+pub fn echoing_key(provider: &str, code: u16, authorization: Option<&str>) -> Value {
+    let key = authorization.map_or("", |a| a.strip_prefix("Bearer ").unwrap_or(a));
+    let kind = if code == 401 { "authentication_error" } else { "server_error" };
+    json!({"error": {
+        "message": format!("Request with API key {key} failed (mock provider {provider}). Incorrect API key provided: {key}."),
+        "type": kind, "param": null, "code": format!("echo_{code}")
+    }})
+}
+
 /// The 401 a provider answers a request without its own API key.
 pub fn wrong_key(provider: &str, got: Option<&str>) -> Value {
     json!({"error": {

@@ -28,7 +28,13 @@ pub fn key(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Key {
     (feature.name.clone(), scenario.position.line, scenario.name.clone())
 }
 
+/// A failed step's message, with the suite's made-up secrets redacted: it
+/// may quote what a leaking gateway answered.
 fn panic_message(error: &event::StepError) -> String {
+    crate::checks::secrets::redact_made_up(&raw_message(error))
+}
+
+fn raw_message(error: &event::StepError) -> String {
     match error {
         event::StepError::Panic(info) => {
             if let Some(s) = info.downcast_ref::<String>() {

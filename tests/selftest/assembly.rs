@@ -109,7 +109,7 @@ impl Assembly for Variant {
                 .await
                 .map_err(|e| format!("building the gateway failed: {e}"))?
                 .map_err(|e| format!("the gateway refused its config: {e}"))?;
-            let app = self.layers(proxy::app(gateway.clone()), &config);
+            let app = self.layers(proxy::app(gateway.clone()), &config, &interposers);
             let running = serve_app(gateway, app, listener).map_err(|e| format!("cannot serve: {e}"))?;
             Ok(Box::new((running, interposers)) as Started)
         })
@@ -118,7 +118,7 @@ impl Assembly for Variant {
 
 impl Variant {
     /// The layers between the client and the gateway.
-    fn layers(self, app: Router, config: &GatewayConfig) -> Router {
+    fn layers(self, app: Router, config: &GatewayConfig, interposers: &interposer::Interposers) -> Router {
         match self {
             Variant::Slowed(delay) => app.layer(middleware::from_fn(move |request: Request, next: Next| async move {
                 tokio::time::sleep(delay).await;
@@ -190,6 +190,13 @@ impl Variant {
             Variant::Defective(Defect::HealthApiLies) => app.layer(middleware::from_fn(all_is_well)),
             Variant::Defective(Defect::FrozenDashboard) => app.layer(middleware::from_fn(frozen_dashboard)),
             Variant::Defective(Defect::BareErrors) => app.layer(middleware::map_response(bare_errors)),
+            Variant::Defective(Defect::RelaysProviderErrors) => {
+                let last = interposers.last_error.clone();
+                app.layer(middleware::map_response(move |response: Response| {
+                    let last = last.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    relay_provider_error(response, last)
+                }))
+            }
             Variant::Defective(Defect::AcceptsAnyBody) => {
                 let config = Arc::new(config.clone());
                 app.layer(middleware::from_fn(move |request: Request, next: Next| {
@@ -293,6 +300,29 @@ async fn bare_errors(response: Response) -> Response {
         return bare;
     }
     response
+}
+
+/// The last provider error, shown: in the message of the gateway's own 5xx,
+/// and in a header of every answer.
+async fn relay_provider_error(response: Response, last: Option<bytes::Bytes>) -> Response {
+    let Some(last) = last else { return response };
+    let said = String::from_utf8_lossy(&last).replace(|c: char| !(' '..='~').contains(&c), " ");
+    let (mut parts, body) = response.into_parts();
+    if let Ok(value) = http::HeaderValue::from_str(&said) {
+        parts.headers.insert("x-upstream-error", value);
+    }
+    let own = !parts.headers.contains_key(proxy::forward::SERVED_BY);
+    if !(own && parts.status.is_server_error()) {
+        return Response::from_parts(parts, body);
+    }
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let mut error: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let Some(message) = error.pointer_mut("/error/message") else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    *message = format!("{} (the provider said: {said})", message.as_str().unwrap_or_default()).into();
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(error.to_string()))
 }
 
 /// Sends a body the gateway would reject (not a JSON object naming a known

@@ -86,6 +86,10 @@ pub enum Defect {
     /// Answers its own errors (bad input, unknown paths and methods) with a
     /// bare status and no explanation.
     BareErrors,
+    /// Shows clients what its providers' errors said: its own 5xx carries the
+    /// last provider error in its message, and every answer after one carries
+    /// it in a header, keys and all.
+    RelaysProviderErrors,
     /// Starts with a config whose chain names an unknown provider, dropping it.
     StartsWithBadConfig,
     /// Decides on failures alone: never drains a provider on its health score.

@@ -202,6 +202,10 @@ const BUDGET_RESTART: &str = "SPEND_BUDGETS: a spent budget stays spent across a
 const BUDGET_BURST: &str =
     "CHAOS_EXPERIMENTS: 200 requests at once where the key usually sends 2, against a budget of 20 answers";
 
+const SECRET_401: &str = "SECURITY_SECRETS: a primary whose 401 error gives its key back, and a healthy secondary";
+const SECRET_500: &str = "SECURITY_SECRETS: a primary whose 500 error gives its key back, and a healthy secondary";
+const SECRET_EXHAUSTED: &str =
+    "SECURITY_SECRETS: every provider gives its key back: the gateway's own 503 says nothing of them";
 pub const EXPECTED: &[(Defect, &[&str])] = &[
     (
         Defect::NeverFailOver,
@@ -1203,6 +1207,12 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (Defect::CostPerAnswer, &[SLO_COST]),
     (Defect::SlosIgnoreMinRequests, &[SLO_MIN_REQUESTS]),
     (Defect::SloWindowNeverSlides, &[SLO_RECOVERY]),
+    // Secrets: a gateway that shows what its providers' errors said shows
+    // their keys, in a header after a failover and in its own 503.
+    (Defect::RelaysProviderErrors, &[SECRET_401, SECRET_500, SECRET_EXHAUSTED]),
+    // Without failover the primary's error comes back as the gateway's 503.
+    (Defect::NeverFailOver, &[SECRET_401, SECRET_500]),
+    (Defect::ExhaustedAs500, &[SECRET_EXHAUSTED]),
     (Defect::MetricsStandStill, &[SLO_METRICS]),
     // Answers judged wrong by every answer, or by none, move goodput and
     // the cost per useful answer off the figures stated.

@@ -7,7 +7,8 @@
 //! - waiting for a missing `[DONE]`: hold a stream that ended without it open;
 //! - dropping the streamed usage chunk;
 //! - dropping history on failover: a provider that is not first in a chain
-//!   gets only the system prompt and the latest message.
+//!   gets only the system prompt and the latest message;
+//! - keeping the last error a provider answered, for a gateway that shows it.
 use std::convert::Infallible;
 use std::io;
 use std::sync::Arc;
@@ -32,13 +33,20 @@ use crate::defects::Defect;
 type ProxyBody = UnsyncBoxBody<Bytes, io::Error>;
 type Upstream = Client<HttpConnector, Full<Bytes>>;
 
+/// The last error body any provider answered, as an interposer saw it.
+pub type LastError = Arc<std::sync::Mutex<Option<Bytes>>>;
+
 /// The interposers of one gateway; dropping them stops them.
 #[derive(Default)]
-pub struct Interposers(Vec<JoinHandle<()>>);
+pub struct Interposers {
+    tasks: Vec<JoinHandle<()>>,
+    /// For relaying providers' errors: the last one seen.
+    pub last_error: LastError,
+}
 
 impl Drop for Interposers {
     fn drop(&mut self) {
-        for task in &self.0 {
+        for task in &self.tasks {
             task.abort();
         }
     }
@@ -51,6 +59,7 @@ struct Route {
     /// For splicing: the next provider of the chain, and its key.
     next: Option<(String, String)>,
     client: Upstream,
+    last_error: LastError,
 }
 
 /// Puts an interposer in front of every provider `defect` concerns and points
@@ -74,7 +83,7 @@ pub async fn wrap(defect: Defect, config: &mut GatewayConfig) -> Result<Interpos
         let concerned = match defect {
             Defect::DropsHistoryOnFailover => positions.iter().any(|&(_, p)| p > 0),
             Defect::SplicesStreams => next.is_some(),
-            Defect::WaitsForMissingDone | Defect::DropsStreamedUsage => true,
+            Defect::WaitsForMissingDone | Defect::DropsStreamedUsage | Defect::RelaysProviderErrors => true,
             _ => false,
         };
         // An interposer cannot refuse a connection it has accepted: a provider
@@ -83,10 +92,12 @@ pub async fn wrap(defect: Defect, config: &mut GatewayConfig) -> Result<Interpos
             continue;
         }
         let client = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
-        let route = Arc::new(Route { defect, base_url: config.providers[i].base_url.clone(), next, client });
+        let last_error = interposers.last_error.clone();
+        let route =
+            Arc::new(Route { defect, base_url: config.providers[i].base_url.clone(), next, client, last_error });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| format!("interposer: {e}"))?;
         let addr = listener.local_addr().map_err(|e| format!("interposer: {e}"))?;
-        interposers.0.push(tokio::spawn(serve(listener, route)));
+        interposers.tasks.push(tokio::spawn(serve(listener, route)));
         config.providers[i].base_url = format!("http://{addr}");
     }
     Ok(interposers)
@@ -136,6 +147,9 @@ async fn handle(route: Arc<Route>, request: Request<Incoming>) -> Result<Respons
     let (parts, incoming) = answer.into_parts();
     if !streaming {
         let whole = incoming.collect().await.map_err(io::Error::other)?.to_bytes();
+        if route.defect == Defect::RelaysProviderErrors && parts.status.as_u16() >= 400 {
+            *route.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(whole.clone());
+        }
         return Ok(Response::from_parts(
             parts,
             Full::new(whole).map_err(|never: Infallible| match never {}).boxed_unsync(),
