@@ -30,7 +30,7 @@ async fn main() -> ExitCode {
     settings.set_prepend_module_to_snapshot(false);
     // Measured numbers vary from run to run; what was measured does not
     // (a measurement is named in snake_case, digits allowed, or `switches`).
-    settings.add_filter(r"\b([a-z0-9]+_[a-z0-9_]+|switches) [0-9.]+ (ms|count|ratio|MiB)\b", "$1 [n] $2");
+    settings.add_filter(r"\b([a-z0-9]+_[a-z0-9_]+|switches) [0-9.]+ (ms|count|ratio|MiB|bytes)\b", "$1 [n] $2");
     let json = || {
         settings.bind(|| {
             insta::assert_json_snapshot!("report_json", report, {
