@@ -137,20 +137,17 @@ pub async fn run(settings: &Settings) -> Result<Outcome, String> {
         .stdout(log)
         .stderr(err)
         .kill_on_drop(true)
+        // Its own group, so that its memory is sampled as the suite samples
+        // an external gateway's (`resources`).
+        .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", settings.gateway.display()))?;
     let pid = child.id().ok_or("the gateway exited at once")?;
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().map_err(|e| e.to_string())?;
-    crate::wait::until(Duration::from_secs(10), Duration::from_millis(20), || async {
-        match http.get(format!("{base}/healthz")).send().await {
-            Ok(r) if r.status() == 200 => Ok(()),
-            Ok(r) => Err(format!("GET /healthz answered {}", r.status())),
-            Err(e) => Err(format!("GET /healthz failed: {e}")),
-        }
-    })
-    .await
-    .map_err(|last| format!("the gateway did not become healthy in 10 s: {last}; see {}", log_path.display()))?;
+    crate::gateway::healthy(&http, &base, Duration::from_secs(10), None)
+        .await
+        .map_err(|last| format!("the gateway did not become healthy in 10 s: {last}; see {}", log_path.display()))?;
 
     let began = Instant::now();
     let sampler = tokio::spawn(sample_rss(pid, settings.sample_every, settings.duration, began));
@@ -229,18 +226,11 @@ async fn sample_rss(pid: u32, every: Duration, duration: Duration, began: Instan
     let mut tick = tokio::time::interval(every);
     while began.elapsed() < duration {
         tick.tick().await;
-        if let Some(kib) = rss_kib(pid) {
-            samples.push((began.elapsed().as_secs_f64(), kib));
+        if let Ok(usage) = crate::resources::sample(crate::resources::Holder::Group(pid as i32)) {
+            samples.push((began.elapsed().as_secs_f64(), usage.rss_kib));
         }
     }
     samples
-}
-
-/// `VmRSS` of `/proc/<pid>/status`, in KiB.
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]

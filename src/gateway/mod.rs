@@ -50,7 +50,7 @@ fn bound_listener() -> std::io::Result<tokio::net::TcpListener> {
 /// `owner` (a port and a process group), the answer counts only once the
 /// socket listening on that port belongs to that group: never talk to a
 /// process the suite did not start.
-async fn healthy(
+pub(crate) async fn healthy(
     http: &reqwest::Client,
     base_url: &str,
     within: Duration,
