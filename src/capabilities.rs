@@ -127,6 +127,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "secret-hygiene",
         "never shows a provider's API key or the admin token: not in answers (a provider's error that gives its key back is not relayed), headers, streams, admin API pages, metrics or its own output",
     ),
+    (
+        "model-substitution",
+        "honours backend_map[].model_version: an answer whose model field names another model than the version its chain entry pins is a soft failure of class model_substitution (flagged, logged, counted; a failed attempt when acted on), whole or streamed",
+    ),
 ];
 
 /// The capabilities of the bundled reference gateway.
@@ -168,6 +172,7 @@ pub const BUNDLED: &[&str] = &[
     "fallback-tail",
     "slos",
     "secret-hygiene",
+    "model-substitution",
 ];
 
 /// The tag prefix that names a required capability.

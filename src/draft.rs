@@ -48,6 +48,7 @@ impl FromStr for Chain {
                     context_window: None,
                     priority,
                     price: None,
+                    model_version: None,
                 });
             }
         }

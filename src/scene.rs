@@ -196,16 +196,14 @@ impl Scene {
     /// Adds `ghost`, a provider no mock stands for, to the end of `model`'s
     /// chain: a config that names a provider that does not exist.
     pub fn add_unconfigured_provider(&mut self, model: &str, ghost: &str) -> Result<(), String> {
-        self.configure()?;
-        let entry = self.draft.models.iter_mut().find(|m| m.name == model);
-        let chain =
-            &mut entry.ok_or_else(|| format!("model \"{model}\" has no chain yet; route it first"))?.backend_map;
+        let chain = self.chain_of(model)?;
         chain.push(failover_contract::ChainEntry {
             provider: ghost.to_owned(),
             model: None,
             context_window: None,
             priority: None,
             price: None,
+            model_version: None,
         });
         Ok(())
     }
@@ -490,12 +488,26 @@ impl Scene {
         self.send_until(kind, model, every, duration + Duration::from_secs(1), |_| Instant::now() >= end).await
     }
 
-    /// Sets the context windows of `model`'s chain, entry by entry.
-    pub fn set_context_windows(&mut self, model: &str, windows: &[u64]) -> Result<(), String> {
+    /// `model`'s chain, while the gateway has not started yet.
+    fn chain_of(&mut self, model: &str) -> Result<&mut Vec<failover_contract::ChainEntry>, String> {
         self.configure()?;
         let entry = self.draft.models.iter_mut().find(|m| m.name == model);
-        let chain =
-            &mut entry.ok_or_else(|| format!("model \"{model}\" has no chain yet; route it first"))?.backend_map;
+        Ok(&mut entry.ok_or_else(|| format!("model \"{model}\" has no chain yet; route it first"))?.backend_map)
+    }
+
+    /// Pins the model version `provider`'s entry of `model`'s chain must
+    /// answer as (`model_version`).
+    pub fn pin_model_version(&mut self, model: &str, provider: &str, version: &str) -> Result<(), String> {
+        let chain = self.chain_of(model)?;
+        let entry = chain.iter_mut().find(|e| e.provider == provider);
+        entry.ok_or_else(|| format!("provider \"{provider}\" is not in the chain of \"{model}\""))?.model_version =
+            Some(version.to_owned());
+        Ok(())
+    }
+
+    /// Sets the context windows of `model`'s chain, entry by entry.
+    pub fn set_context_windows(&mut self, model: &str, windows: &[u64]) -> Result<(), String> {
+        let chain = self.chain_of(model)?;
         if chain.len() != windows.len() {
             return Err(format!(
                 "model \"{model}\" has {} chain entries, {} windows were given",

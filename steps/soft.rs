@@ -119,3 +119,15 @@ async fn judge_failed(w: &mut FailoverWorld, n: u32, provider: String) -> Result
     let labels = [("provider", provider.as_str())];
     checks::metrics::counted(&w.scene.scrape().await?, "soft_judge_failures", &labels, f64::from(n))
 }
+
+#[given(expr = "the entry of {string} for {string} pins model version {string}")]
+async fn pin_version(w: &mut FailoverWorld, provider: String, model: String, version: String) -> Result<(), String> {
+    w.scene.pin_model_version(&model, &provider, &version)
+}
+
+#[given(expr = "provider {string} answers as model {string}")]
+#[when(expr = "provider {string} starts answering as model {string}")]
+async fn answers_as(w: &mut FailoverWorld, provider: String, model: String) -> Result<(), String> {
+    w.scene.provider(&provider).await?.answer_as(&model);
+    Ok(())
+}

@@ -606,6 +606,12 @@ pub struct ChainEntry {
     /// budgets count (capability `budgets`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price: Option<PriceConfig>,
+    /// The model version this entry's provider must serve, as its answers
+    /// name it (their `model` field), e.g. `gpt-4o-2024-08-06`. An answer
+    /// naming another model is a soft failure of class `model_substitution`
+    /// (capability `model-substitution`; needs `policy.soft_failures`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_version: Option<String>,
 }
 
 /// The resilience policy, shared by every model.
@@ -792,6 +798,8 @@ pub enum SoftFailureClass {
     QualityDegradation,
     /// Citations that appear nowhere in the request.
     Hallucination,
+    /// An answer naming another model than its chain entry's `model_version`.
+    ModelSubstitution,
 }
 
 impl Default for SoftFailuresConfig {
@@ -1189,11 +1197,14 @@ pub struct ClassThresholds {
     /// Soft class `hallucination` (needs `soft_failures`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hallucination: Option<f64>,
+    /// Soft class `model_substitution` (needs `soft_failures`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_substitution: Option<f64>,
 }
 
 impl ClassThresholds {
     /// Every class by its name, with its threshold if it has one.
-    pub fn entries(&self) -> [(&'static str, Option<f64>); 12] {
+    pub fn entries(&self) -> [(&'static str, Option<f64>); 13] {
         [
             ("rate_limited", self.rate_limited),
             ("timeout", self.timeout),
@@ -1207,14 +1218,22 @@ impl ClassThresholds {
             ("instruction_drift", self.instruction_drift),
             ("quality_degradation", self.quality_degradation),
             ("hallucination", self.hallucination),
+            ("model_substitution", self.model_substitution),
         ]
     }
 
     /// Whether a soft class has one.
     pub fn has_soft(&self) -> bool {
-        [self.refusal, self.format_violation, self.instruction_drift, self.quality_degradation, self.hallucination]
-            .iter()
-            .any(Option::is_some)
+        [
+            self.refusal,
+            self.format_violation,
+            self.instruction_drift,
+            self.quality_degradation,
+            self.hallucination,
+            self.model_substitution,
+        ]
+        .iter()
+        .any(Option::is_some)
     }
 
     /// Whether no class has one.

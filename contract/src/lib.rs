@@ -11,6 +11,7 @@
 
 mod config;
 mod validate;
+mod warnings;
 
 pub use config::{
     AdminConfig, Bounds, BreakerConfig, CacheConfig, ChainEntry, ClassThresholds, ConcurrentConfig,
@@ -23,6 +24,7 @@ pub use config::{
     StreamingConfig, TokenRateConfig,
 };
 pub use validate::ConfigError;
+pub use warnings::{ConfigWarning, is_dated};
 
 impl GatewayConfig {
     /// Parses and validates a config from its JSON text.

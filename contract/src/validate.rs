@@ -414,6 +414,15 @@ impl GatewayConfig {
         if let Some(window) = entry.context_window {
             check(window > 0, &format!("{chain}[{j}].context_window"), "must be a number of tokens greater than 0")?;
         }
+        if let Some(version) = &entry.model_version {
+            let at = format!("{chain}[{j}].model_version");
+            check(!version.trim().is_empty(), &at, "must name the model version its answers must name")?;
+            check(
+                self.policy.soft_failures.is_some(),
+                &at,
+                "a pinned model version is checked with the soft-failure judgement: configure policy.soft_failures",
+            )?;
+        }
         if let Some(price) = entry.price {
             for (field, usd) in
                 [("input_usd_per_mtok", price.input_usd_per_mtok), ("output_usd_per_mtok", price.output_usd_per_mtok)]
@@ -726,6 +735,17 @@ mod tests {
     #[test]
     fn errors_name_the_field_to_fix() {
         let cases = [
+            (
+                GOOD.replace(r#""model": "m2""#, r#""model": "m2", "model_version": "m2-2024-08-06""#),
+                "models[0].backend_map[1].model_version",
+                "configure policy.soft_failures",
+            ),
+            (
+                GOOD.replace(r#""model": "m2""#, r#""model": "m2", "model_version": " ""#)
+                    .replace(r#""models""#, r#""policy": {"soft_failures": {}}, "models""#),
+                "models[0].backend_map[1].model_version",
+                "must name the model version",
+            ),
             (
                 GOOD.replace(r#""provider": "b""#, r#""provider": "c""#),
                 "models[0].backend_map[1].provider",

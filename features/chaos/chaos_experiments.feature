@@ -4,8 +4,10 @@ Feature: Chaos experiments: the five faults the seed says to inject on purpose
   traffic flows, and checks that the steady state holds: every request is
   answered, and answered right. The seed names five experiments for an LLM
   system: a provider outage (every call to the primary blocked), latency
-  injection (5 to 30 s of delay, here scaled down ten times against a
-  250 ms attempt timeout), response corruption (random text in place of the
+  injection (5 to 30 s of delay, here scaled down five times against a
+  500 ms attempt timeout, with 300 ms of tolerance for a loaded machine
+  that starts the next attempt late: a gateway that retries the slow
+  primary once more before moving on costs 1,150 ms or more), response corruption (random text in place of the
   answer, which only validating the answer catches), prompt injection
   (known adversarial inputs, which the input guardrail blocks before any
   provider sees them) and cost explosion (a hundred times the usual volume,
@@ -35,21 +37,21 @@ Feature: Chaos experiments: the five faults the seed says to inject on purpose
 
   Rule: latency injection: a primary slowed past the attempt timeout costs each request at most the timeout, and none once its breaker is open
 
-    Scenario Outline: the primary slowed by <delay> ms (<seed> s in the seed) against a 250 ms attempt timeout
-      Given each attempt times out after 250 ms
+    Scenario Outline: the primary slowed by <delay> ms (<seed> s in the seed) against a 500 ms attempt timeout
+      Given each attempt times out after 500 ms
       And the breaker opens when 50% of at least 2 calls in 10000 ms fail, for 5000 ms
       And provider "primary" answers after <delay> ms
       When the client sends 6 chat completions for "gpt-4o"
       Then all 6 responses have status 200
       And all 6 responses were served by "secondary"
       And provider "primary" received 2 requests
-      And every response in the latest step arrived within 250 ms, with 150 ms of tolerance
+      And every response in the latest step arrived within 500 ms, with 300 ms of tolerance
       And the responses that skipped "primary" arrived within 60 ms at the median, with 40 ms of tolerance
 
       Examples:
         | delay | seed |
-        | 500   | 5    |
-        | 3000  | 30   |
+        | 1000  | 5    |
+        | 6000  | 30   |
 
   @requires-soft-failures @requires-soft-failover
   Rule: response corruption: random text in place of the answer is caught by validating the answer, and the secondary's answer is served instead

@@ -6,7 +6,10 @@ Feature: TC_R752_FAILOVER_006 No flapping between providers
   away when requests stop reaching it and back when they reach it again. Switch
   times are when the first request after each switch reached a provider, only as
   precise as the client's pace (a request every 10 ms, slower on a loaded
-  machine), hence the stated tolerance; the quiet period
+  machine), hence the stated tolerance of half the stable period: on a
+  two-core machine with two busy loops beside the suite, a request held back
+  dated a switch 181 ms late; a gateway without a stable period switches
+  within tens of milliseconds. The quiet period
   before a failback is measured at the provider, to the millisecond. Under the
   threshold there is no switch at all; over it, traffic moves away at most once and
   back at most once per open period (the stable period), and comes back only after
@@ -30,7 +33,7 @@ Feature: TC_R752_FAILOVER_006 No flapping between providers
     Given provider "primary" fails in the pattern "....xxxxxx" with status 503
     When the client keeps sending chat completions for "gpt-4o" every 10 ms for 2000 ms
     Then every response has status 200
-    And traffic moved away from "primary" and back at most once each per 400 ms, with 100 ms of tolerance
+    And traffic moved away from "primary" and back at most once each per 400 ms, with 200 ms of tolerance
     And traffic came back to "primary" only after 400 ms without a request it failed
     # 2000 ms hold at most 5 stable periods of 400 ms: at most 5 switches away and 5 back.
     And traffic switched away from and back to "primary" at most 10 times
@@ -39,7 +42,7 @@ Feature: TC_R752_FAILOVER_006 No flapping between providers
     Given provider "primary" fails every request with status 503 for 300 ms out of every 900 ms
     When the client keeps sending chat completions for "gpt-4o" every 10 ms for 2700 ms
     Then every response has status 200
-    And traffic moved away from "primary" and back at most once each per 400 ms, with 100 ms of tolerance
+    And traffic moved away from "primary" and back at most once each per 400 ms, with 200 ms of tolerance
     And traffic came back to "primary" only after 400 ms without a request it failed
     # 2700 ms hold at most 7 stable periods of 400 ms (rounded up): at most 7 switches each way.
     And traffic switched away from and back to "primary" at most 14 times

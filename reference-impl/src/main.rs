@@ -45,6 +45,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    for warning in config.warnings() {
+        eprintln!("reference-gateway: warning: {}: {warning}", args.config.display());
+    }
     let event_lines = match args.events_log.as_str() {
         "-" => LineSink::Stderr,
         "none" => LineSink::None,

@@ -42,6 +42,8 @@ pub struct Hop {
     pub model: Option<Arc<str>>,
     /// What its provider charges, in picodollars per token.
     pub price: failover_policy::spend::Price,
+    /// The model its answers must name (`model_version`), if pinned.
+    pub version: Option<Arc<str>>,
 }
 
 /// A model and its chain.
@@ -246,6 +248,7 @@ fn soft_class(class: failover_contract::SoftFailureClass) -> failover_policy::so
         C::InstructionDrift => SoftClass::InstructionDrift,
         C::QualityDegradation => SoftClass::QualityDegradation,
         C::Hallucination => SoftClass::Hallucination,
+        C::ModelSubstitution => SoftClass::ModelSubstitution,
     }
 }
 
@@ -289,6 +292,7 @@ impl Settings {
                     upstream: index[e.provider.as_str()],
                     model: e.model.as_deref().map(Arc::from),
                     price: e.price.map(picodollars).unwrap_or_default(),
+                    version: e.model_version.as_deref().map(Arc::from),
                 })
                 .collect();
             let windows = entries.iter().map(|e| e.context_window).collect();

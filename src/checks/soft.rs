@@ -9,9 +9,9 @@ use crate::mock::Received;
 /// The response header that names an answer's soft-failure class.
 pub const HEADER: &str = "x-failover-soft-failure";
 
-/// The five soft-failure classes, as the contract names them.
-pub const CLASSES: [&str; 5] =
-    ["refusal", "format_violation", "instruction_drift", "quality_degradation", "hallucination"];
+/// The six soft-failure classes, as the contract names them.
+pub const CLASSES: [&str; 6] =
+    ["refusal", "format_violation", "instruction_drift", "quality_degradation", "hallucination", "model_substitution"];
 
 fn known(class: &str) -> Result<(), String> {
     if CLASSES.contains(&class) {

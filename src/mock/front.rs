@@ -104,9 +104,13 @@ impl Front {
         let (parts, body) = request.into_parts();
         let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
         let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let accepted = responses::accept(&self.id, &self.api_key, authorization.as_deref(), parts.uri.path(), &body);
+        let mut accepted =
+            responses::accept(&self.id, &self.api_key, authorization.as_deref(), parts.uri.path(), &body);
         let (fault, shape, latency) = {
             let mut state = lock(&self.state);
+            if let (Ok(a), Some(model)) = (&mut accepted, &state.answers_as) {
+                a.model.clone_from(model);
+            }
             (state.next_fault(), state.stream, state.latency_now())
         };
         let streaming = matches!(&accepted, Ok(a) if a.stream);

@@ -141,9 +141,14 @@ impl MockProvider {
         Ok(())
     }
 
-    /// Clears every fault: the provider answers normally again.
+    /// Clears every fault: the provider answers normally again, as the
+    /// model asked for.
     pub async fn recover(&self) -> std::io::Result<()> {
-        lock(&self.state).plan.clear();
+        {
+            let mut state = lock(&self.state);
+            state.plan.clear();
+            state.answers_as = None;
+        }
         self.listen().await
     }
 
@@ -170,6 +175,13 @@ impl MockProvider {
     /// of `limit` requests left.
     pub fn set_rate_limit(&self, remaining: u64, limit: u64) {
         lock(&self.state).rate_limit = Some((remaining, limit));
+    }
+
+    /// From its next answer on, names `model` in every successful answer
+    /// (a stream's every chunk), whatever the request asked for: the model
+    /// behind a name changed silently.
+    pub fn answer_as(&self, model: &str) {
+        lock(&self.state).answers_as = Some(model.to_owned());
     }
 
     /// Shapes successful streams: `chunks` content chunks, `delay` apart.

@@ -56,8 +56,14 @@ impl Respond for Responder {
             }
             Some(f) => (400, responses::error_json(&self.id, f), state.latency_now()),
             None => {
-                let (status, answer) =
-                    responses::answer(&self.id, &self.api_key, authorization, request.url.path(), &request.body, seq);
+                let (status, answer) = responses::answer(
+                    &self.id,
+                    &self.api_key,
+                    (authorization, state.answers_as.as_deref()),
+                    request.url.path(),
+                    &request.body,
+                    seq,
+                );
                 (status, answer, state.latency_now())
             }
         };

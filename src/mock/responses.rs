@@ -173,16 +173,22 @@ pub fn accept(
 }
 
 /// The whole non-streaming answer to request number `seq`, or the error a real
-/// provider would give.
+/// provider would give; `answers_as`, the model it names if not the one asked for.
 pub fn answer(
     provider: &str,
     api_key: &str,
-    authorization: Option<&str>,
+    (authorization, answers_as): (Option<&str>, Option<&str>),
     path: &str,
     body: &[u8],
     seq: usize,
 ) -> (u16, Bytes) {
-    match accept(provider, api_key, authorization, path, body) {
+    let accepted = accept(provider, api_key, authorization, path, body).map(|mut a| {
+        if let Some(model) = answers_as {
+            a.model = model.to_owned();
+        }
+        a
+    });
+    match accepted {
         Err(error) => error,
         Ok(a) if a.path == "/v1/embeddings" => (200, to_bytes(&embeddings(provider, &a.model, seq))),
         Ok(a) => (200, to_bytes(&chat_completion(provider, &a.model, seq, a.json))),

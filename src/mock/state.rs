@@ -36,6 +36,9 @@ pub struct State {
     pub rate_limit: Option<(u64, u64)>,
     /// How successful streams look.
     pub stream: StreamShape,
+    /// The model its successful answers name, whatever the request asked
+    /// for: a provider that changed the model behind a name.
+    pub answers_as: Option<String>,
     /// Every request received.
     pub journal: Vec<Received>,
     /// When each TCP connection was accepted.

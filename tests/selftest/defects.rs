@@ -170,6 +170,8 @@ pub enum Defect {
     StreamedSoftUncounted,
     /// Takes any JSON object for the JSON asked for, whatever the request's schema says.
     IgnoresSchemas,
+    /// Judges answers, but never against the model version their chain entry pins.
+    IgnoresModelVersion,
     /// Relays every content-policy refusal, whatever content-policy chain
     /// the model has.
     IgnoresContentPolicyChain,
@@ -451,6 +453,7 @@ impl Decide for Wrong {
         match self.defect {
             Some(Defect::IgnoresSoftFailures) => None,
             Some(Defect::IgnoresSchemas) => Standard.soft(config, asked, &SoftReading { schema: None, ..*answer }),
+            Some(Defect::IgnoresModelVersion) => Standard.soft(config, &Asked { version: None, ..*asked }, answer),
             Some(Defect::IgnoresTokenRate) => Standard.soft(config, asked, &SoftReading { rate: None, ..*answer }),
             Some(Defect::FlagsEveryAnswer) => Some(Finding { class: SoftClass::QualityDegradation, why: Why::Empty }),
             _ => Standard.soft(config, asked, answer),

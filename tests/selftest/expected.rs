@@ -130,8 +130,8 @@ const CLASS_HEALTH: &str = "TAXONOMY_CLASS_THRESHOLDS: a wrong answer counted at
 
 const CHAOS_OUTAGE: &str = "CHAOS_EXPERIMENTS: the primary blocked and then unblocked";
 const CHAOS_LATENCY: &[&str] = &[
-    "CHAOS_EXPERIMENTS: the primary slowed by 500 ms (5 s in the seed) against a 250 ms attempt timeout",
-    "CHAOS_EXPERIMENTS: the primary slowed by 3000 ms (30 s in the seed) against a 250 ms attempt timeout",
+    "CHAOS_EXPERIMENTS: the primary slowed by 1000 ms (5 s in the seed) against a 500 ms attempt timeout",
+    "CHAOS_EXPERIMENTS: the primary slowed by 6000 ms (30 s in the seed) against a 500 ms attempt timeout",
 ];
 const CHAOS_RANDOM_TEXT: &str =
     "CHAOS_EXPERIMENTS: random text instead of the answer from the primary, to requests asking for JSON";
@@ -201,6 +201,21 @@ const BUDGET_COUNTED: &str =
 const BUDGET_RESTART: &str = "SPEND_BUDGETS: a spent budget stays spent across a restart of the gateway";
 const BUDGET_BURST: &str =
     "CHAOS_EXPERIMENTS: 200 requests at once where the key usually sends 2, against a budget of 20 answers";
+
+/// The scenarios in which an answer naming another model than the version
+/// pinned must be caught.
+const SUBSTITUTION_CAUGHT: &[&str] = &[SUBST_MID_RUN, SUBST_ALIAS, SUBST_STREAM, SUBST_ACTED];
+const SUBST_MID_RUN: &str = "TAXONOMY_MODEL_SUBSTITUTION: a provider that changes its model mid-run is flagged from its first answer as the other model";
+const SUBST_ALIAS: &str =
+    "TAXONOMY_MODEL_SUBSTITUTION: an answer naming the undated alias is not the pinned version either";
+const SUBST_STREAM: &str =
+    "TAXONOMY_MODEL_SUBSTITUTION: a streamed answer from another model ends with a chunk flagging it";
+const SUBST_ACTED: &str = "TAXONOMY_MODEL_SUBSTITUTION: with model_substitution acted on, an answer from another model is a failed attempt and the secondary serves";
+/// The scenarios in which an answer must not be flagged.
+const SUBSTITUTION_CLEAN: &[&str] = &[
+    "TAXONOMY_MODEL_SUBSTITUTION: answers naming the pinned version are not flagged",
+    "TAXONOMY_MODEL_SUBSTITUTION: an entry that pins no version takes the model its provider names",
+];
 
 const SECRET_401: &str = "SECURITY_SECRETS: a primary whose 401 error gives its key back, and a healthy secondary";
 const SECRET_500: &str = "SECURITY_SECRETS: a primary whose 500 error gives its key back, and a healthy secondary";
@@ -929,6 +944,8 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
             "TC_R752_FAILOVER_012: each failover is decided within 100 ms of the failed answer and reaches the fallback within 50 ms (status 503)",
             "TC_R752_FAILOVER_012: the first request after a failover finds a warm connection to the secondary",
             "TC_R752_FAILOVER_016: each outage is an episode with its class and the times that describe it, and the summary adds up",
+            // 500 ms on the slow primary, 150 ms of hesitation and another 500 ms: past 500 + 500.
+            "TC_R752_FAILOVER_001: latency past the attempt timeout counts as failure",
         ],
     ),
     (
@@ -1031,6 +1048,18 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (Defect::KeepsWrongAnswers, &[SOFT_STREAM_BREAKER]),
     (Defect::StreamedSoftUncounted, &[SOFT_STREAM_BREAKER]),
     (Defect::IgnoresSchemas, &[SOFT_SCHEMA_FLAGGED, SOFT_SCHEMA_FAILED_OVER]),
+    (Defect::IgnoresModelVersion, SUBSTITUTION_CAUGHT),
+    // A substitution is a soft failure like the others: what misses, acts on
+    // or counts every soft failure wrongly misses, acts on or counts it too.
+    (Defect::IgnoresSoftFailures, SUBSTITUTION_CAUGHT),
+    (Defect::FlagsEveryAnswer, SUBSTITUTION_CAUGHT),
+    (Defect::FlagsEveryAnswer, SUBSTITUTION_CLEAN),
+    (Defect::MetricsStandStill, &[SUBST_MID_RUN, SUBST_STREAM, SUBST_ACTED]),
+    (Defect::FailsOverOnEveryClass, &[SUBST_MID_RUN, SUBST_ALIAS]),
+    (Defect::NeverFailOver, &[SUBST_ACTED]),
+    (Defect::HammersProvider, &[SUBST_ACTED]),
+    (Defect::HesitantFailover, &[SUBST_ACTED]),
+    (Defect::KeepsWrongAnswers, &[SUBST_ACTED]),
     // Content-policy fallback: refusals go to the content-policy chain, uncounted.
     (Defect::IgnoresContentPolicyChain, CONTENT_POLICY_REFUSED),
     (Defect::IgnoresContentPolicyChain, &[CONTENT_POLICY_JUDGED, CONTENT_POLICY_UNCOUNTED]),

@@ -17,16 +17,21 @@
 //! its context ([`score`], [`scored`]), does: a judge is a model too, and
 //! wrong at times.
 //!
-//! When several classes apply, the first in this order is reported: refusal,
-//! format violation, instruction drift, quality degradation, hallucination,
-//! most specific first (a refusal is also off-instruction and short).
+//! A provider can also change the model behind a name without notice. Where
+//! the config pins the version a chain entry must be served by, an answer
+//! naming another model is a model substitution, whatever its words.
+//!
+//! When several classes apply, the first in this order is reported: model
+//! substitution (it says why everything else may be off), refusal, format
+//! violation, instruction drift, quality degradation, hallucination, most
+//! specific first (a refusal is also off-instruction and short).
 use std::time::Duration;
 
 use regex::Regex;
 
 use crate::Class;
 
-/// The five classes of failure that arrive as a successful answer.
+/// The six classes of failure that arrive as a successful answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize), serde(into = "&'static str"))]
 pub enum SoftClass {
@@ -40,15 +45,18 @@ pub enum SoftClass {
     QualityDegradation,
     /// Citations that appear nowhere in what the provider was given.
     Hallucination,
+    /// The answer names a model other than the version its chain entry pins.
+    ModelSubstitution,
 }
 
 /// Every soft class, for tables and exhaustive tests.
-pub const ALL_SOFT: [SoftClass; 5] = [
+pub const ALL_SOFT: [SoftClass; 6] = [
     SoftClass::Refusal,
     SoftClass::FormatViolation,
     SoftClass::InstructionDrift,
     SoftClass::QualityDegradation,
     SoftClass::Hallucination,
+    SoftClass::ModelSubstitution,
 ];
 
 impl SoftClass {
@@ -60,6 +68,7 @@ impl SoftClass {
             SoftClass::InstructionDrift => "instruction_drift",
             SoftClass::QualityDegradation => "quality_degradation",
             SoftClass::Hallucination => "hallucination",
+            SoftClass::ModelSubstitution => "model_substitution",
         }
     }
 }
@@ -110,6 +119,8 @@ pub enum Why {
     },
     /// A citation that appears nowhere in the request.
     Ungrounded(String),
+    /// The answer names this model, not the version its entry pins.
+    Substituted(String),
     /// The judge provider scored the answer below the minimum.
     Scored {
         /// Its score, in [0, 1].
@@ -247,6 +258,9 @@ pub struct Asked<'a> {
     /// The request's own text (every message's content), which citations
     /// must come from.
     pub context: &'a str,
+    /// The model version the attempt's chain entry pins (`model_version`):
+    /// the answer must name exactly it.
+    pub version: Option<&'a str>,
 }
 
 /// What the shell read out of a successful answer.
@@ -268,12 +282,18 @@ pub struct Reading<'a> {
     pub rate: Option<(f64, f64)>,
     /// Whether the answer calls tools: then an empty text is no degradation.
     pub calls_tools: bool,
+    /// The model the answer says served it (its `model` field; a stream's
+    /// first chunk's).
+    pub model: Option<&'a str>,
 }
 
 /// Judges one successful answer; `None` when nothing is wrong with it that
 /// a gateway can see.
 pub fn judge(config: &SoftConfig, asked: &Asked<'_>, answer: &Reading<'_>) -> Option<Finding> {
     let found = |class, why| Some(Finding { class, why });
+    if let Some(model) = substituted(asked.version, answer.model) {
+        return found(SoftClass::ModelSubstitution, Why::Substituted(model.to_owned()));
+    }
     if let Some(why) = refusal(config, answer) {
         return found(SoftClass::Refusal, why);
     }
@@ -291,6 +311,13 @@ pub fn judge(config: &SoftConfig, asked: &Asked<'_>, answer: &Reading<'_>) -> Op
     }
     let citation = ungrounded(config.grounding.as_ref()?, asked.context, answer.content)?;
     found(SoftClass::Hallucination, Why::Ungrounded(citation))
+}
+
+/// The model an answer names when it is not the pinned `version`. An answer
+/// naming no model contradicts nothing; names are compared exactly, for a
+/// dated version is the whole point of pinning one.
+fn substituted<'a>(version: Option<&str>, model: Option<&'a str>) -> Option<&'a str> {
+    model.filter(|m| version.is_some_and(|v| v != *m))
 }
 
 fn refusal(config: &SoftConfig, answer: &Reading<'_>) -> Option<Why> {
@@ -427,8 +454,11 @@ mod tests {
     }
 
     fn judged(content: &str) -> Option<(SoftClass, Why)> {
-        let asked =
-            Asked { limit_set: false, context: "see [doc-1] and https://example.com/a, \"the sky is blue today\"" };
+        let asked = Asked {
+            limit_set: false,
+            context: "see [doc-1] and https://example.com/a, \"the sky is blue today\"",
+            version: None,
+        };
         judge(&config(), &asked, &Reading { content, ..Reading::default() }).map(|f| (f.class, f.why))
     }
 
@@ -529,7 +559,7 @@ mod tests {
         assert_eq!(judge_it(Reading { calls_tools: true, ..Reading::default() }), None, "a tool call needs no text");
         let cut = Reading { content: "half an", finish_reason: Some("length"), ..Reading::default() };
         assert_eq!(judge_it(cut), Some((SoftClass::QualityDegradation, Why::Truncated)));
-        let limited = Asked { limit_set: true, context: "" };
+        let limited = Asked { limit_set: true, context: "", version: None };
         assert_eq!(judge(&c, &limited, &cut), None, "a limit the client set is no degradation");
         let looping = "the cat sat ".repeat(10);
         let Some((SoftClass::QualityDegradation, Why::Repetitive(share))) =
@@ -581,5 +611,28 @@ mod tests {
         let names: std::collections::BTreeSet<&str> = ALL_SOFT.iter().map(|c| c.name()).collect();
         assert_eq!(names.len(), ALL_SOFT.len());
         assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')), "{names:?}");
+    }
+
+    #[test]
+    fn an_answer_naming_another_model_than_the_pinned_version_is_a_substitution_before_anything_else() {
+        let pinned = Asked { version: Some("gpt-4o-2024-08-06"), ..Asked::default() };
+        let refusal = Reading { content: "I can't help with that.", ..Reading::default() };
+        let as_model = |model| Reading { model: Some(model), ..refusal };
+        let other = judge(&config(), &pinned, &as_model("gpt-4o-mini-2024-07-18"));
+        assert_eq!(
+            other,
+            Some(Finding {
+                class: SoftClass::ModelSubstitution,
+                why: Why::Substituted("gpt-4o-mini-2024-07-18".into())
+            })
+        );
+        assert_eq!(
+            judge(&config(), &pinned, &as_model("gpt-4o-2024-08-06")).map(|f| f.class),
+            Some(SoftClass::Refusal)
+        );
+        assert_eq!(judge(&config(), &pinned, &as_model("gpt-4o")).map(|f| f.class), Some(SoftClass::ModelSubstitution));
+        assert_eq!(judge(&config(), &pinned, &refusal).map(|f| f.class), Some(SoftClass::Refusal), "no model named");
+        let unpinned = Asked::default();
+        assert_eq!(judge(&config(), &unpinned, &as_model("anything")).map(|f| f.class), Some(SoftClass::Refusal));
     }
 }

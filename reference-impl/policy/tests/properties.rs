@@ -766,3 +766,16 @@ proptest! {
 fn p48_bites() {
     bites(slo::cases(), |case| slo::counts_what_its_window_holds(&case, slo::never_slides));
 }
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p49_a_model_substitution_is_exactly_an_answer_from_another_model_than_pinned(case in soft::substitutions()) {
+        soft::substitution_is_exactly_another_model(soft::judged, &case).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p49_bites() {
+    bites(soft::substitutions(), |case| soft::substitution_is_exactly_another_model(soft::undated_compare, &case));
+}

@@ -147,7 +147,8 @@ pub async fn forward<D: Decide>(
                 if let (Some(spending), Some(holds), Some(ended)) = (&inbound.spending, holds, ended) {
                     spending.settle(gateway, (route, hop), holds, ended, super::tokens::unix_ms());
                 }
-                let mut soft = judge_soft(gateway, endpoint, &inbound, &attempted, journey.deadline()).await;
+                let mut soft =
+                    judge_soft(gateway, (route, hop), endpoint, &inbound, &attempted, journey.deadline()).await;
                 if let Some(finding) = &soft {
                     trail.soft(hop, finding, now);
                 }
@@ -397,6 +398,7 @@ fn counts_wrong<D: Decide>(gateway: &Gateway<D>, (route, hop): (usize, usize), f
 /// is configured, by `deadline`.
 async fn judge_soft<D: Decide>(
     gateway: &Gateway<D>,
+    (route, hop): (usize, usize),
     endpoint: Endpoint,
     inbound: &Inbound,
     attempted: &Attempted,
@@ -406,7 +408,8 @@ async fn judge_soft<D: Decide>(
         (Some(config), Attempted::Answer(Answer { body: AnswerBody::Complete(bytes), .. }, Class::Success))
             if endpoint == Endpoint::Chat =>
         {
-            match super::soft::judged(&gateway.decide, config, (&inbound.body, &gateway.schemas), bytes) {
+            let version = gateway.settings.routes[route].hops[hop].version.as_deref();
+            match super::soft::judged(&gateway.decide, config, (&inbound.body, &gateway.schemas, version), bytes) {
                 Judged::Found(finding) => Some(finding),
                 Judged::Clean => None,
                 Judged::ToScore { context, answer } => super::judge::ask(gateway, &context, &answer, deadline).await,
@@ -566,7 +569,8 @@ impl<D: Decide> Watch for StreamWatch<D> {
         let (judge, config) = (self.judge.as_mut()?, gateway.settings.soft.as_ref()?);
         let rate = config.rate.as_ref().and_then(|watch| judge.transcript.rate(watch));
         let rate = rate.and_then(|rate| super::soft::against_usual(&gateway, self.route, self.hop, rate));
-        let finding = judge.transcript.judged(&gateway.decide, config, &judge.question, rate)?;
+        let version = gateway.settings.routes[self.route].hops[self.hop].version.as_deref();
+        let finding = judge.transcript.judged(&gateway.decide, config, (&judge.question, version), rate)?;
         let own_rate = counts_wrong(&gateway, (self.route, self.hop), &finding);
         let counts = own_rate || gateway.decide.stream_soft_counts(config, &finding);
         judge.counted = counts.then_some(finding.class);

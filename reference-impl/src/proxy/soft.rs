@@ -65,6 +65,7 @@ struct SchemaFormat {
 /// The parts of a chat answer the judgement reads.
 #[derive(Deserialize)]
 struct Answer {
+    model: Option<String>,
     #[serde(default)]
     choices: Vec<Choice>,
 }
@@ -152,8 +153,10 @@ impl Question {
     }
 }
 
-/// What an answer's first choice said, whole or added up from a stream.
+/// What an answer's first choice said, whole or added up from a stream,
+/// and the model it names.
 struct Said<'a> {
+    model: Option<&'a str>,
     content: Option<&'a str>,
     refusal: Option<&'a str>,
     finish_reason: Option<&'a str>,
@@ -195,12 +198,13 @@ fn json_problems(question: &Question, said: &Said<'_>) -> Json {
     Json { format: Some(Ok(())), schema }
 }
 
-/// The policy's judgement of what an answer said to `question`; `rate`, a
-/// stream's token rate and its provider's usual, when both are known.
+/// The policy's judgement of what an answer said to `question`, from a
+/// chain entry pinned to `version`, if it is; `rate`, a stream's token rate
+/// and its provider's usual, when both are known.
 fn judge_said<D: Decide>(
     decide: &D,
     config: &SoftConfig,
-    question: &Question,
+    (question, version): (&Question, Option<&str>),
     said: &Said<'_>,
     rate: Option<(f64, f64)>,
 ) -> Option<Finding> {
@@ -213,8 +217,9 @@ fn judge_said<D: Decide>(
         schema: json.schema.as_ref().map(|r| r.as_ref().map(|_| ()).map_err(String::as_str)),
         rate,
         calls_tools: !said.arguments.is_empty(),
+        model: said.model,
     };
-    decide.soft(config, &Asked { limit_set: question.limit_set, context: &question.context }, &reading)
+    decide.soft(config, &Asked { limit_set: question.limit_set, context: &question.context, version }, &reading)
 }
 
 /// A whole answer's judgement.
@@ -245,14 +250,14 @@ impl Judged {
     }
 }
 
-/// The judgement of a successful chat answer `answer` to `request`. A body
-/// that cannot be read is not judged: an unreadable success is a hard
-/// failure, caught before. An answer without text (tool calls only) gives a
-/// judge nothing to score.
+/// The judgement of a successful chat answer `answer` to `request`, from a
+/// chain entry pinned to `version`, if it is. A body that cannot be read is
+/// not judged: an unreadable success is a hard failure, caught before. An
+/// answer without text (tool calls only) gives a judge nothing to score.
 pub(crate) fn judged<D: Decide>(
     decide: &D,
     config: &SoftConfig,
-    (request, schemas): (&[u8], &Schemas),
+    (request, schemas, version): (&[u8], &Schemas, Option<&str>),
     answer: &[u8],
 ) -> Judged {
     let question = Question::read(config, request, schemas);
@@ -260,6 +265,7 @@ pub(crate) fn judged<D: Decide>(
     let choice = answer.choices.first();
     let message = choice.and_then(|c| c.message.as_ref());
     let said = Said {
+        model: answer.model.as_deref(),
         content: message.and_then(|m| m.content.as_deref()),
         refusal: message.and_then(|m| m.refusal.as_deref()),
         finish_reason: choice.and_then(|c| c.finish_reason.as_deref()),
@@ -270,7 +276,7 @@ pub(crate) fn judged<D: Decide>(
                 .collect()
         }),
     };
-    if let Some(finding) = judge_said(decide, config, &question, &said, None) {
+    if let Some(finding) = judge_said(decide, config, (&question, version), &said, None) {
         return Judged::Found(finding);
     }
     match said.content.filter(|text| config.judge_min_score.is_some() && !text.trim().is_empty()) {
@@ -407,21 +413,23 @@ impl Transcript {
     }
 
     /// The policy's judgement of the whole stream, as an answer to
-    /// `question`; `rate`, its rate and its provider's usual, when known.
+    /// `question` from a chain entry pinned to `version`, if it is; `rate`,
+    /// its rate and its provider's usual, when known.
     pub(crate) fn judged<D: Decide>(
         &self,
         decide: &D,
         config: &SoftConfig,
-        question: &Question,
+        asked: (&Question, Option<&str>),
         rate: Option<(f64, f64)>,
     ) -> Option<Finding> {
         let said = Said {
+            model: self.model.as_deref(),
             content: self.content.as_deref(),
             refusal: self.refusal.as_deref(),
             finish_reason: self.finish_reason.as_deref(),
             arguments: self.arguments.iter().map(String::as_str).collect(),
         };
-        judge_said(decide, config, question, &said, rate)
+        judge_said(decide, config, asked, &said, rate)
     }
 
     /// The assistant's message the stream added up to, as a whole answer
@@ -481,6 +489,7 @@ pub(crate) fn describe(config: &SoftConfig, why: &Why) -> String {
             format!("the answer came at {rate:.1} tokens/s against the provider's usual {baseline:.1}")
         }
         Why::Ungrounded(citation) => format!("the answer cites {citation}, which the request does not contain"),
+        Why::Substituted(model) => format!("the answer names model {model}, not the version its chain entry pins"),
         Why::Scored { score, min } => {
             format!("the judge provider scored the answer {score} against a minimum of {min}")
         }
@@ -495,7 +504,9 @@ mod tests {
     use super::*;
 
     fn class(config: &SoftConfig, request: &str, answer: &str) -> Option<SoftClass> {
-        judged(&Standard, config, (request.as_bytes(), &Schemas::default()), answer.as_bytes()).found().map(|f| f.class)
+        judged(&Standard, config, (request.as_bytes(), &Schemas::default(), None), answer.as_bytes())
+            .found()
+            .map(|f| f.class)
     }
 
     fn answer(message: &str, finish: &str) -> String {
@@ -534,7 +545,7 @@ mod tests {
             transcript.add(chunk.as_bytes(), Instant::now());
         }
         transcript
-            .judged(&Standard, config, &Question::read(config, request.as_bytes(), &Schemas::default()), None)
+            .judged(&Standard, config, (&Question::read(config, request.as_bytes(), &Schemas::default()), None), None)
             .map(|f| f.class)
     }
 
@@ -623,7 +634,7 @@ mod tests {
         let finding = judged(
             &Standard,
             &config,
-            (schema.as_bytes(), &Schemas::default()),
+            (schema.as_bytes(), &Schemas::default(), None),
             said(r#"{"answer": "42"}"#).as_bytes(),
         )
         .found()
@@ -644,22 +655,25 @@ mod tests {
         let request = r#"{"messages":[{"role":"user","content":"Per [doc-1], what is it?"}]}"#;
         let good = answer(r#"{"role":"assistant","content":"It is 42."}"#, "stop");
         let to_score = Judged::ToScore { context: "Per [doc-1], what is it?\n".into(), answer: "It is 42.".into() };
-        assert_eq!(judged(&Standard, &config, (request.as_bytes(), &Schemas::default()), good.as_bytes()), to_score);
+        assert_eq!(
+            judged(&Standard, &config, (request.as_bytes(), &Schemas::default(), None), good.as_bytes()),
+            to_score
+        );
         let empty = answer(r#"{"role":"assistant","content":""}"#, "stop");
-        let found = judged(&Standard, &config, (request.as_bytes(), &Schemas::default()), empty.as_bytes());
+        let found = judged(&Standard, &config, (request.as_bytes(), &Schemas::default(), None), empty.as_bytes());
         assert!(matches!(found, Judged::Found(_)), "a soft failure the gateway sees is not the judge's: {found:?}");
         let call = answer(
             r#"{"role":"assistant","content":" ","tool_calls":[{"function":{"name":"f","arguments":"{}"}}]}"#,
             "tool_calls",
         );
         assert_eq!(
-            judged(&Standard, &config, (request.as_bytes(), &Schemas::default()), call.as_bytes()),
+            judged(&Standard, &config, (request.as_bytes(), &Schemas::default(), None), call.as_bytes()),
             Judged::Clean,
             "no text to score"
         );
         let unjudged = SoftConfig::default();
         assert_eq!(
-            judged(&Standard, &unjudged, (request.as_bytes(), &Schemas::default()), good.as_bytes()),
+            judged(&Standard, &unjudged, (request.as_bytes(), &Schemas::default(), None), good.as_bytes()),
             Judged::Clean,
             "no judge"
         );

@@ -41,7 +41,7 @@ pub fn hallucination_is_ungrounded_citation(
     let context: Vec<&str> = cited.iter().zip(given).filter(|(_, g)| **g).map(|(c, _)| c.as_str()).collect();
     let context = format!("Sources: {}.", context.join(" , "));
     let answer = format!("It says so in {}.", cited.join(" and in "));
-    let asked = Asked { limit_set: false, context: &context };
+    let asked = Asked { limit_set: false, context: &context, version: None };
     let found = judge(&grounded_config(), &asked, &Reading { content: &answer, ..Reading::default() });
     let missing: Vec<&String> = cited.iter().filter(|c| !context.contains(c.as_str())).collect();
     match (found, missing.is_empty()) {
@@ -111,4 +111,51 @@ pub fn in_chunks(text: &str, n: usize, min: usize) -> Option<f64> {
     }
     let distinct: std::collections::HashSet<&[&str]> = chunks.iter().copied().collect();
     Some((chunks.len() - distinct.len()) as f64 / chunks.len() as f64)
+}
+
+/// A pinned version (or none), the model an answer names (or none), and
+/// whether the answer is also a refusal.
+pub fn substitutions() -> impl Strategy<Value = (Option<String>, Option<String>, bool)> {
+    let name = prop_oneof![
+        Just("gpt-4o".to_owned()),
+        Just("gpt-4o-2024-08-06".to_owned()),
+        Just("gpt-4o-2024-05-13".to_owned()),
+        Just("gpt-4o-mini-2024-07-18".to_owned()),
+        "[a-z0-9.-]{1,24}",
+    ];
+    (proptest::option::of(name.clone()), proptest::option::of(name), any::<bool>())
+}
+
+/// Property 49: an answer is a model substitution exactly when its entry
+/// pins a version and the answer names another model, whatever else is
+/// wrong with it; the finding names the model the answer named.
+pub fn substitution_is_exactly_another_model(
+    judge: Judge,
+    (version, model, refusing): &(Option<String>, Option<String>, bool),
+) -> Result<(), String> {
+    let asked = Asked { version: version.as_deref(), ..Asked::default() };
+    let content = if *refusing { "I'm sorry, but no." } else { "The answer is 42." };
+    let reading = Reading { content, model: model.as_deref(), ..Reading::default() };
+    let config = SoftConfig { refusal_phrases: vec!["i'm sorry, but".into()], ..SoftConfig::default() };
+    let found = judge(&config, &asked, &reading);
+    let substituted = matches!((version, model), (Some(v), Some(m)) if v != m);
+    match (&found, substituted) {
+        (Some(Finding { class: SoftClass::ModelSubstitution, why: Why::Substituted(named) }), true)
+            if Some(named) == model.as_ref() =>
+        {
+            Ok(())
+        }
+        (Some(Finding { class: SoftClass::Refusal, .. }), false) if *refusing => Ok(()),
+        (None, false) if !*refusing => Ok(()),
+        _ => Err(format!("pinned {version:?}, answered as {model:?}, refusing {refusing}: judged {found:?}")),
+    }
+}
+
+/// Compares only the name before its date: `gpt-4o-2024-05-13` passes for
+/// `gpt-4o-2024-08-06`, the very update a pin is there to catch.
+pub fn undated_compare(config: &SoftConfig, asked: &Asked<'_>, answer: &Reading<'_>) -> Option<Finding> {
+    let stem = |name: &str| name.split("-20").next().unwrap_or(name).to_owned();
+    let same = matches!((asked.version, answer.model), (Some(v), Some(m)) if stem(v) == stem(m));
+    let version = if same { None } else { asked.version };
+    judge(config, &Asked { version, ..*asked }, answer)
 }
