@@ -104,6 +104,12 @@ impl Front {
         let (parts, body) = request.into_parts();
         let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
         let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        if super::live_keys::is_left_over(authorization.as_deref()) {
+            let refusal = Bytes::from(responses::wrong_key(&self.id, authorization.as_deref()).to_string());
+            let mut response = Response::new(play(vec![Step::Send(refusal)]));
+            *response.status_mut() = http::StatusCode::UNAUTHORIZED;
+            return Ok(response);
+        }
         let mut accepted =
             responses::accept(&self.id, &self.api_key, authorization.as_deref(), parts.uri.path(), &body);
         let (fault, shape, latency) = {

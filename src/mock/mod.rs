@@ -2,6 +2,7 @@
 pub mod fault;
 mod front;
 pub mod journal;
+mod live_keys;
 mod provider;
 mod responder;
 pub mod responses;

@@ -56,6 +56,7 @@ fn retire(server: MockServer) {
 
 impl Drop for MockProvider {
     fn drop(&mut self) {
+        super::live_keys::release(&self.api_key);
         if let Some(Endpoint::Listening(front)) = self.endpoint.get_mut().take() {
             front.abort();
         }
@@ -88,6 +89,7 @@ impl MockProvider {
         let responder = Responder { id: id.to_owned(), api_key: api_key.to_owned(), state: state.clone() };
         Mock::given(any()).respond_with(responder).mount(&wiremock).await;
         let front = Arc::new(Front::new(id, api_key, state.clone(), *wiremock.address()));
+        super::live_keys::hold(api_key);
         let provider = Self {
             id: id.to_owned(),
             api_key: api_key.to_owned(),
