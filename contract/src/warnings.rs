@@ -29,18 +29,12 @@ impl std::fmt::Display for ConfigWarning {
 pub fn is_dated(name: &str) -> bool {
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     let Some((_, last)) = name.rsplit_once(['-', '@']) else { return false };
-    if digits(last, 8) || digits(last, 4) && name.len() > last.len() + 1 && !is_year_month(name) {
+    if digits(last, 8) || digits(last, 4) {
         return true;
     }
     // `-YYYY-MM-DD`: the last three parts are digits of 4, 2 and 2.
     let parts: Vec<&str> = name.rsplitn(4, '-').collect();
     parts.len() == 4 && digits(parts[0], 2) && digits(parts[1], 2) && digits(parts[2], 4)
-}
-
-/// `...-YYYY-MM`: a four-digit part that is a year before a month, not a date.
-fn is_year_month(name: &str) -> bool {
-    let parts: Vec<&str> = name.rsplitn(3, '-').collect();
-    parts.len() == 3 && parts[0].len() == 4 && parts[1].len() == 4 && parts[1].bytes().all(|b| b.is_ascii_digit())
 }
 
 impl GatewayConfig {
@@ -77,13 +71,16 @@ fn undated(at: &str, entry: &ChainEntry, client_name: &str) -> Option<ConfigWarn
                 Some(name) => (format!("{at}.model"), name.as_str()),
                 None => (format!("{at}.provider"), client_name),
             };
-            (!is_dated(sent)).then_some(()).and_then(|()| warn(
+            if is_dated(sent) {
+                return None;
+            }
+            warn(
                 path,
                 format!(
                     "\"{sent}\" is an undated alias: provider \"{}\" may change the model behind it without notice; send a dated version or pin the version its answers must name in model_version",
                     entry.provider
                 ),
-            ))
+            )
         }
     }
 }
