@@ -18,9 +18,13 @@ const OPEN: &[u8] = b"[conformance-ref:";
 /// client's request, and no count or check over client requests sees it.
 pub const PROBE_PROMPT: &str = "[conformance-probe] Reply with one word.";
 
+/// What marks a prompt of the gateway's own (its probes' and its golden
+/// sets'), so that no check over clients' requests counts it.
+pub const PROBE_MARKER: &str = "[conformance-probe]";
+
 /// Whether a provider request is one of the gateway's own probes.
 pub fn is_probe(received: &Received) -> bool {
-    let marker = b"[conformance-probe]";
+    let marker = PROBE_MARKER.as_bytes();
     received.body.windows(marker.len()).any(|w| w == marker)
 }
 

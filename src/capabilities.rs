@@ -131,6 +131,10 @@ pub const KNOWN: &[(&str, &str)] = &[
         "model-substitution",
         "honours backend_map[].model_version: an answer whose model field names another model than the version its chain entry pins is a soft failure of class model_substitution (flagged, logged, counted; a failed attempt when acted on), whole or streamed",
     ),
+    (
+        "continuous-eval",
+        "sends each model's golden set (evaluation) to every entry of its chain each interval_ms, grades the answers (exact, pattern, JSON Schema) and marks an entry degraded while its pass rate over its latest window rounds is below min_pass_rate: in GET /admin/providers with the failing cases as evidence, on the dashboard and as evaluation events",
+    ),
 ];
 
 /// The capabilities of the bundled reference gateway.
@@ -173,6 +177,7 @@ pub const BUNDLED: &[&str] = &[
     "slos",
     "secret-hygiene",
     "model-substitution",
+    "continuous-eval",
 ];
 
 /// The tag prefix that names a required capability.

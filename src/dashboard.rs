@@ -157,3 +157,29 @@ pub fn shown(
         "no snapshot showed \"{provider}\" of \"{model}\" {to} with its breaker_transition (last shown: {last:?}, transition seen: {transition})"
     ))
 }
+
+/// Whether some snapshot shows `provider` of `model` marked degraded by its
+/// golden set and carries (it or an earlier one) the `evaluation` decision
+/// that marked it.
+pub fn marked(received: &[(Instant, Value)], (model, provider): (&str, &str)) -> Result<(), String> {
+    let mut decision = false;
+    for (_, snapshot) in received {
+        decision |= snapshot["decisions"].as_array().is_some_and(|list| {
+            list.iter().any(|e| {
+                e["type"] == "evaluation"
+                    && e["model"] == model
+                    && e["provider"] == provider
+                    && e["decision"] == "degraded"
+            })
+        });
+        let list = snapshot.get("providers").and_then(Value::as_array);
+        let entry = list.and_then(|l| l.iter().find(|e| e["model"] == model && e["provider"] == provider));
+        if decision && entry.is_some_and(|e| e["evaluation"]["degraded"] == true) {
+            return Ok(());
+        }
+    }
+    Err(format!(
+        "no snapshot of {} showed \"{provider}\" of \"{model}\" degraded by its golden set with its evaluation decision (decision seen: {decision})",
+        received.len()
+    ))
+}

@@ -95,6 +95,8 @@ pub struct Draft {
     pub budgets: Vec<failover_contract::SpendBudgetConfig>,
     /// The service level objectives.
     pub slos: Vec<failover_contract::SloConfig>,
+    /// Continuous evaluation, if on.
+    pub evaluation: Option<failover_contract::EvaluationConfig>,
     /// Each provider's region, where the scenario names one.
     pub regions: BTreeMap<String, String>,
     /// Each provider's bound on requests at once, where the scenario sets one.
@@ -148,6 +150,7 @@ impl Default for Draft {
             cache: None,
             budgets: Vec::new(),
             slos: Vec::new(),
+            evaluation: None,
             regions: BTreeMap::new(),
             provider_limits: BTreeMap::new(),
             admin: AdminConfig {
@@ -199,6 +202,7 @@ impl Draft {
             cache: self.cache,
             budgets: self.budgets.clone(),
             slos: self.slos.clone(),
+            evaluation: self.evaluation.clone(),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::gateway::GatewayUnderTest;
 use crate::mock::MockProvider;
 
 mod budgets;
+pub mod evaluation;
 mod secrets;
 mod slos;
 pub use budgets::Limit;

@@ -7,6 +7,7 @@ mod budgets;
 mod config;
 mod dashboard;
 mod drills;
+mod evaluation;
 mod failback;
 mod gateway;
 mod guard;

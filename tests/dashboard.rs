@@ -4,7 +4,8 @@
 //! address bar at once; it shows the primary closed; a fault is injected and
 //! the page shows the primary open, the breaker's decision and the fallback
 //! rate at its alert level, within a bound and without a reload, then a
-//! drill that was started and the availability SLO it breaches; a screenshot goes to
+//! drill that was started and the availability SLO it breaches, and the
+//! secondary's golden set passing, then failing once its answer changes; a screenshot goes to
 //! `target/conformance/dashboard.png`. Without the token the page says so
 //! and asks for it.
 //!
@@ -21,6 +22,8 @@ use reference_gateway::{Gateway, Options, serve};
 use tokio::net::TcpListener;
 
 const TOKEN: &str = "dashboard-test-token";
+/// The golden set's one prompt.
+const GOLDEN: &str = "[conformance-probe] What is 2 + 2?";
 /// The page shows a change within the snapshot period (250 ms) plus this.
 const SHOWN_WITHIN: Duration = Duration::from_millis(1_750);
 
@@ -39,6 +42,9 @@ fn config(primary: &MockProvider, secondary: &MockProvider) -> failover_contract
         },
         "monitoring": {"fallback_rate": {"window_ms": 60000, "min_requests": 1}},
         "slos": [{"id": "chat", "model": "gpt-4o", "window_ms": 60000, "min_requests": 1, "availability": 0.9}],
+        "evaluation": {"interval_ms": 50, "window": 2, "sets": [{"model": "gpt-4o", "min_pass_rate": 1.0, "cases": [
+            {"name": "sum", "prompt": GOLDEN, "expect": {"exact": "4"}}
+        ]}]},
         "admin": {"token": TOKEN}
     });
     failover_contract::GatewayConfig::from_json(&text.to_string()).expect("a valid config")
@@ -48,7 +54,9 @@ fn config(primary: &MockProvider, secondary: &MockProvider) -> failover_contract
 /// the types of the decisions listed.
 const READ_PAGE: &str = r#"
     const row = document.querySelector('tr[data-key="gpt-4o/primary"]');
+    const second = document.querySelector('tr[data-key="gpt-4o/secondary"]');
     return {
+        golden: second ? second.dataset.evaluation : null,
         status: document.getElementById('status').dataset.state,
         primary: row ? row.dataset.state : null,
         login: !document.getElementById('login').hidden,
@@ -65,6 +73,7 @@ async fn the_dashboard_shows_a_provider_failing_live() {
     let Some(browser) = browser::Browser::start().await else { return };
     let (primary, secondary) =
         (MockProvider::start("primary").await.unwrap(), MockProvider::start("secondary").await.unwrap());
+    secondary.knows(GOLDEN, "4");
     let gateway = Gateway::new(&config(&primary, &secondary), Options::default()).expect("starts");
     let running = serve(gateway, TcpListener::bind("127.0.0.1:0").await.unwrap()).unwrap();
     let base = format!("http://{}", running.addr);
@@ -85,7 +94,7 @@ async fn the_dashboard_shows_a_provider_failing_live() {
     browser.client.goto(&format!("{base}/admin/dashboard#token={TOKEN}")).await.unwrap();
     let page = browser
         .until(READ_PAGE, Duration::from_secs(10), |p| {
-            p["status"] == "live" && p["primary"] == "closed" && p["slo"] == "met"
+            p["status"] == "live" && p["primary"] == "closed" && p["slo"] == "met" && p["golden"] == "passing"
         })
         .await;
     assert!(!page["url"].as_str().unwrap_or_default().contains(TOKEN), "the token left the address bar: {page}");
@@ -110,6 +119,10 @@ async fn the_dashboard_shows_a_provider_failing_live() {
         assert_eq!(answer.status(), 503, "no provider serves during the drill");
     }
     browser.until(READ_PAGE, SHOWN_WITHIN, |p| p["slo"] == "breached").await;
+    // The secondary's answer to its golden question changes: two rounds of
+    // 50 ms, then a snapshot, mark it degraded on the page.
+    secondary.knows(GOLDEN, "5");
+    browser.until(READ_PAGE, SHOWN_WITHIN, |p| p["golden"] == "degraded").await;
     assert!(
         page["decisions"].as_array().is_some_and(|d| d.iter().any(|t| t == "breaker_transition")),
         "the breaker's decision is listed: {page}"

@@ -66,6 +66,85 @@ pub struct GatewayConfig {
     /// sliding window, shown by `GET /admin/slo`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slos: Vec<SloConfig>,
+    /// Continuous evaluation (capability `continuous-eval`): golden sets
+    /// sent to every provider of a model's chain on a schedule, so that a
+    /// provider whose answers change is marked degraded before clients'
+    /// traffic shows it; absent means off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<EvaluationConfig>,
+}
+
+/// Continuous evaluation. Every `interval_ms`, each entry of the chain of
+/// each model with a golden set gets a round: every case of the set, sent
+/// at once as a chat completion of its own (its prompt the only user
+/// message, `temperature` 0). A case passes when the provider answers and
+/// the answer's text meets the case's expectation; a case whose probe
+/// failed outright (an error, a timeout) is not graded: the breaker and
+/// the health score see those. An entry's pass rate is the share of the
+/// cases graded in its latest `window` rounds that passed. After each
+/// round an entry is marked degraded while that rate is below its set's
+/// `min_pass_rate`, and no longer once it is not: an entry whose every
+/// answer turns wrong is marked within
+/// `floor(window × (1 − min_pass_rate)) + 1` rounds. The mark changes no
+/// routing: it is shown in `GET /admin/providers` with the failing cases as
+/// evidence, on the dashboard, and logged as an `evaluation` event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationConfig {
+    /// Time between the starts of two rounds of one entry.
+    pub interval_ms: u64,
+    /// The rounds an entry's pass rate is computed over, at least 1.
+    #[serde(default = "eval_window")]
+    pub window: u32,
+    /// One golden set per model.
+    pub sets: Vec<GoldenSet>,
+}
+
+fn eval_window() -> u32 {
+    10
+}
+
+/// The golden set of one model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoldenSet {
+    /// A model name from `models`: every entry of its chains (`backend_map`
+    /// and `content_policy_chain`) is evaluated.
+    pub model: String,
+    /// The pass rate below which an entry is marked degraded, in (0, 1].
+    #[serde(default = "eval_min_pass_rate")]
+    pub min_pass_rate: f64,
+    /// The cases, at least one.
+    pub cases: Vec<GoldenCase>,
+}
+
+fn eval_min_pass_rate() -> f64 {
+    0.8
+}
+
+/// One prompt and what its answer must be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoldenCase {
+    /// Unique within its set: how the evidence names the case.
+    pub name: String,
+    /// The text of the case's only (user) message.
+    pub prompt: String,
+    /// What the answer's text (`choices[0].message.content`) must be.
+    pub expect: Expectation,
+}
+
+/// What a golden answer must be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expectation {
+    /// Exactly this text, once whitespace at either end is trimmed.
+    Exact(String),
+    /// Text this regular expression (Rust `regex` syntax) finds a match in;
+    /// anchor it (`^…$`) to match the whole text.
+    Pattern(String),
+    /// JSON text that this JSON Schema accepts.
+    Schema(serde_json::Value),
 }
 
 /// Service level objectives for one model over one sliding window; a model

@@ -10,18 +10,19 @@
 #![warn(missing_docs)]
 
 mod config;
+mod evaluation;
 mod validate;
 mod warnings;
 
 pub use config::{
     AdminConfig, Bounds, BreakerConfig, CacheConfig, ChainEntry, ClassThresholds, ConcurrentConfig,
-    ContextPolicyConfig, DRILL_CLASSES, DrillConfig, ENCODINGS, FailbackConfig, FallbackRateConfig, GatewayConfig,
-    GuardrailsConfig, HealthClassWeights, HealthConfig, HealthThresholds, HealthWeights, IdempotencyConfig,
-    JudgeConfig, LatencyRoutingConfig, LearningConfig, LimitsConfig, ModelConfig, MonitoringConfig, PiiAction,
-    PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig, PriceConfig, ProbesConfig, PromptInjectionConfig,
-    PromptLengthConfig, ProviderConfig, RegionOutageConfig, RetryBudgetConfig, RetryConfig, SCHEMA, SessionsConfig,
-    SloConfig, SoftFailureClass, SoftFailuresConfig, SpendBudgetConfig, StallConfig, StepValidation, StoreConfig,
-    StreamingConfig, TokenRateConfig,
+    ContextPolicyConfig, DRILL_CLASSES, DrillConfig, ENCODINGS, EvaluationConfig, Expectation, FailbackConfig,
+    FallbackRateConfig, GatewayConfig, GoldenCase, GoldenSet, GuardrailsConfig, HealthClassWeights, HealthConfig,
+    HealthThresholds, HealthWeights, IdempotencyConfig, JudgeConfig, LatencyRoutingConfig, LearningConfig,
+    LimitsConfig, ModelConfig, MonitoringConfig, PiiAction, PiiGuardConfig, PiiKind, PolicyConfig, PrewarmConfig,
+    PriceConfig, ProbesConfig, PromptInjectionConfig, PromptLengthConfig, ProviderConfig, RegionOutageConfig,
+    RetryBudgetConfig, RetryConfig, SCHEMA, SessionsConfig, SloConfig, SoftFailureClass, SoftFailuresConfig,
+    SpendBudgetConfig, StallConfig, StepValidation, StoreConfig, StreamingConfig, TokenRateConfig,
 };
 pub use validate::ConfigError;
 pub use warnings::{ConfigWarning, is_dated};

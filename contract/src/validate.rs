@@ -45,7 +45,7 @@ fn priced(models: Vec<(usize, &ModelConfig)>, why: &str) -> Result<(), ConfigErr
     Ok(())
 }
 
-fn check(ok: bool, path: &str, message: impl Into<String>) -> Result<(), ConfigError> {
+pub(crate) fn check(ok: bool, path: &str, message: impl Into<String>) -> Result<(), ConfigError> {
     if ok { Ok(()) } else { Err(ConfigError::new(path, message)) }
 }
 
@@ -153,6 +153,7 @@ impl GatewayConfig {
         }
         self.validate_budgets()?;
         self.validate_slos()?;
+        self.validate_evaluation()?;
         if let Some(cache) = &self.cache {
             check(cache.max_entries > 0, "cache.max_entries", "must be at least 1")?;
             check(cache.max_age_ms > 0, "cache.max_age_ms", "must be greater than 0")?;

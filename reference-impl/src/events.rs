@@ -195,6 +195,26 @@ pub enum EventKind {
         #[serde(flatten)]
         health: HealthNumbers,
     },
+    /// Continuous evaluation marked a provider degraded (its pass rate over
+    /// its latest rounds fell below the minimum) or no longer.
+    Evaluation {
+        /// Model name.
+        model: Arc<str>,
+        /// Provider id.
+        provider: Arc<str>,
+        /// `degraded` or `recovered`.
+        decision: &'static str,
+        /// The pass rate over the window.
+        pass_rate: f64,
+        /// The set's minimum.
+        min_pass_rate: f64,
+        /// Cases graded in the window.
+        graded: u32,
+        /// Of those, passed.
+        passed: u32,
+        /// The cases the latest round failed: the evidence.
+        failures: Vec<crate::evaluation::Evidence>,
+    },
     /// A provider's health score reached the warning level: it is degrading
     /// and may be drained next.
     HealthWarning {

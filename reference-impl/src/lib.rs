@@ -14,6 +14,7 @@ mod admin;
 mod analytics;
 mod deadlines;
 mod drills;
+mod evaluation;
 pub mod events;
 mod learning;
 mod metrics;
@@ -80,6 +81,8 @@ pub struct Gateway<D = Standard> {
     cache: Option<proxy::tail::Cache>,
     /// Spend budgets, when configured.
     budgets: Option<proxy::spend::Budgets>,
+    /// Golden sets and every evaluated entry's mark, when configured.
+    evaluator: Option<evaluation::Evaluator>,
     /// One fallback activation rate per model, when watched.
     activation: Vec<Mutex<ActivationRate>>,
     /// The service level objectives' windows.
@@ -180,6 +183,7 @@ impl<D: Decide> Gateway<D> {
             cache: config.cache.as_ref().map(proxy::tail::Cache::new),
             budgets,
             budget,
+            evaluator: evaluation::Evaluator::new(config, &settings),
             settings,
             breakers,
             health,
@@ -376,12 +380,13 @@ pub fn spawn_workers(
     Ok(Running { addr, shutdown, workers: Workers::Threads(threads), closing: None })
 }
 
-/// What the gateway does beside serving requests: breaker deadlines and
-/// active probes.
+/// What the gateway does beside serving requests: breaker deadlines,
+/// active probes, continuous evaluation and the rest of its schedules.
 async fn background<D: Decide>(gateway: Arc<Gateway<D>>) {
     tokio::join!(
         deadlines::drive(gateway.clone()),
         probes::drive(gateway.clone()),
+        evaluation::drive(gateway.clone()),
         prewarm::drive(gateway.clone()),
         monitoring::drive(gateway.clone()),
         proxy::session::drive(gateway.clone()),

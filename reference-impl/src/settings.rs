@@ -252,7 +252,7 @@ fn soft_class(class: failover_contract::SoftFailureClass) -> failover_policy::so
     }
 }
 
-fn ms(v: u64) -> Duration {
+pub(crate) fn ms(v: u64) -> Duration {
     Duration::from_millis(v)
 }
 

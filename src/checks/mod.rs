@@ -300,6 +300,7 @@ pub mod admin;
 pub mod analytics;
 pub mod budget;
 pub mod drills;
+pub mod evaluation;
 pub mod events;
 pub mod failback;
 pub mod guard;

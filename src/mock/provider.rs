@@ -186,6 +186,15 @@ impl MockProvider {
         lock(&self.state).answers_as = Some(model.to_owned());
     }
 
+    /// From its next answer on, answers a chat completion whose last user
+    /// message contains `prompt` with exactly `answer` (a question it was
+    /// asked before keeps its new answer: a model changed silently).
+    pub fn knows(&self, prompt: &str, answer: &str) {
+        let mut state = lock(&self.state);
+        state.knows.retain(|(p, _)| p != prompt);
+        state.knows.push((prompt.to_owned(), answer.to_owned()));
+    }
+
     /// Shapes successful streams: `chunks` content chunks, `delay` apart.
     pub fn set_stream_shape(&self, shape: StreamShape) {
         lock(&self.state).stream = shape;

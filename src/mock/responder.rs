@@ -59,7 +59,7 @@ impl Respond for Responder {
                 let (status, answer) = responses::answer(
                     &self.id,
                     &self.api_key,
-                    (authorization, state.answers_as.as_deref()),
+                    (authorization, responses::Manner { answers_as: state.answers_as.as_deref(), knows: &state.knows }),
                     request.url.path(),
                     &request.body,
                     seq,

@@ -172,18 +172,30 @@ pub fn accept(
     Ok(Accepted { path: path.to_owned(), model: model.to_owned(), stream, include_usage, json })
 }
 
+/// How a provider answers the requests it accepts, beyond the model asked
+/// for: the model it names instead, and the prompts it knows the answers to.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Manner<'a> {
+    /// The model its answers name, if not the one asked for.
+    pub answers_as: Option<&'a str>,
+    /// (prompt, answer): a chat completion whose last user message contains
+    /// the prompt is answered with exactly that text, as a model answers a
+    /// question with one right answer.
+    pub knows: &'a [(String, String)],
+}
+
 /// The whole non-streaming answer to request number `seq`, or the error a real
-/// provider would give; `answers_as`, the model it names if not the one asked for.
+/// provider would give.
 pub fn answer(
     provider: &str,
     api_key: &str,
-    (authorization, answers_as): (Option<&str>, Option<&str>),
+    (authorization, manner): (Option<&str>, Manner<'_>),
     path: &str,
     body: &[u8],
     seq: usize,
 ) -> (u16, Bytes) {
     let accepted = accept(provider, api_key, authorization, path, body).map(|mut a| {
-        if let Some(model) = answers_as {
+        if let Some(model) = manner.answers_as {
             a.model = model.to_owned();
         }
         a
@@ -191,6 +203,21 @@ pub fn answer(
     match accepted {
         Err(error) => error,
         Ok(a) if a.path == "/v1/embeddings" => (200, to_bytes(&embeddings(provider, &a.model, seq))),
-        Ok(a) => (200, to_bytes(&chat_completion(provider, &a.model, seq, a.json))),
+        Ok(a) => match known(manner.knows, body) {
+            Some(text) => (200, to_bytes(&saying(provider, &a.model, seq, text))),
+            None => (200, to_bytes(&chat_completion(provider, &a.model, seq, a.json))),
+        },
     }
+}
+
+/// The known answer to a chat completion's last user message, if any.
+fn known<'k>(knows: &'k [(String, String)], body: &[u8]) -> Option<&'k str> {
+    if knows.is_empty() {
+        return None;
+    }
+    let parsed: Value = serde_json::from_slice(body).ok()?;
+    let messages = parsed.get("messages")?.as_array()?;
+    let last = messages.iter().rev().find(|m| m.get("role").and_then(Value::as_str) == Some("user"))?;
+    let text = last.get("content")?.as_str()?;
+    knows.iter().find(|(prompt, _)| text.contains(prompt.as_str())).map(|(_, answer)| answer.as_str())
 }

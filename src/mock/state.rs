@@ -39,6 +39,9 @@ pub struct State {
     /// The model its successful answers name, whatever the request asked
     /// for: a provider that changed the model behind a name.
     pub answers_as: Option<String>,
+    /// (prompt, answer): what it answers a chat completion whose last user
+    /// message contains the prompt (golden sets' questions).
+    pub knows: Vec<(String, String)>,
     /// Every request received.
     pub journal: Vec<Received>,
     /// When each TCP connection was accepted.

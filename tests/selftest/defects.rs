@@ -15,6 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reference_gateway::policy::episode::{Current, Record};
+use reference_gateway::policy::evaluation::{
+    Answer as GoldenAnswer, Change as EvalChange, EvalConfig, Evaluation, Expect, Miss, Round,
+};
 use reference_gateway::policy::guard::{Author, Found, Injection, PiiConfig, PiiKind, Text};
 use reference_gateway::policy::learning::{Adjustment, Bounds};
 use reference_gateway::policy::session::{ContextPolicy, Fit, Overflow, Sizes};
@@ -248,6 +251,12 @@ pub enum Defect {
     SlosIgnoreMinRequests,
     /// Keeps every request in its SLOs' windows for good.
     SloWindowNeverSlides,
+    /// Sends its golden sets but records no round: no provider is ever marked.
+    IgnoresEvaluation,
+    /// Compares a golden answer with a pattern's text instead of matching it.
+    GradesPatternsAsText,
+    /// Marks a provider only once nothing in its evaluation window passes.
+    MarksOnlyWhenNothingPasses,
 }
 
 impl Defect {
@@ -627,6 +636,30 @@ impl Decide for Wrong {
                 Standard.slo_status(&SloConfig { min_requests: 0, ..*config }, totals)
             }
             _ => Standard.slo_status(config, totals),
+        }
+    }
+
+    fn grade(&self, expect: &Expect, answer: &GoldenAnswer<'_>) -> Result<(), Miss> {
+        match expect {
+            Expect::Pattern(pattern) if self.has(Defect::GradesPatternsAsText) => {
+                Standard.grade(&Expect::Exact(pattern.as_str().to_owned()), answer)
+            }
+            _ => Standard.grade(expect, answer),
+        }
+    }
+
+    fn evaluated(&self, evaluation: &mut Evaluation, round: Round) -> Option<EvalChange> {
+        match self.defect {
+            Some(Defect::IgnoresEvaluation) => None,
+            // The smallest rate above zero as the minimum, from the first round on.
+            Some(Defect::MarksOnlyWhenNothingPasses) => {
+                if evaluation.rounds_recorded() == 0 {
+                    let config = EvalConfig { min_pass_rate: f64::MIN_POSITIVE, ..evaluation.config() };
+                    *evaluation = Evaluation::new(config);
+                }
+                Standard.evaluated(evaluation, round)
+            }
+            _ => Standard.evaluated(evaluation, round),
         }
     }
 

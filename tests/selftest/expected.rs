@@ -217,6 +217,12 @@ const SUBSTITUTION_CLEAN: &[&str] = &[
     "TAXONOMY_MODEL_SUBSTITUTION: an entry that pins no version takes the model its provider names",
 ];
 
+const EVAL_CLEAN: &str = "MONITORING_CONTINUOUS_EVAL: providers that keep answering right are never marked, and clients' traffic goes on as before";
+const EVAL_ALL_WRONG: &str = "MONITORING_CONTINUOUS_EVAL: a provider whose every answer changes is marked within 2 rounds, before any client's request";
+const EVAL_ONE_WRONG: &str =
+    "MONITORING_CONTINUOUS_EVAL: a provider that gets one case of three wrong is marked within 4 rounds";
+const EVAL_RECOVERS: &str = "MONITORING_CONTINUOUS_EVAL: a provider that answers right again is no longer marked once its wrong rounds leave the window";
+
 const SECRET_401: &str = "SECURITY_SECRETS: a primary whose 401 error gives its key back, and a healthy secondary";
 const SECRET_500: &str = "SECURITY_SECRETS: a primary whose 500 error gives its key back, and a healthy secondary";
 const SECRET_EXHAUSTED: &str =
@@ -1254,6 +1260,17 @@ pub const EXPECTED: &[(Defect, &[&str])] = &[
     (Defect::HesitantFailover, &[TAIL_CACHED, TAIL_DEFAULT]),
     // Past the cache's age limit, the client gets the exhausted 503.
     (Defect::ExhaustedAs500, &[TAIL_STALE]),
+    // Continuous evaluation: a gateway that records no round marks no one
+    // (and shows no rounds); one that takes a pattern for text marks a
+    // provider answering right; one that waits for a window with nothing
+    // passing is too slow, or never marks a provider that is only partly
+    // wrong.
+    (Defect::IgnoresEvaluation, &[EVAL_CLEAN, EVAL_ALL_WRONG, EVAL_ONE_WRONG, EVAL_RECOVERS]),
+    (Defect::GradesPatternsAsText, &[EVAL_CLEAN, EVAL_ALL_WRONG, EVAL_ONE_WRONG, EVAL_RECOVERS]),
+    (Defect::MarksOnlyWhenNothingPasses, &[EVAL_ALL_WRONG, EVAL_ONE_WRONG, EVAL_RECOVERS]),
+    // The mark must reach the dashboard's stream too.
+    (Defect::FrozenDashboard, &[EVAL_ALL_WRONG]),
+    (Defect::BuffersStreams, &[EVAL_ALL_WRONG]),
 ];
 
 /// The variants that run the `@requires-load` scenarios, which take the

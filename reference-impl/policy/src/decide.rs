@@ -12,6 +12,7 @@ use super::breaker::{Breaker, BreakerConfig};
 use super::budget::RetryBudget;
 use super::classify::{Class, Verdict, classify_status};
 use super::episode::{Current, Record};
+use super::evaluation::{self, Answer, Change, Evaluation, Expect, Miss, Round};
 use super::failure::{self, Failure};
 use super::guard::{self, Found, Injection, PiiConfig, Text};
 use super::health::Assessment;
@@ -271,6 +272,18 @@ pub trait Decide: Send + Sync + 'static {
     /// Each objective of an SLO, given what its window holds (see [`slo::status`]).
     fn slo_status(&self, config: &SloConfig, totals: &Totals) -> Vec<Status> {
         slo::status(config, totals)
+    }
+
+    /// Whether a golden answer meets its case's expectation (see
+    /// [`crate::evaluation`]).
+    fn grade(&self, expect: &Expect, answer: &Answer<'_>) -> Result<(), Miss> {
+        evaluation::grade(expect, answer)
+    }
+
+    /// Records a provider's finished evaluation round: whether its
+    /// degraded mark changed.
+    fn evaluated(&self, evaluation: &mut Evaluation, round: Round) -> Option<Change> {
+        evaluation.record(round)
     }
 }
 

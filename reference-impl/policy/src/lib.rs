@@ -34,6 +34,8 @@
 //!   did not serve, and its level; [`slo`]: service level objectives per
 //!   model and their error budgets' burn rates; both count in a sliding
 //!   [`window`];
+//! - [`evaluation`]: golden sets sent on a schedule, a provider's pass
+//!   rate over its latest rounds and its degraded mark;
 //! - [`drill`]: fire drills, a provider failed on purpose for a while;
 //! - [`episode`]: failover episodes, their summary and the settings their
 //!   history suggests; [`learning`]: those settings applied, within bounds;
@@ -50,6 +52,7 @@ pub mod classify;
 pub mod decide;
 pub mod drill;
 pub mod episode;
+pub mod evaluation;
 pub mod failback;
 pub mod failure;
 pub mod guard;

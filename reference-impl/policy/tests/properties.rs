@@ -21,6 +21,8 @@ mod breaker;
 mod budget;
 #[path = "properties/episode.rs"]
 mod episode;
+#[path = "properties/evaluation.rs"]
+mod evaluation;
 #[path = "properties/guard.rs"]
 mod guard;
 #[path = "properties/health.rs"]
@@ -778,4 +780,34 @@ proptest! {
 #[test]
 fn p49_bites() {
     bites(soft::substitutions(), |case| soft::substitution_is_exactly_another_model(soft::undated_compare, &case));
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p50_a_provider_is_degraded_exactly_while_its_window_passes_below_the_minimum(case in evaluation::histories()) {
+        evaluation::the_mark_follows_the_window(evaluation::standard, &case).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p50_bites() {
+    bites(evaluation::histories(), |case| {
+        evaluation::the_mark_follows_the_window(evaluation::only_when_nothing_passes, &case)
+    });
+}
+
+proptest! {
+    #![proptest_config(config())]
+    #[test]
+    fn p51_a_provider_whose_answers_turn_wrong_is_caught_within_the_stated_rounds(case in evaluation::turns()) {
+        evaluation::caught_within_the_stated_rounds(evaluation::standard, &case).map_err(TestCaseError::fail)?;
+    }
+}
+
+#[test]
+fn p51_bites() {
+    bites(evaluation::turns(), |case| {
+        evaluation::caught_within_the_stated_rounds(evaluation::only_when_nothing_passes, &case)
+    });
 }

@@ -4,7 +4,8 @@
 //! capability `gradual-failback`), its region and average latency with its
 //! lead of its priority level (capability `regions`), and its health as of
 //! now: the score with each metric, error rate,
-//! p50 and p95 latency, and the latest failure. Health fields are `null` when
+//! p50 and p95 latency, and the latest failure; with continuous evaluation,
+//! its degraded mark, pass rate and failing cases (capability `continuous-eval`). Health fields are `null` when
 //! the gateway keeps no health window (`policy.health` absent).
 use std::sync::Arc;
 use std::time::Instant;
@@ -44,6 +45,10 @@ struct Entry {
     samples: u32,
     baseline_ms: Option<f64>,
     last_failure: Option<LastFailure>,
+    /// Continuous evaluation's mark and evidence, when the model has a
+    /// golden set (capability `continuous-eval`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evaluation: Option<crate::evaluation::Status>,
 }
 
 #[derive(Serialize)]
@@ -83,6 +88,7 @@ pub(crate) fn listing<D: Decide>(gateway: &Gateway<D>, now: Instant) -> Listing 
                 samples: 0,
                 baseline_ms: None,
                 last_failure: None,
+                evaluation: gateway.evaluator.as_ref().and_then(|e| e.status(r, hop, |at| events.at_ms(at))),
             };
             if let Some(health) = health.as_mut().map(|h| &mut h[hop]) {
                 let a = health.record.assess(now);

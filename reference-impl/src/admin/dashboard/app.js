@@ -81,6 +81,13 @@ function renderProviders(providers, atMs) {
     cell(row, fixed(p.score, 2));
     cell(row, p.error_rate === null ? '–' : fixed(p.error_rate * 100, 1, ' %'));
     cell(row, fixed(p.p50_ms, 1, ' ms'));
+    // Continuous evaluation: the pass rate of the golden set, and the mark
+    // with the first failing case as its evidence.
+    const e = p.evaluation;
+    row.dataset.evaluation = e ? (e.degraded ? 'degraded' : 'passing') : 'none';
+    const failing = e && e.failures.length ? ` (${e.failures[0].case}: ${e.failures[0].answered ?? 'no text'})` : '';
+    const golden = !e || e.pass_rate === null ? '–' : `${e.degraded ? 'degraded ' : ''}${fixed(e.pass_rate * 100, 0, ' %')}${e.degraded ? failing : ''}`;
+    cell(row, golden, 'evaluation ' + row.dataset.evaluation);
     cell(row, '').appendChild(sparkline('latency', s.latency));
     cell(row, '').appendChild(sparkline('errors', s.errors));
   });
