@@ -29,6 +29,12 @@ pub fn vendor() -> Result<(Vendor, Zygote), String> {
         reproduce: "adapters/litellm/setup.sh && cargo test --test vendors -- litellm",
         // Each scenario forks a LiteLLM proxy from the zygote.
         concurrency: 6,
+        // Failover through LiteLLM's Python router takes about as long as
+        // this case allows: its timeout scenario measured 233.9 ms against a
+        // bound of 200 ms in one run (failed) and within it in the next
+        // clean-clone CI run (passed), and the status-500 one failed an
+        // earlier run by a few ms.
+        unstable: &[("TC_R752_FAILOVER_003", "failover takes about as long as the bound allows")],
     };
     Ok((vendor, zygote))
 }

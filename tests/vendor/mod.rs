@@ -24,6 +24,11 @@ pub struct Vendor {
     pub reproduce: &'static str,
     /// Scenarios at once (each starts the vendor's gateway).
     pub concurrency: usize,
+    /// Cases this gateway passes or fails by how loaded the machine is (its
+    /// timing sits at one of the case's bounds), each with the measurement
+    /// that shows it: their snapshot line reads "passed or failed" whichever
+    /// it did, while the report keeps what happened.
+    pub unstable: &'static [(&'static str, &'static str)],
 }
 
 /// The repository's root.
@@ -31,12 +36,16 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every case's status, and the scenarios not run for lack of a capability
-/// or decided by the adapter.
-pub fn outcomes(report: &Report) -> String {
+/// Every case's status (`passed or failed` for an `unstable` case that
+/// passed or failed), and the scenarios not run for lack of a capability or
+/// decided by the adapter.
+pub fn outcomes(report: &Report, unstable: &[(&str, &str)]) -> String {
     let mut out = String::new();
     for case in &report.cases {
-        let _ = writeln!(out, "{}: {}", case.id, case.status.as_str());
+        let status = case.status.as_str();
+        let at_a_bound = unstable.iter().any(|(id, _)| *id == case.id) && matches!(status, "passed" | "failed");
+        let status = if at_a_bound { "passed or failed" } else { status };
+        let _ = writeln!(out, "{}: {status}", case.id);
         for verdict in [Verdict::NotSupported, Verdict::AdapterDecided] {
             let mut names: Vec<&str> =
                 case.scenarios.iter().filter(|s| s.status == verdict).map(|s| s.name.as_str()).collect();
@@ -104,7 +113,10 @@ impl Vendor {
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(root().join("tests/snapshots"));
         settings.set_prepend_module_to_snapshot(false);
-        let table = outcomes(&report);
+        let table = outcomes(&report, self.unstable);
+        for (id, why) in self.unstable {
+            println!("{}: {id} is pinned as \"passed or failed\": {why}", self.name);
+        }
         let name = format!("{}_outcomes", self.name);
         let check = || settings.bind(|| insta::assert_snapshot!(name.as_str(), table));
         let matched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check)).is_ok();

@@ -36,5 +36,6 @@ pub fn vendor() -> Result<Vendor, String> {
         reproduce: "npm ci --prefix adapters/portkey && cargo test --test vendors -- portkey",
         // Each scenario starts a Portkey process: a few at a time on two cores.
         concurrency: 6,
+        unstable: &[],
     })
 }

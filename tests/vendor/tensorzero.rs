@@ -21,5 +21,6 @@ pub fn vendor() -> Result<Vendor, String> {
         reproduce: "adapters/tensorzero/setup.sh && cargo test --test vendors -- tensorzero",
         // Each scenario starts a Python process with the embedded gateway.
         concurrency: 6,
+        unstable: &[],
     })
 }
