@@ -108,9 +108,7 @@ impl Watch {
 
 /// What a snapshot shows of `provider` of `model`: its state.
 fn state<'a>(snapshot: &'a Value, model: &str, provider: &str) -> Option<&'a str> {
-    let list = snapshot.get("providers")?.as_array()?;
-    let entry = list.iter().find(|e| e["model"].as_str() == Some(model) && e["provider"].as_str() == Some(provider))?;
-    entry["state"].as_str()
+    crate::checks::admin::entry(snapshot, model, provider).ok()?["state"].as_str()
 }
 
 /// Whether a snapshot carries a `breaker_transition` of `provider` of `model` to `to`.
@@ -172,8 +170,7 @@ pub fn marked(received: &[(Instant, Value)], (model, provider): (&str, &str)) ->
                     && e["decision"] == "degraded"
             })
         });
-        let list = snapshot.get("providers").and_then(Value::as_array);
-        let entry = list.and_then(|l| l.iter().find(|e| e["model"] == model && e["provider"] == provider));
+        let entry = crate::checks::admin::entry(snapshot, model, provider).ok();
         if decision && entry.is_some_and(|e| e["evaluation"]["degraded"] == true) {
             return Ok(());
         }

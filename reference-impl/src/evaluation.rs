@@ -214,17 +214,15 @@ async fn round<D: Decide>(gateway: &Gateway<D>, s: usize, hop: usize) {
         return;
     }
     let now = Instant::now();
-    let (change, status) = {
+    // The event's numbers are read only when the mark changed.
+    let (change, pass_rate, (graded, passed), failures) = {
         let mut entry = lock(&set.entries[hop]);
         let change = gateway.decide.evaluated(&mut entry.record, round);
         entry.failures = failures;
-        if change.is_some() {
-            entry.since = Some(now);
-        }
-        (change, (entry.record.pass_rate().unwrap_or(0.0), entry.record.totals(), entry.failures.clone()))
+        let Some(change) = change else { return };
+        entry.since = Some(now);
+        (change, entry.record.pass_rate().unwrap_or(0.0), entry.record.totals(), entry.failures.clone())
     };
-    let Some(change) = change else { return };
-    let (pass_rate, (graded, passed), failures) = status;
     let decision = match change {
         Change::Degraded => "degraded",
         Change::Recovered => "recovered",

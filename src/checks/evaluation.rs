@@ -5,11 +5,7 @@ use serde_json::Value;
 
 /// The `evaluation` object of `provider`'s entry of `model` in a listing.
 pub fn of<'l>(listing: &'l Value, model: &str, provider: &str) -> Result<&'l Value, String> {
-    let entries = listing.get("providers").and_then(Value::as_array).ok_or("the listing has no \"providers\" array")?;
-    let entry = entries
-        .iter()
-        .find(|e| e["model"] == model && e["provider"] == provider)
-        .ok_or(format!("the listing has no entry for \"{provider}\" of \"{model}\""))?;
+    let entry = super::admin::entry(listing, model, provider)?;
     entry.get("evaluation").filter(|e| e.is_object()).ok_or(format!(
         "the entry for \"{provider}\" of \"{model}\" has no \"evaluation\" object, though the model has a golden set"
     ))

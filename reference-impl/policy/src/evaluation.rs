@@ -122,13 +122,14 @@ pub struct Evaluation {
     config: EvalConfig,
     rounds: VecDeque<Round>,
     degraded: bool,
-    held: u64,
+    /// Rounds recorded since the start.
+    recorded: u64,
 }
 
 impl Evaluation {
     /// A provider not yet evaluated: not degraded.
     pub fn new(config: EvalConfig) -> Self {
-        Self { config, rounds: VecDeque::with_capacity(config.window as usize), degraded: false, held: 0 }
+        Self { config, rounds: VecDeque::with_capacity(config.window as usize), degraded: false, recorded: 0 }
     }
 
     /// Records a finished round: the oldest round leaves a full window, and
@@ -142,7 +143,7 @@ impl Evaluation {
             self.rounds.pop_front();
         }
         self.rounds.push_back(round);
-        self.held += 1;
+        self.recorded += 1;
         let below = self.pass_rate().is_some_and(|rate| rate < self.config.min_pass_rate);
         match (self.degraded, below) {
             (false, true) => {
@@ -176,7 +177,7 @@ impl Evaluation {
 
     /// Rounds recorded since the start.
     pub fn rounds_recorded(&self) -> u64 {
-        self.held
+        self.recorded
     }
 
     /// Whether the provider is marked degraded.
