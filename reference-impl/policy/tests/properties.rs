@@ -65,7 +65,9 @@ use std::time::Instant;
 
 use failover_policy::{BreakerConfig, Nearest, NearestConfig, select};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{
+    Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
+};
 
 use sim::{Op, configs, ops, ramp_configs, simulate};
 use subjects::*;
@@ -80,10 +82,12 @@ fn config() -> Config {
 }
 
 /// Runs `property` on up to 4 000 generated cases and expects it to fail: the
-/// property bites the broken variant it is given.
+/// property bites the broken variant it is given. The cases come from a fixed
+/// seed, so that a variant broken only for rare inputs is caught in every run
+/// or in none (a clean-clone CI run once drew 4 000 cases that missed p11's).
 fn bites<T: Debug>(strategy: impl Strategy<Value = T>, property: impl Fn(T) -> Result<(), String>) {
     let config = Config { cases: 4_000, failure_persistence: None, max_shrink_iters: 0, ..Config::default() };
-    let mut runner = TestRunner::new(config);
+    let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     match runner.run(&strategy, |value| property(value).map_err(TestCaseError::fail)) {
         Err(TestError::Fail(..)) => {}
         Err(other) => panic!("the property did not run: {other}"),
